@@ -1,0 +1,33 @@
+"""The codegen package's exceptions: one base, so callers catch one type."""
+
+from __future__ import annotations
+
+
+class WirogenError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class SpecError(WirogenError):
+    """A model doc (or its override file) cannot be turned into a schema.
+
+    Carries where (file, line) and what was expected, so the CLI can print one
+    line per bad file with no traceback.
+    """
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+
+class OverrideError(SpecError):
+    """An override file is not valid TOML or does not fit the override schema."""
+
+
+class GenerateError(WirogenError):
+    """Code generation failed (for example two models map to one module)."""

@@ -29,5 +29,13 @@ class OverrideError(SpecError):
     """An override file is not valid TOML or does not fit the override schema."""
 
 
+class CatalogueError(WirogenError):
+    """One or more docs in a specs folder failed; holds every failure, not just the first."""
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
 class GenerateError(WirogenError):
     """Code generation failed (for example two models map to one module)."""

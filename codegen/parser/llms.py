@@ -1,0 +1,206 @@
+"""Read an llms.txt doc (either generation, flattened or not) into a RawDoc.
+
+markdown-it-py gives the document structure (headings, lists, fences, with
+line maps); within a list item the doc is a plain `key: value` block, read
+line by line. Only the block rules the format uses are enabled and the inline
+pass is skipped: the values are data, never markdown to render.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from codegen.errors import SpecError
+from codegen.parser.raw import RawDoc, RawInput, RawOption
+from codegen.parser.restore import is_flattened, restore
+
+_MD = MarkdownIt("zero").enable(["heading", "list", "fence"]).disable(["inline", "text_join"])
+_KEY_LINE = re.compile(r"^([A-Za-z][\w ()]*?):(?!//)\s?(.*)$")
+_INPUT_KEYS = ("name", "label", "help", "type", "default")
+_LATER_SECTIONS = ("Integration Header", "Run Command", "Task Status")
+
+
+@dataclass
+class _Section:
+    title: str
+    line: int
+    tokens: list[Token] = field(default_factory=list)
+
+
+def parse_llms(path: str, text: str) -> RawDoc:
+    doc = RawDoc(path=path, format="llms")
+    if is_flattened(text):
+        text = restore(text)
+        doc.warn("restored_newlines", "the doc had lost its newlines; structure restored")
+    sections = _sections(_MD.parse(text))
+    info = _find(sections, "Basic tool info")
+    if info is None:
+        raise SpecError(path, "expected a '## Basic tool info' section")
+    _read_info(doc, info)
+    inputs = _find(sections, "Inputs:")
+    if inputs is None:
+        raise SpecError(path, "expected a '## Model Inputs:' (or '## Tool Inputs:') section")
+    doc.inputs = _read_inputs(path, inputs)
+    examples = _find(sections, "Parameter Inspires:")
+    if examples is not None:
+        doc.examples = _read_examples(examples)
+    _check_truncation(doc, sections)
+    return doc
+
+
+def _sections(tokens: list[Token]) -> list[_Section]:
+    sections: list[_Section] = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            title = tokens[index + 1].content.strip()
+            sections.append(_Section(title, _line(token)))
+        elif sections and token.type != "heading_close" and tokens[index - 1].type != "heading_open":
+            sections[-1].tokens.append(token)
+    return sections
+
+
+def _find(sections: list[_Section], suffix: str) -> _Section | None:
+    for section in sections:
+        if section.title.endswith(suffix) or section.title == suffix.rstrip(":"):
+            return section
+    return None
+
+
+def _line(token: Token) -> int:
+    return token.map[0] + 1 if token.map else 0
+
+
+def _key_values(content: str, first_line: int) -> Iterator[tuple[str, str, int]]:
+    """Yield (key, value, line) for each `key: value` line; other lines extend the last."""
+    for offset, raw in enumerate(content.splitlines()):
+        match = _KEY_LINE.match(raw.strip())
+        if match:
+            yield match.group(1).strip(), match.group(2).strip(), first_line + offset
+        elif raw.strip():
+            yield "", raw.strip(), first_line + offset
+
+
+def _read_info(doc: RawDoc, section: _Section) -> None:
+    pending: str | None = None  # a 'categories:' key waiting for its list
+    for token in section.tokens:
+        if token.type == "inline" and token.level == 1:
+            for key, value, _ in _key_values(token.content, _line(token)):
+                pending = _info_entry(doc, key, value, pending)
+        elif token.type == "inline" and pending and token.level >= 3:
+            target = doc.categories if pending == "categories" else doc.tags
+            target.append(token.content.strip())
+        elif token.type == "bullet_list_close" and token.level == 0:
+            pending = None
+
+
+def _info_entry(doc: RawDoc, key: str, value: str, pending: str | None) -> str | None:
+    if not key:  # a value on the line after its key (the endpoints)
+        if pending and pending not in ("categories", "tags"):
+            doc.info[pending] = value
+        return None
+    words = key.split(" ", 1)
+    if words[0] in ("Model", "Tool") and len(words) == 2:
+        if words[1] == "name":
+            doc.kind = words[0].lower()
+        field_name = words[1]
+    else:
+        field_name = key
+    if field_name in ("categories", "tags"):
+        return field_name
+    if value:
+        doc.info[field_name] = value
+        return None
+    return field_name
+
+
+def _read_inputs(path: str, section: _Section) -> list[RawInput]:
+    inputs: list[RawInput] = []
+    for token in section.tokens:
+        if token.type != "inline":
+            continue
+        if token.level == 3:  # a top-level list item: one input
+            inputs.append(_read_input(path, token))
+        elif token.level == 5 and inputs:  # an item of its nested options list
+            option = _read_option(path, token)
+            inputs[-1].options = [*(inputs[-1].options or []), option]
+        elif token.level == 1 and token.content.strip():
+            raise SpecError(path, "expected a '- name: ...' list item", _line(token))
+    return inputs
+
+
+def _read_input(path: str, token: Token) -> RawInput:
+    raw: RawInput | None = None
+    for key, value, line in _key_values(token.content, _line(token)):
+        if raw is None:
+            if key != "name" or not value:
+                raise SpecError(path, "expected '- name: NAME' to start an input", line)
+            raw = RawInput(name=value, line=line)
+        elif key == "options":
+            raw.options = []
+        elif key:
+            raw.fields[key] = value
+        else:  # a continuation line belongs to the previous field
+            last = next(reversed(raw.fields), None)
+            if last is None:
+                raise SpecError(path, f"expected 'key: value' in input {raw.name!r}", line)
+            raw.fields[last] = f"{raw.fields[last]} {value}"
+    assert raw is not None  # list items always have content
+    raw.complete = "type" in raw.fields and "default" in raw.fields
+    return raw
+
+
+def _read_option(path: str, token: Token) -> RawOption:
+    values: dict[str, str] = {}
+    for key, value, line in _key_values(token.content, _line(token)):
+        if not key:
+            raise SpecError(path, "expected 'key: value' in an option", line)
+        values[key] = value
+    if "value" not in values:
+        raise SpecError(path, "expected '- value: \"...\"' to start an option", _line(token))
+    value = unquote(values.pop("value"))
+    label = values.pop("label", value)
+    return RawOption(value=value, label=label, extra=values)
+
+
+def unquote(text: str) -> str:
+    """Option values are written quoted ("16:9"); escapes follow JSON rules."""
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        inner = text[1:-1]
+        return inner.replace('\\"', '"').replace("\\\\", "\\")
+    return text
+
+
+def _read_examples(section: _Section) -> list[dict[str, str]]:
+    examples: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for token in section.tokens:
+        if token.type != "inline":
+            continue
+        for key, value, _ in _key_values(token.content, _line(token)):
+            if not key:
+                continue
+            if key in current:  # a repeated key starts the next example
+                examples.append(current)
+                current = {}
+            current[key] = value
+    if current:
+        examples.append(current)
+    return examples
+
+
+def _check_truncation(doc: RawDoc, sections: list[_Section]) -> None:
+    last = doc.inputs[-1] if doc.inputs else None
+    if last is not None and not last.complete:
+        doc.warn(
+            "truncated",
+            "the doc is cut off inside this input; everything before the cut is kept",
+            input=last.name,
+            line=last.line,
+        )
+    elif not any(s.title.startswith(_LATER_SECTIONS) for s in sections):
+        doc.warn("truncated", "the doc ends before its 'Run Command' section; it may be cut off")

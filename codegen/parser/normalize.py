@@ -1,0 +1,248 @@
+"""Turn a RawDoc (strings as written) into the typed, validated schema.
+
+Every rule that interprets the doc lives here, once, whichever format the facts
+came from: the kind each Wiro input type maps to, how defaults are typed, which
+inputs are required, and which constraints help texts state.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlparse
+
+from pydantic import ValidationError
+
+from codegen.errors import SpecError
+from codegen.parser import constraints
+from codegen.parser.raw import RawDoc, RawInput
+from codegen.schema import Default, Input, InputKind, Model, Option, Source
+
+#: Wiro's input types (WIRO_API.md) and the kind each one is.
+TYPE_KINDS: dict[str, InputKind] = {
+    "text": InputKind.TEXT,
+    "textarea": InputKind.TEXTAREA,
+    "select": InputKind.SELECT,
+    "selectwithcover": InputKind.SELECT,
+    "multiselect": InputKind.MULTISELECT,
+    "number": InputKind.INTEGER,  # unless its default has a fraction: see _numeric_kind
+    "float": InputKind.NUMBER,
+    "range": InputKind.NUMBER,
+    "fileinput": InputKind.FILE,
+    "multifileinput": InputKind.FILES,
+    "combinefileinput": InputKind.FILES,
+}
+#: Types Wiro's schemas imply but no doc has shown yet: mapped, with a warning.
+GUESSED_TYPES: dict[str, InputKind] = {
+    "checkbox": InputKind.BOOLEAN,
+    "boolean": InputKind.BOOLEAN,
+    "toggle": InputKind.BOOLEAN,
+    "switch": InputKind.BOOLEAN,
+    "integer": InputKind.INTEGER,
+    "color": InputKind.TEXT,
+    "colorpicker": InputKind.TEXT,
+}
+_I18N_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-help$")
+_RUN_PATH = re.compile(r"/v1(/Run/[^/\s]+/[^/\s]+)/?$")
+
+
+def normalize(doc: RawDoc, *, sha256: str, overrides: tuple[Any, ...] = ()) -> Model:
+    display_name = _display_name(doc)
+    run_path = _run_path(doc, display_name)
+    owner, project = run_path.split("/")[2:4]
+    inputs = tuple(_input(doc, raw) for raw in doc.inputs)
+    _check_unique(doc, inputs)
+    if not inputs:
+        doc.warn("no_inputs", "the doc lists no inputs")
+    _check_examples(doc, {i.name for i in inputs})
+    try:
+        return Model(
+            slug=f"{owner}/{project}".lower(),
+            owner=owner.lower(),
+            project=project.lower(),
+            display_name=display_name,
+            kind="tool" if doc.kind == "tool" else "model",
+            description=doc.info.get("description", ""),
+            cover_url=doc.info.get("cover") or None,
+            categories=tuple(doc.categories),
+            tags=tuple(doc.tags),
+            run_path=f"/Run/{owner.lower()}/{project.lower()}",
+            inputs=inputs,
+            examples=tuple(doc.examples),
+            source=Source(path=doc.path, format=doc.format, sha256=sha256, overrides=overrides),  # type: ignore[arg-type]
+            warnings=tuple(doc.warnings),
+        )
+    except ValidationError as exc:  # pragma: no cover - guarded by the checks above
+        raise SpecError(doc.path, f"invalid model: {exc.errors()[0]['msg']}") from exc
+
+
+def _check_examples(doc: RawDoc, names: set[str]) -> None:
+    unknown = sorted({key for example in doc.examples for key in example} - names)
+    for key in unknown:
+        doc.warn("example_unknown_input", f"an example sets {key!r}, which is not an input", input=key)
+
+
+def _display_name(doc: RawDoc) -> str:
+    name = doc.info.get("name", "").strip()
+    if "/" not in name:
+        raise SpecError(doc.path, "expected 'Model name: OWNER/PROJECT' in Basic tool info")
+    return name
+
+
+def _run_path(doc: RawDoc, display_name: str) -> str:
+    """The Run path from the doc's endpoint URL; else guessed from the display name."""
+    endpoint = doc.info.get("Run Task Endpoint (POST)", "")
+    match = _RUN_PATH.search(urlparse(endpoint).path) if endpoint else None
+    if match:
+        return match.group(1)
+    doc.warn("run_path_guessed", "no Run endpoint URL in the doc; derived from the model name")
+    return "/Run/" + display_name.replace(" ", "-")
+
+
+def _check_unique(doc: RawDoc, inputs: tuple[Input, ...]) -> None:
+    seen: dict[str, Input] = {}
+    for raw, item in zip(doc.inputs, inputs, strict=True):
+        if item.name in seen:
+            raise SpecError(doc.path, f"duplicate input name {item.name!r}", raw.line)
+        seen[item.name] = item
+
+
+def _input(doc: RawDoc, raw: RawInput) -> Input:
+    wire_type = raw.fields.get("type")
+    kind = _kind(doc, raw, wire_type)
+    if kind is InputKind.FILES and raw.typed.get("max_items") == 1:
+        kind = InputKind.FILE  # "up to 1 entry": one value, file or URL
+    label = raw.fields.get("label") or raw.name
+    help_text = raw.fields.get("help") or None
+    help_key = help_text if help_text and _I18N_KEY.match(help_text) else None
+    options = tuple(Option(value=o.value, label=o.label, extra=o.extra) for o in raw.options or ())
+    if kind is InputKind.SELECT and not options:
+        doc.warn("select_without_options", "a select with no options: read as text", input=raw.name, line=raw.line)
+        kind = InputKind.TEXT
+    fields: dict[str, Any] = {
+        "name": raw.name,
+        "label": label,
+        "help": None if help_key else help_text,
+        "help_key": help_key,
+        "wire_type": wire_type,
+        "kind": kind,
+        "options": options,
+        "origin": raw.origin,
+        **_file_fields(raw, kind),
+        **_range_fields(raw, kind, help_text),
+    }
+    fields["default"] = _default(doc, raw, kind, options)
+    fields["required"] = bool(raw.typed.get("required", raw.name == "prompt" and kind in _TEXTUAL))
+    fields.update({k: v for k, v in raw.typed.items() if k != "required"})
+    try:
+        return Input(**fields)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        raise SpecError(doc.path, f"input {raw.name!r}: {where}: {error['msg']}", raw.line) from exc
+
+
+_TEXTUAL = (InputKind.TEXT, InputKind.TEXTAREA)
+
+
+def _kind(doc: RawDoc, raw: RawInput, wire_type: str | None) -> InputKind:
+    if wire_type is None:
+        doc.warn("type_missing", "no type given: read as text", input=raw.name, line=raw.line)
+        return InputKind.TEXT
+    key = wire_type.lower()
+    if key in TYPE_KINDS:
+        kind = TYPE_KINDS[key]
+        if key == "number" and "." in raw.fields.get("default", ""):
+            return InputKind.NUMBER
+        if key == "range" and _integral_step(raw):
+            return InputKind.INTEGER
+        return kind
+    if key in GUESSED_TYPES:
+        guessed = GUESSED_TYPES[key]
+        doc.warn("type_guessed", f"type {wire_type!r} not seen in docs yet: read as {guessed}", input=raw.name, line=raw.line)
+        return guessed
+    doc.warn("unknown_type", f"unknown type {wire_type!r}: read as text", input=raw.name, line=raw.line)
+    return InputKind.TEXT
+
+
+def _integral_step(raw: RawInput) -> bool:
+    step = raw.fields.get("step", "")
+    return bool(step) and _as_float(step) is not None and float(step).is_integer()
+
+
+def _file_fields(raw: RawInput, kind: InputKind) -> dict[str, Any]:
+    if kind.is_file:
+        multiple = kind is InputKind.FILES
+        sibling = None
+        if (raw.fields.get("type") or "").lower() in ("fileinput", "multifileinput"):
+            sibling = _url_sibling(raw.name)
+        return {
+            "accepts_file": True,
+            "accepts_url": True,
+            "url_sibling": sibling,
+            "max_items": None if multiple else 1,
+            "file_constraints": constraints.file_constraints(raw.fields.get("help")),
+        }
+    if kind in _TEXTUAL and raw.name.lower().endswith("url"):
+        return {"accepts_url": True, "file_constraints": constraints.file_constraints(raw.fields.get("help"))}
+    return {}
+
+
+def _url_sibling(name: str) -> str:
+    """`inputImage` -> `inputImageUrl`; Wiro's quirk: `inputDocumentMultiple` -> `inputDocumentUrlMultiple`."""
+    if name.endswith("Multiple"):
+        return name[: -len("Multiple")] + "UrlMultiple"
+    return name + "Url"
+
+
+def _range_fields(raw: RawInput, kind: InputKind, help_text: str | None) -> dict[str, Any]:
+    if not kind.is_numeric:
+        return {}
+    found: dict[str, Any] = {}
+    stated = constraints.numeric_range(help_text)
+    if stated:
+        found["minimum"], found["maximum"] = stated
+    for key, target in (("min", "minimum"), ("max", "maximum"), ("step", "step")):
+        value = _as_float(raw.fields.get(key, ""))
+        if value is not None:
+            found[target] = value
+    return found
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _default(doc: RawDoc, raw: RawInput, kind: InputKind, options: tuple[Option, ...]) -> Default:
+    text = raw.fields.get("default", "")
+    values = [o.value for o in options]
+    if text == "" and "" not in values:
+        return None
+    typed = _typed_default(text, kind)
+    if typed is None:
+        doc.warn("bad_default", f"default {text!r} is not a valid {kind}: dropped", input=raw.name, line=raw.line)
+    elif kind is InputKind.SELECT and text not in values:
+        doc.warn(
+            "default_not_in_options",
+            f"default {text!r} is not among the options: dropped",
+            input=raw.name,
+            line=raw.line,
+        )
+        return None
+    return typed
+
+
+def _typed_default(text: str, kind: InputKind) -> Default:
+    if kind is InputKind.INTEGER:
+        number = _as_float(text)
+        return int(number) if number is not None and number.is_integer() else None
+    if kind is InputKind.NUMBER:
+        return _as_float(text)
+    if kind is InputKind.BOOLEAN:
+        return {"true": True, "false": False, "1": True, "0": False}.get(text.lower())
+    if kind in (InputKind.FILES, InputKind.MULTISELECT):
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text

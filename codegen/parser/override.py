@@ -1,0 +1,155 @@
+"""Override files: project-owned facts that complete or correct a doc.
+
+`specs/X.override.toml` beside `specs/X.<format>` adds, patches or removes
+inputs and corrects model fields. Every entry must say where its facts come
+from (`origin`), which ends up in the schema, so a reader can tell a doc's
+word from ours. Overrides act on the raw form, before normalization, so an
+overridden input is typed and checked by exactly the rules a parsed one is.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from codegen.errors import OverrideError
+from codegen.parser.raw import RawDoc, RawInput, RawOption
+
+Value = str | int | float | bool | list[str]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OptionOverride(_Strict):
+    value: str
+    label: str | None = None
+    description: str | None = None
+
+
+class InputOverride(_Strict):
+    name: str = Field(min_length=1)
+    origin: str = Field(min_length=1)
+    remove: bool = False
+    type: str | None = None
+    label: str | None = None
+    help: str | None = None
+    default: Value | None = None
+    options: list[OptionOverride] | None = None
+    required: bool | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    max_items: int | None = Field(default=None, ge=1)
+
+
+class ModelOverride(_Strict):
+    origin: str = Field(min_length=1)
+    kind: Literal["model", "tool"] | None = None
+    description: str | None = None
+    cover_url: str | None = None
+    categories: list[str] | None = None
+    tags: list[str] | None = None
+
+
+class OverrideFile(_Strict):
+    model: ModelOverride | None = None
+    inputs: list[InputOverride] = []
+
+
+def override_path(spec: Path) -> Path:
+    """`specs/a__b.llms.md` -> `specs/a__b.override.toml` (the stem before the first dot)."""
+    return spec.with_name(spec.name.split(".", 1)[0] + ".override.toml")
+
+
+def load_override(path: Path, data: bytes) -> OverrideFile:
+    try:
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise OverrideError(str(path), f"not valid TOML: {exc}", int(line.group(1)) if line else None) from exc
+    try:
+        return OverrideFile.model_validate(parsed)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        raise OverrideError(str(path), f"{where}: {error['msg']}", _line_of(data, error["loc"])) from exc
+
+
+def _line_of(data: bytes, loc: tuple[int | str, ...]) -> int | None:
+    """Line of the `[[inputs]]` table that an error location points into."""
+    if len(loc) < 2 or loc[0] != "inputs" or not isinstance(loc[1], int):
+        return None
+    headers = [n for n, line in enumerate(data.decode("utf-8").splitlines(), 1) if line.strip() == "[[inputs]]"]
+    return headers[loc[1]] if loc[1] < len(headers) else None
+
+
+def apply_override(doc: RawDoc, override: OverrideFile, path: str) -> None:
+    if override.model is not None:
+        _apply_model(doc, override.model)
+    for entry in override.inputs:
+        _apply_input(doc, entry, path)
+
+
+def _apply_model(doc: RawDoc, entry: ModelOverride) -> None:
+    resolved = {"cover_unknown": entry.cover_url, "categories_unknown": entry.categories}
+    doc.warnings = [w for w in doc.warnings if resolved.get(w.code) is None]
+    if entry.kind is not None:
+        doc.kind = entry.kind
+    if entry.description is not None:
+        doc.info["description"] = entry.description
+    if entry.cover_url is not None:
+        doc.info["cover"] = entry.cover_url
+    if entry.categories is not None:
+        doc.categories = list(entry.categories)
+    if entry.tags is not None:
+        doc.tags = list(entry.tags)
+
+
+def _apply_input(doc: RawDoc, entry: InputOverride, path: str) -> None:
+    existing = next((raw for raw in doc.inputs if raw.name == entry.name), None)
+    if entry.remove:
+        if existing is None:
+            raise OverrideError(path, f"cannot remove input {entry.name!r}: the doc has none")
+        doc.inputs.remove(existing)
+        return
+    if existing is None:
+        if entry.type is None:
+            raise OverrideError(path, f"input {entry.name!r} is new: it needs a 'type'")
+        existing = RawInput(name=entry.name)
+        doc.inputs.append(existing)
+    existing.origin = f"override: {entry.origin}"
+    for key in ("type", "label", "help"):
+        value = getattr(entry, key)
+        if value is not None:
+            existing.fields[key] = value
+    if entry.default is not None:
+        existing.fields["default"] = _as_text(entry.default)
+    if entry.options is not None:
+        existing.options = [
+            RawOption(
+                value=o.value,
+                label=o.label if o.label is not None else o.value,
+                extra={"description": o.description} if o.description is not None else {},
+            )
+            for o in entry.options
+        ]
+    for key in ("required", "minimum", "maximum", "step", "max_items"):
+        value = getattr(entry, key)
+        if value is not None:
+            existing.typed[key] = value
+    existing.complete = True
+
+
+def _as_text(value: Value) -> str:
+    """Back to the doc's spelling, so the normal rules type it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(value)
+    return str(value)

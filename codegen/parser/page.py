@@ -1,0 +1,158 @@
+"""Read the text of a model's web page (wiro.ai/models/OWNER/PROJECT) into a RawDoc.
+
+The page is not markdown: it is the visible text of an HTML page, navigation
+included. What it tells reliably: the name ("API Sample: reve/Edit"), the
+description (the line above "NNNruns"), and the Run curl sample, whose `-F`
+fields name the inputs (`=@file` marks a file input) and whose comments state
+limits ("inputImage: up to 1 entry (files, URLs, or mixed)"). What it cannot
+tell (types, labels, defaults, cover, categories) becomes warnings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from codegen.errors import SpecError
+from codegen.parser.raw import RawDoc, RawInput
+
+_NAME = re.compile(r"^API Sample:\s*(\S+/\S+)\s*$")
+_RUNS = re.compile(r"^\d[\d,.]*\s*runs$")
+_RUN_URL = re.compile(r'curl -X POST "(https?://[^"]+/Run/[^"]+)"')
+_FIELD = re.compile(r'^(//\s*)?-F\s+"([A-Za-z_][\w]*)=(.*?)"\s*\\?;?\s*$')
+_LIMIT = re.compile(r"^//\s*-\s*([A-Za-z_]\w*):\s*up to (\d+) entr(?:y|ies)\s*\(([^)]*)\)", re.I)
+_JSON_BODY = re.compile(r"-d\s+'(.*?)'\s*;?\s*$", re.S)
+_COMMON_FIELDS = frozenset({"callbackUrl", "projectid"})
+
+
+def parse_page(path: str, text: str) -> RawDoc:
+    doc = RawDoc(path=path, format="page")
+    lines = [line.strip() for line in text.splitlines()]
+    doc.info["name"] = _name(path, lines)
+    doc.info["description"] = _description(lines)
+    doc.kind = "tool" if "/tools/" in text and "/models/" not in text else "model"
+    run = _run_section(lines)
+    url = _RUN_URL.search("\n".join(line for _, line in run))
+    if url and "{{" not in url.group(1):
+        doc.info["Run Task Endpoint (POST)"] = url.group(1)
+    _read_fields(doc, run)
+    doc.warn("cover_unknown", "a web page gives no cover image")
+    doc.warn("categories_unknown", "a web page gives no categories")
+    if doc.inputs:
+        doc.warn("labels_unknown", "a web page gives no labels, help texts, types or defaults")
+    return doc
+
+
+def _name(path: str, lines: list[str]) -> str:
+    for line in lines:
+        match = _NAME.match(line)
+        if match:
+            return match.group(1)
+    raise SpecError(path, "expected 'API Sample: OWNER/PROJECT' on the model page")
+
+
+def _description(lines: list[str]) -> str:
+    for index, line in enumerate(lines):
+        if _RUNS.match(line):
+            previous = [text for text in lines[:index] if text]
+            return previous[-1] if previous else ""
+    return ""
+
+
+def _run_section(lines: list[str]) -> list[tuple[int, str]]:
+    """(line number, text) of the 'Run Command - Make HTTP Post Request' sample."""
+    start = next(
+        (i for i, line in enumerate(lines) if line.startswith("Run Command - Make HTTP Post Request")),
+        None,
+    )
+    if start is None:
+        return []
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].startswith("Run Command - Response")),
+        len(lines),
+    )
+    return [(i + 1, lines[i]) for i in range(start + 1, end)]
+
+
+def _read_fields(doc: RawDoc, run: list[tuple[int, str]]) -> None:
+    limits: dict[str, tuple[int, str]] = {}
+    example: dict[str, str] = {}
+    for number, line in run:
+        limit = _LIMIT.match(line)
+        if limit:
+            limits[limit.group(1)] = (int(limit.group(2)), limit.group(3))
+            continue
+        field = _FIELD.match(line)
+        if field:
+            _add_field(doc, number, field.group(2), field.group(3), example)
+    if not doc.inputs:
+        _read_json_body(doc, run, example)
+    for raw in doc.inputs:
+        _apply_limit(doc, raw, limits.get(raw.name))
+    if example:
+        doc.examples.append(example)
+
+
+def _add_field(doc: RawDoc, number: int, name: str, value: str, example: dict[str, str]) -> None:
+    if name in _COMMON_FIELDS:
+        return
+    is_file = value.startswith("@")
+    if not is_file:
+        example[name] = value
+    if any(raw.name == name for raw in doc.inputs):
+        return
+    raw = RawInput(name=name, line=number, origin="page: curl -F field")
+    raw.fields["type"] = "combinefileinput" if is_file else "text"
+    doc.inputs.append(raw)
+    doc.warn(
+        "type_guessed",
+        "the page shows a file upload" if is_file else "the page shows a text field",
+        input=name,
+        line=number,
+    )
+
+
+def _apply_limit(doc: RawDoc, raw: RawInput, limit: tuple[int, str] | None) -> None:
+    if limit is None:
+        return
+    count, accepts = limit
+    raw.typed["max_items"] = count
+    raw.typed["accepts_url"] = "url" in accepts.lower()
+    raw.typed["accepts_file"] = "file" in accepts.lower()
+
+
+def _read_json_body(doc: RawDoc, run: list[tuple[int, str]], example: dict[str, str]) -> None:
+    """The other sample style: `-d '{json}'`; an unfilled template becomes a warning."""
+    text = "\n".join(line for _, line in run)
+    match = _JSON_BODY.search(text)
+    if match is None:
+        return
+    if "{{" in match.group(1):
+        doc.warn("inputs_unlisted", "the page's Run sample is an unfilled template: no inputs listed")
+        return
+    try:
+        body = json.loads(match.group(1))
+    except json.JSONDecodeError:
+        doc.warn("inputs_unlisted", "the page's Run sample body is not valid JSON")
+        return
+    line = run[0][0] if run else None
+    for name, value in body.items() if isinstance(body, dict) else ():
+        if name in _COMMON_FIELDS:
+            continue
+        raw = RawInput(name=name, line=line, origin="page: curl -d body")
+        raw.fields["type"] = _json_type(value)
+        doc.inputs.append(raw)
+        example[name] = value if isinstance(value, str) else json.dumps(value)
+        doc.warn("type_guessed", f"type read from a sample value: {raw.fields['type']}", input=name, line=line)
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, list):
+        return "combinefileinput"
+    if isinstance(value, bool):
+        return "checkbox"
+    if isinstance(value, int):
+        return "number"
+    if isinstance(value, float):
+        return "float"
+    return "text"

@@ -1,0 +1,185 @@
+"""Give a flattened llms.txt its lines back, so markdown-it can read it.
+
+Copies of Wiro's llms.txt often lose every newline (the seeds are one line
+each). The structure is still recoverable because the doc is machine-written:
+headings are a known set, basic info keys are fixed, and each input lists its
+keys in one fixed order (name, label, help, type, default, options), each option
+too (value, label, then optional extras). Scanning for the *next expected* key
+instead of any key keeps free text (a help string saying "Value range: ...")
+from being split. The output has the same shape as the line-structured docs,
+so one markdown parser serves both.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FENCE = "```"
+_HEADING = re.compile(r"(?:(?<=\s)|^)(#{2,6}) ")
+# Titles the doc generator writes; anything else ends at ')' or ':' or a fence.
+_KNOWN_TITLES = re.compile(
+    r"(Basic tool info|(?:Model|Tool) Inputs:|(?:Model|Tool) Parameter Inspires:"
+    r"|Task Status Information|Integration Header Prepare)"
+)
+_INFO_KEY = re.compile(
+    r"\s+(?=(?:Model|Tool) (?:name|description|cover|categories|tags):"
+    r"|Run Task Endpoint \(POST\):|Get Task Detail Endpoint \(POST\):)"
+)
+_LIST_DASH = re.compile(r"\s+-\s+")
+_ITEM_START = re.compile(r"(?:^|\s)- name: ")
+_TYPE_THEN_DEFAULT = re.compile(r"\s*\btype: (\S+)(?= default:|$)")
+_OPTION_START = re.compile(r"\s+- value: ")
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_OPTION_EXTRAS = ("description", "triggerwords", "generatesettings")
+_EXAMPLE_KEY = re.compile(r"(?:^|\s)- ([A-Za-z_]\w*): ")
+
+
+def is_flattened(text: str) -> bool:
+    """A doc whose headings are not at line starts has lost its newlines."""
+    return any(_HEADING.search(line, 1) for line in text.splitlines() if "## " in line[1:])
+
+
+def restore(text: str) -> str:
+    """Return the doc with one line per heading, info key, list item and input key."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if "## " in line and _HEADING.search(line, 1):
+            out.extend(_restore_line(line))
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _restore_line(line: str) -> list[str]:
+    out: list[str] = []
+    parts = line.split(_FENCE)
+    for index, part in enumerate(parts):
+        if index % 2:  # inside a fence: "bash <code>" -> info string, then code
+            info, _, code = part.strip().partition(" ")
+            out += ["", _FENCE + info, code, _FENCE, ""]
+        else:
+            out += _restore_prose(part)
+    return out
+
+
+def _restore_prose(text: str) -> list[str]:
+    out: list[str] = []
+    pieces = _HEADING.split(text)
+    if pieces[0].strip():
+        out.append(pieces[0].strip())
+    for marks, body in zip(pieces[1::2], pieces[2::2], strict=True):
+        title, rest = _split_title(body)
+        out += ["", f"{marks} {title}", ""]
+        out += _restore_section(title, rest.strip())
+    return out
+
+
+def _split_title(body: str) -> tuple[str, str]:
+    known = _KNOWN_TITLES.match(body)
+    if known:
+        return known.group(1), body[known.end() :]
+    for mark in (")", ":"):
+        cut = body.find(mark)
+        if cut != -1:
+            return body[: cut + 1].strip(), body[cut + 1 :]
+    return body.strip(), ""
+
+
+def _restore_section(title: str, body: str) -> list[str]:
+    if not body:
+        return []
+    if title == "Basic tool info":
+        return _restore_info(body)
+    if title.endswith("Inputs:"):
+        return _restore_inputs(body)
+    if title.endswith("Parameter Inspires:"):
+        return _restore_examples(body)
+    return [body]
+
+
+def _restore_info(body: str) -> list[str]:
+    out: list[str] = []
+    for entry in _INFO_KEY.split(body):
+        key, _, value = entry.partition(":")
+        if key.endswith(("categories", "tags")):
+            items = [i for i in _LIST_DASH.split(" " + value) if i.strip()]
+            out += [f"{key}:", *(f"  - {i.strip()}" for i in items), ""]
+        else:
+            out.append(f"{key}: {value.strip()}")
+    return out
+
+
+def _restore_inputs(body: str) -> list[str]:
+    out: list[str] = []
+    starts = [m.end() for m in _ITEM_START.finditer(body)]
+    ends = [m.start() for m in _ITEM_START.finditer(body)][1:] + [len(body)]
+    for start, end in zip(starts, ends, strict=True):
+        item = body[start:end].strip()
+        name = item.split(" ", 1)[0]
+        out += [f"  - name: {name}", *_restore_input_fields(item[len(name) :].strip()), ""]
+    return out
+
+
+def _restore_input_fields(rest: str) -> list[str]:
+    """Cut 'label: L help: H type: T default: D options: ...' in key order."""
+    fields: list[str] = []
+    label, rest = _take(rest, "label:", " help:")
+    if label is None:
+        return fields
+    fields.append(f"    label: {label}")
+    if not rest.startswith("help:"):
+        return fields
+    typed = _TYPE_THEN_DEFAULT.search(rest)
+    if typed is None:  # cut off inside help
+        fields.append(f"    {rest}")
+        return fields
+    fields.append(f"    help: {rest[len('help:') : typed.start()].strip()}")
+    fields.append(f"    type: {typed.group(1)}")
+    rest = rest[typed.end() :].strip()
+    if not rest.startswith("default:"):
+        return fields
+    default, _, options = rest[len("default:") :].partition(" options:")
+    fields.append(f"    default: {default.strip()}")
+    if _ or rest.endswith("options:"):
+        fields.append("    options:")
+        fields += _restore_options(options)
+    return fields
+
+
+def _take(text: str, key: str, next_key: str) -> tuple[str | None, str]:
+    if not text.startswith(key):
+        return None, text
+    value, sep, rest = text[len(key) :].partition(next_key)
+    return value.strip(), (next_key.strip() + rest) if sep else ""
+
+
+def _restore_options(text: str) -> list[str]:
+    out: list[str] = []
+    for chunk in _OPTION_START.split(" " + text.strip())[1:]:
+        quoted = _QUOTED.match(chunk)
+        if quoted is None:
+            out.append(f"      - value: {chunk.strip()}")
+            continue
+        out.append(f"      - value: {quoted.group(0)}")
+        out += _restore_option_fields(chunk[quoted.end() :].strip())
+    return out
+
+
+def _restore_option_fields(rest: str) -> list[str]:
+    keys = ("label", *_OPTION_EXTRAS)
+    pattern = re.compile(r"(?:^|\s)(" + "|".join(keys) + r"): ")
+    marks = list(pattern.finditer(rest))
+    return [
+        f"        {m.group(1)}: {rest[m.end() : nxt.start() if nxt else len(rest)].strip()}"
+        for m, nxt in zip(marks, [*marks[1:], None], strict=True)
+    ]
+
+
+def _restore_examples(body: str) -> list[str]:
+    """Each example value is introduced by '- KEY: ' where KEY is an identifier."""
+    marks = list(_EXAMPLE_KEY.finditer(body))
+    lines = [
+        f"  - {m.group(1)}: {body[m.end() : nxt.start() if nxt else len(body)].strip()}"
+        for m, nxt in zip(marks, [*marks[1:], None], strict=True)
+    ]
+    return lines or [body]

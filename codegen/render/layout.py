@@ -1,0 +1,75 @@
+"""Line breaking for bracketed expressions, the way ``ruff format`` does it.
+
+The generator emits code that is already formatted, so its output does not
+depend on ruff being installed. Only the shapes the templates use are
+supported: a bracket group of items, each an atom (already-quoted text) or a
+nested group. The rules mirror ruff's (black's) right-hand split:
+
+1. everything on one line, if it fits and no group is ``magic``;
+2. otherwise the items on one indented line between the brackets, if that fits
+   (or if there is a single item: a trailing comma would change a subscript);
+3. otherwise one item per line, with a trailing ("magic") comma.
+
+``magic`` groups are always split one item per line, as a magic trailing comma
+forces ruff to do; templates use it for long-lived shapes (signatures, Field
+calls) so small spec changes do not reflow them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from codegen.render.quote import LINE_LENGTH
+
+INDENT = "    "
+
+
+@dataclass(frozen=True)
+class Group:
+    head: str
+    items: tuple[Item, ...]
+    tail: str
+    magic: bool = False
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+Item = str | Group
+
+
+def flat(item: Item) -> str | None:
+    """One-line rendering, or None when the item must span several lines."""
+    if isinstance(item, str):
+        return item
+    if item.magic and item.items:
+        return None
+    parts = [flat(i) for i in item.items]
+    if any(p is None for p in parts):
+        return None
+    return item.head + ", ".join(p for p in parts if p is not None) + item.tail
+
+
+def lines(item: Item, indent: int, suffix: str = "") -> list[str]:
+    """Format ``item`` starting at ``indent`` levels, followed by ``suffix``."""
+    pad = INDENT * indent
+    one = flat(item)
+    if one is not None and len(pad) + len(one) + len(suffix) <= LINE_LENGTH:
+        return [pad + one + suffix]
+    if isinstance(item, str):
+        return [pad + item + suffix]
+    inner = INDENT * (indent + 1)
+    if not item.magic:
+        parts = [flat(i) for i in item.items]
+        if all(p is not None for p in parts):
+            body = ", ".join(p for p in parts if p is not None)
+            if len(item.items) == 1 or len(inner) + len(body) <= LINE_LENGTH:
+                return [pad + item.head, inner + body, pad + item.tail + suffix]
+    out = [pad + item.head]
+    for child in item.items:
+        out.extend(lines(child, indent + 1, ","))
+    out.append(pad + item.tail + suffix)
+    return out
+
+
+def render(item: Item, indent: int = 0, suffix: str = "") -> str:
+    """Formatted text of ``item`` without a final newline."""
+    return "\n".join(lines(item, indent, suffix))

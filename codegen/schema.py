@@ -82,7 +82,7 @@ TERMINAL_STATUSES = frozenset({Status.POSTPROCESS_END, Status.CANCEL, Status.ERR
 OutputKind = Literal["image", "video", "audio", "text", "3d", "file"]
 
 
-class Warning(Frozen):  # noqa: A001 - the domain word; never shadows the builtin in use
+class Warning(Frozen):
     """Something the doc lacked, or a value the parser had to guess."""
 
     code: str

@@ -67,7 +67,9 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return sorted(found)
 
 
-def parse_many(paths: Iterable[Path], root: str | Path | None = None) -> tuple[list[Model], list[SpecError]]:
+def parse_many(
+    paths: Iterable[Path], root: str | Path | None = None
+) -> tuple[list[Model], list[SpecError]]:
     models: list[Model] = []
     errors: list[SpecError] = []
     owners: dict[str, str] = {}
@@ -78,7 +80,12 @@ def parse_many(paths: Iterable[Path], root: str | Path | None = None) -> tuple[l
             errors.append(exc)
             continue
         if model.slug in owners:
-            errors.append(SpecError(model.source.path, f"model {model.slug!r} is already defined by {owners[model.slug]}"))
+            errors.append(
+                SpecError(
+                    model.source.path,
+                    f"model {model.slug!r} is already defined by {owners[model.slug]}",
+                )
+            )
             continue
         owners[model.slug] = model.source.path
         models.append(model)
@@ -95,7 +102,11 @@ def load_catalogue(specs: str | Path) -> Catalogue:
 
 
 def _is_spec(path: Path) -> bool:
-    return path.is_file() and path.suffix in SPEC_SUFFIXES and not path.name.upper().startswith("README")
+    return (
+        path.is_file()
+        and path.suffix in SPEC_SUFFIXES
+        and not path.name.upper().startswith("README")
+    )
 
 
 def _shown(path: Path, root: str | Path | None) -> str:

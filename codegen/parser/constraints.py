@@ -36,7 +36,9 @@ _CONTENT_TYPES = {
     "wav": "audio/wav",
     "pdf": "application/pdf",
 }
-_SIZE = re.compile(r"(?:no more than|up to|max(?:imum)?|less than|<=?)\s*(\d+(?:\.\d+)?)\s*(kb|mb|gb)", re.I)
+_SIZE = re.compile(
+    r"(?:no more than|up to|max(?:imum)?|less than|<=?)\s*(\d+(?:\.\d+)?)\s*(kb|mb|gb)", re.I
+)
 _ASPECT = re.compile(r"aspect ratio[^.]*?\(\s*([\d./]+)\s*,\s*([\d./]+)\s*\)", re.I)
 _MIN_SIDE = re.compile(r"(?:width|height)[^.]*?>\s*(\d+)", re.I)
 _UNITS = {"kb": 1024, "mb": 1024**2, "gb": 1024**3}

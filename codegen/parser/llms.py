@@ -59,7 +59,9 @@ def _sections(tokens: list[Token]) -> list[_Section]:
         if token.type == "heading_open":
             title = tokens[index + 1].content.strip()
             sections.append(_Section(title, _line(token)))
-        elif sections and token.type != "heading_close" and tokens[index - 1].type != "heading_open":
+        elif (
+            sections and token.type != "heading_close" and tokens[index - 1].type != "heading_open"
+        ):
             sections[-1].tokens.append(token)
     return sections
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from codegen.errors import SpecError
 from codegen.parser import constraints
 from codegen.parser.raw import RawDoc, RawInput
-from codegen.schema import Default, Input, InputKind, Model, Option, Source
+from codegen.schema import Default, Input, InputKind, Model, Option, OverrideSource, Source
 
 #: Wiro's input types (WIRO_API.md) and the kind each one is.
 TYPE_KINDS: dict[str, InputKind] = {
@@ -46,7 +46,7 @@ _I18N_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*-help$")
 _RUN_PATH = re.compile(r"/v1(/Run/[^/\s]+/[^/\s]+)/?$")
 
 
-def normalize(doc: RawDoc, *, sha256: str, overrides: tuple[Any, ...] = ()) -> Model:
+def normalize(doc: RawDoc, *, sha256: str, overrides: tuple[OverrideSource, ...] = ()) -> Model:
     display_name = _display_name(doc)
     run_path = _run_path(doc, display_name)
     owner, project = run_path.split("/")[2:4]
@@ -62,24 +62,31 @@ def normalize(doc: RawDoc, *, sha256: str, overrides: tuple[Any, ...] = ()) -> M
             project=project.lower(),
             display_name=display_name,
             kind="tool" if doc.kind == "tool" else "model",
-            description=doc.info.get("description", ""),
+            description=_prose(doc.info.get("description", "")),
             cover_url=doc.info.get("cover") or None,
             categories=tuple(doc.categories),
             tags=tuple(doc.tags),
             run_path=f"/Run/{owner.lower()}/{project.lower()}",
             inputs=inputs,
             examples=tuple(doc.examples),
-            source=Source(path=doc.path, format=doc.format, sha256=sha256, overrides=overrides),  # type: ignore[arg-type]
+            source=Source(path=doc.path, format=doc.format, sha256=sha256, overrides=overrides),
             warnings=tuple(doc.warnings),
         )
     except ValidationError as exc:  # pragma: no cover - guarded by the checks above
         raise SpecError(doc.path, f"invalid model: {exc.errors()[0]['msg']}") from exc
 
 
+def _prose(text: str) -> str:
+    """Runs of whitespace in prose are layout, not content (and flattening loses them)."""
+    return " ".join(text.split())
+
+
 def _check_examples(doc: RawDoc, names: set[str]) -> None:
     unknown = sorted({key for example in doc.examples for key in example} - names)
     for key in unknown:
-        doc.warn("example_unknown_input", f"an example sets {key!r}, which is not an input", input=key)
+        doc.warn(
+            "example_unknown_input", f"an example sets {key!r}, which is not an input", input=key
+        )
 
 
 def _display_name(doc: RawDoc) -> str:
@@ -112,12 +119,17 @@ def _input(doc: RawDoc, raw: RawInput) -> Input:
     kind = _kind(doc, raw, wire_type)
     if kind is InputKind.FILES and raw.typed.get("max_items") == 1:
         kind = InputKind.FILE  # "up to 1 entry": one value, file or URL
-    label = raw.fields.get("label") or raw.name
-    help_text = raw.fields.get("help") or None
+    label = _prose(raw.fields.get("label", "")) or raw.name
+    help_text = _prose(raw.fields.get("help", "")) or None
     help_key = help_text if help_text and _I18N_KEY.match(help_text) else None
     options = tuple(Option(value=o.value, label=o.label, extra=o.extra) for o in raw.options or ())
     if kind is InputKind.SELECT and not options:
-        doc.warn("select_without_options", "a select with no options: read as text", input=raw.name, line=raw.line)
+        doc.warn(
+            "select_without_options",
+            "a select with no options: read as text",
+            input=raw.name,
+            line=raw.line,
+        )
         kind = InputKind.TEXT
     fields: dict[str, Any] = {
         "name": raw.name,
@@ -159,9 +171,16 @@ def _kind(doc: RawDoc, raw: RawInput, wire_type: str | None) -> InputKind:
         return kind
     if key in GUESSED_TYPES:
         guessed = GUESSED_TYPES[key]
-        doc.warn("type_guessed", f"type {wire_type!r} not seen in docs yet: read as {guessed}", input=raw.name, line=raw.line)
+        doc.warn(
+            "type_guessed",
+            f"type {wire_type!r} not seen in docs yet: read as {guessed}",
+            input=raw.name,
+            line=raw.line,
+        )
         return guessed
-    doc.warn("unknown_type", f"unknown type {wire_type!r}: read as text", input=raw.name, line=raw.line)
+    doc.warn(
+        "unknown_type", f"unknown type {wire_type!r}: read as text", input=raw.name, line=raw.line
+    )
     return InputKind.TEXT
 
 
@@ -184,12 +203,18 @@ def _file_fields(raw: RawInput, kind: InputKind) -> dict[str, Any]:
             "file_constraints": constraints.file_constraints(raw.fields.get("help")),
         }
     if kind in _TEXTUAL and raw.name.lower().endswith("url"):
-        return {"accepts_url": True, "file_constraints": constraints.file_constraints(raw.fields.get("help"))}
+        return {
+            "accepts_url": True,
+            "file_constraints": constraints.file_constraints(raw.fields.get("help")),
+        }
     return {}
 
 
 def _url_sibling(name: str) -> str:
-    """`inputImage` -> `inputImageUrl`; Wiro's quirk: `inputDocumentMultiple` -> `inputDocumentUrlMultiple`."""
+    """`inputImage` -> `inputImageUrl`.
+
+    Wiro's quirk: `inputDocumentMultiple` -> `inputDocumentUrlMultiple`.
+    """
     if name.endswith("Multiple"):
         return name[: -len("Multiple")] + "UrlMultiple"
     return name + "Url"
@@ -223,7 +248,12 @@ def _default(doc: RawDoc, raw: RawInput, kind: InputKind, options: tuple[Option,
         return None
     typed = _typed_default(text, kind)
     if typed is None:
-        doc.warn("bad_default", f"default {text!r} is not a valid {kind}: dropped", input=raw.name, line=raw.line)
+        doc.warn(
+            "bad_default",
+            f"default {text!r} is not a valid {kind}: dropped",
+            input=raw.name,
+            line=raw.line,
+        )
     elif kind is InputKind.SELECT and text not in values:
         doc.warn(
             "default_not_in_options",

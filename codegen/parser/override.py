@@ -72,20 +72,28 @@ def load_override(path: Path, data: bytes) -> OverrideFile:
         parsed = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise OverrideError(str(path), f"not valid TOML: {exc}", int(line.group(1)) if line else None) from exc
+        raise OverrideError(
+            str(path), f"not valid TOML: {exc}", int(line.group(1)) if line else None
+        ) from exc
     try:
         return OverrideFile.model_validate(parsed)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error["loc"])
-        raise OverrideError(str(path), f"{where}: {error['msg']}", _line_of(data, error["loc"])) from exc
+        raise OverrideError(
+            str(path), f"{where}: {error['msg']}", _line_of(data, error["loc"])
+        ) from exc
 
 
 def _line_of(data: bytes, loc: tuple[int | str, ...]) -> int | None:
     """Line of the `[[inputs]]` table that an error location points into."""
     if len(loc) < 2 or loc[0] != "inputs" or not isinstance(loc[1], int):
         return None
-    headers = [n for n, line in enumerate(data.decode("utf-8").splitlines(), 1) if line.strip() == "[[inputs]]"]
+    headers = [
+        n
+        for n, line in enumerate(data.decode("utf-8").splitlines(), 1)
+        if line.strip() == "[[inputs]]"
+    ]
     return headers[loc[1]] if loc[1] < len(headers) else None
 
 

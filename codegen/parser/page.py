@@ -62,7 +62,11 @@ def _description(lines: list[str]) -> str:
 def _run_section(lines: list[str]) -> list[tuple[int, str]]:
     """(line number, text) of the 'Run Command - Make HTTP Post Request' sample."""
     start = next(
-        (i for i, line in enumerate(lines) if line.startswith("Run Command - Make HTTP Post Request")),
+        (
+            i
+            for i, line in enumerate(lines)
+            if line.startswith("Run Command - Make HTTP Post Request")
+        ),
         None,
     )
     if start is None:
@@ -128,7 +132,9 @@ def _read_json_body(doc: RawDoc, run: list[tuple[int, str]], example: dict[str, 
     if match is None:
         return
     if "{{" in match.group(1):
-        doc.warn("inputs_unlisted", "the page's Run sample is an unfilled template: no inputs listed")
+        doc.warn(
+            "inputs_unlisted", "the page's Run sample is an unfilled template: no inputs listed"
+        )
         return
     try:
         body = json.loads(match.group(1))
@@ -143,7 +149,12 @@ def _read_json_body(doc: RawDoc, run: list[tuple[int, str]], example: dict[str, 
         raw.fields["type"] = _json_type(value)
         doc.inputs.append(raw)
         example[name] = value if isinstance(value, str) else json.dumps(value)
-        doc.warn("type_guessed", f"type read from a sample value: {raw.fields['type']}", input=name, line=line)
+        doc.warn(
+            "type_guessed",
+            f"type read from a sample value: {raw.fields['type']}",
+            input=name,
+            line=line,
+        )
 
 
 def _json_type(value: object) -> str:

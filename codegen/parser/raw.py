@@ -8,6 +8,7 @@ goes through the same typing and checks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from codegen.schema import Warning
 
@@ -36,7 +37,7 @@ class RawInput:
 @dataclass
 class RawDoc:
     path: str
-    format: str
+    format: Literal["llms", "page"]
     kind: str = "model"
     info: dict[str, str] = field(default_factory=dict)
     categories: list[str] = field(default_factory=list)
@@ -45,5 +46,7 @@ class RawDoc:
     examples: list[dict[str, str]] = field(default_factory=list)
     warnings: list[Warning] = field(default_factory=list)
 
-    def warn(self, code: str, message: str, *, input: str | None = None, line: int | None = None) -> None:
+    def warn(
+        self, code: str, message: str, *, input: str | None = None, line: int | None = None
+    ) -> None:
         self.warnings.append(Warning(code=code, message=message, input=input, line=line))

@@ -109,15 +109,19 @@ def _restore_info(body: str) -> list[str]:
     return out
 
 
+def _segments(pattern: re.Pattern[str], text: str) -> list[tuple[re.Match[str], str]]:
+    """Each match of `pattern` with the text that follows it up to the next match."""
+    marks = list(pattern.finditer(text))
+    ends = [m.start() for m in marks[1:]] + [len(text)]
+    return [(m, text[m.end() : end].strip()) for m, end in zip(marks, ends, strict=False)]
+
+
 def _restore_inputs(body: str) -> list[str]:
     out: list[str] = []
-    starts = [m.end() for m in _ITEM_START.finditer(body)]
-    ends = [m.start() for m in _ITEM_START.finditer(body)][1:] + [len(body)]
-    for start, end in zip(starts, ends, strict=True):
-        item = body[start:end].strip()
+    for _, item in _segments(_ITEM_START, body):
         name = item.split(" ", 1)[0]
         out += [f"  - name: {name}", *_restore_input_fields(item[len(name) :].strip()), ""]
-    return out
+    return out or [body]
 
 
 def _restore_input_fields(rest: str) -> list[str]:
@@ -168,18 +172,10 @@ def _restore_options(text: str) -> list[str]:
 def _restore_option_fields(rest: str) -> list[str]:
     keys = ("label", *_OPTION_EXTRAS)
     pattern = re.compile(r"(?:^|\s)(" + "|".join(keys) + r"): ")
-    marks = list(pattern.finditer(rest))
-    return [
-        f"        {m.group(1)}: {rest[m.end() : nxt.start() if nxt else len(rest)].strip()}"
-        for m, nxt in zip(marks, [*marks[1:], None], strict=True)
-    ]
+    return [f"        {m.group(1)}: {value}" for m, value in _segments(pattern, rest)]
 
 
 def _restore_examples(body: str) -> list[str]:
     """Each example value is introduced by '- KEY: ' where KEY is an identifier."""
-    marks = list(_EXAMPLE_KEY.finditer(body))
-    lines = [
-        f"  - {m.group(1)}: {body[m.end() : nxt.start() if nxt else len(body)].strip()}"
-        for m, nxt in zip(marks, [*marks[1:], None], strict=True)
-    ]
+    lines = [f"  - {m.group(1)}: {value}" for m, value in _segments(_EXAMPLE_KEY, body)]
     return lines or [body]

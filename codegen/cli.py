@@ -10,9 +10,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from codegen import openapi
 from codegen.errors import SpecError, WirogenError
-from codegen.parser import discover, parse_many
+from codegen.parser import discover, load_catalogue, parse_many
 from codegen.schema import Catalogue, Model, dump_models
 
 EXIT_SPEC_ERROR = 2
@@ -40,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the normalized schema")
     schema.set_defaults(handler=_schema)
+
+    export = commands.add_parser("openapi", help="export the models as an OpenAPI 3.1 document")
+    export.add_argument("--specs", default="specs", help="the specs folder (default: specs)")
+    export.add_argument("--model", help="export only this model (slug)")
+    export.add_argument("-o", "--output", help="write to this file instead of stdout")
+    export.set_defaults(handler=_openapi)
     return parser
 
 
@@ -75,6 +83,20 @@ def _print_catalogue(models: list[Model]) -> None:
 
 def _schema(args: argparse.Namespace) -> int:
     print(json.dumps(Catalogue.model_json_schema(), indent=2, sort_keys=True))
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    catalogue = load_catalogue(args.specs)
+    try:
+        text = openapi.dumps(openapi.document(catalogue, args.model))
+    except KeyError:
+        print(f"wirogen: no model {args.model!r} in {args.specs}", file=sys.stderr)
+        return 1
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
     return 0
 
 

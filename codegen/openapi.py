@@ -1,0 +1,346 @@
+"""Export the catalogue as one OpenAPI 3.1 document (or one per model).
+
+The document is a pure function of the schema: it is built from `Model`
+objects with sorted keys and no timestamps, so the same specs always give the
+same bytes. Input schemas follow Wiro's own per-model OpenAPI documents
+(`x-input-type`, `enum` + `x-options`, `minimum`/`maximum`, `required`) so tools
+that already read Wiro's documents read ours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from codegen.schema import Catalogue, Input, InputKind, Model
+
+JSON = dict[str, Any]
+SERVER = "https://api.wiro.ai/v1"
+_REF = "#/components/schemas/"
+_SCALAR_TYPES = {
+    InputKind.TEXT: "string",
+    InputKind.TEXTAREA: "string",
+    InputKind.SELECT: "string",
+    InputKind.INTEGER: "integer",
+    InputKind.NUMBER: "number",
+    InputKind.BOOLEAN: "boolean",
+}
+_COMMON_FIELDS: JSON = {
+    "callbackUrl": {
+        "type": "string",
+        "format": "uri",
+        "title": "Callback URL",
+        "description": "Wiro POSTs the task to this URL when it completes.",
+    },
+    "projectid": {"type": "string", "description": "Run under this project."},
+}
+
+
+def document(catalogue: Catalogue, slug: str | None = None) -> JSON:
+    """The OpenAPI document for every model, or for the one named by `slug`."""
+    models = [m for m in catalogue.models if slug is None or m.slug == slug.lower()]
+    if slug is not None and not models:
+        raise KeyError(slug)
+    paths: JSON = {m.run_path: _run_operation(m) for m in models}
+    paths.update(_task_paths())
+    paths.update(_file_paths())
+    schemas: JSON = dict(_shared_schemas())
+    for model in models:
+        schemas[_input_name(model)] = input_schema(model)
+        schemas[_input_name(model) + "Multipart"] = input_schema(model, multipart=True)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Wiro API" if slug is None else f"Wiro API: {models[0].display_name}",
+            "version": "1.0.0+" + _fingerprint(models),
+            "description": "Exported by wirogen from the model docs in specs/.",
+        },
+        "servers": [{"url": SERVER}],
+        "security": [{"ApiKey": [], "Nonce": [], "Signature": []}, {"ApiKey": []}],
+        "paths": paths,
+        "components": {"schemas": schemas, "securitySchemes": _security_schemes()},
+    }
+
+
+def dumps(doc: JSON) -> str:
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def input_schema(model: Model, *, multipart: bool = False) -> JSON:
+    """JSON Schema of a model's Run body (multipart: files as binary parts)."""
+    properties: JSON = {}
+    for item in model.inputs:
+        properties[item.name] = _property(item, multipart)
+        if multipart and item.url_sibling:
+            properties[item.url_sibling] = {
+                "type": "string",
+                "description": "File URL(s), comma-separated.",
+            }
+    properties.update(_COMMON_FIELDS)
+    schema: JSON = {"type": "object", "properties": properties}
+    required = [i.name for i in model.inputs if i.required]
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _property(item: Input, multipart: bool) -> JSON:
+    prop: JSON = {"title": item.label}
+    if item.help or item.help_key:
+        prop["description"] = item.help or item.help_key
+    if item.wire_type:
+        prop["x-input-type"] = item.wire_type
+    prop.update(_type_of(item, multipart))
+    if item.options:
+        prop["x-options"] = [{"value": o.value, "label": o.label} for o in item.options]
+    if item.default is not None and not item.kind.is_file:
+        prop["default"] = item.default
+    for key in ("minimum", "maximum"):
+        value = getattr(item, key)
+        if value is not None:
+            prop[key] = int(value) if item.kind is InputKind.INTEGER else value
+    if item.step is not None and item.kind.is_numeric:
+        prop["multipleOf"] = int(item.step) if item.kind is InputKind.INTEGER else item.step
+    return prop
+
+
+def _type_of(item: Input, multipart: bool) -> JSON:
+    if item.kind.is_file:
+        one: JSON = (
+            {"type": "string", "format": "binary"}
+            if multipart
+            else {"type": "string", "format": "uri"}
+        )
+        if item.kind is InputKind.FILE:
+            return one
+        many: JSON = {"type": "array", "items": one}
+        if item.max_items is not None:
+            many["maxItems"] = item.max_items
+        return {"anyOf": [one, many]}
+    if item.kind is InputKind.MULTISELECT:
+        return {"type": "array", "items": {"type": "string", "enum": list(item.option_values)}}
+    scalar: JSON = {"type": _SCALAR_TYPES[item.kind]}
+    if item.kind is InputKind.SELECT:
+        scalar["enum"] = list(item.option_values)
+    return scalar
+
+
+def _input_name(model: Model) -> str:
+    words = "".join(c if c.isalnum() else " " for c in model.slug).split()
+    return "".join(w[:1].upper() + w[1:] for w in words) + "Input"
+
+
+def _fingerprint(models: list[Model]) -> str:
+    digest = hashlib.sha256("".join(m.source.sha256 for m in models).encode())
+    return digest.hexdigest()[:12]
+
+
+def _ref(name: str) -> JSON:
+    return {"$ref": _REF + name}
+
+
+def _json_response(name: str, description: str) -> JSON:
+    return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _errors() -> JSON:
+    return {
+        "400": _json_response("ErrorResponse", "Invalid request (Wiro error envelope)"),
+        "401": _json_response("ErrorResponse", "Missing or invalid credentials"),
+        "429": _json_response("ErrorResponse", "Rate limited; honour Retry-After"),
+    }
+
+
+def _operation(op_id: str, summary: str, body: JSON | None, ok: JSON, tag: str) -> JSON:
+    operation: JSON = {
+        "operationId": op_id,
+        "summary": summary,
+        "tags": [tag],
+        "responses": {"200": ok, **_errors()},
+    }
+    if body is not None:
+        operation["requestBody"] = body
+    return {"post": operation}
+
+
+def _run_operation(model: Model) -> JSON:
+    name = _input_name(model)
+    body = {
+        "required": True,
+        "content": {
+            "application/json": {"schema": _ref(name)},
+            "multipart/form-data": {"schema": _ref(name + "Multipart")},
+            "application/x-www-form-urlencoded": {"schema": _ref(name)},
+        },
+    }
+    op_id = "run_" + "".join(c if c.isalnum() else "_" for c in model.slug)
+    ok = _json_response("RunResponse", "Task created")
+    return _operation(
+        op_id, f"Run {model.display_name}: {model.description}"[:200], body, ok, "Run"
+    )
+
+
+def _task_paths() -> JSON:
+    body = {"required": True, "content": {"application/json": {"schema": _ref("TaskRequest")}}}
+    tasks = _json_response("TaskListResponse", "The task, in a one-item list")
+    return {
+        "/Task/Detail": _operation(
+            "task_detail", "Task status, parameters and outputs", body, tasks, "Task"
+        ),
+        "/Task/Cancel": _operation("task_cancel", "Cancel a queued task", body, tasks, "Task"),
+        "/Task/Kill": _operation("task_kill", "Kill a running task", body, tasks, "Task"),
+        "/Task/List": _operation("task_list", "The project's tasks", None, tasks, "Task"),
+        "/Task/InputOutputDelete": _operation(
+            "task_input_output_delete",
+            "Delete a finished task's files",
+            body,
+            _json_response("Envelope", "Deleted"),
+            "Task",
+        ),
+    }
+
+
+def _file_paths() -> JSON:
+    folder = {
+        "required": True,
+        "content": {"application/json": {"schema": _ref("FolderCreateRequest")}},
+    }
+    upload = {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": _ref("UploadRequest")}},
+    }
+    files = _json_response("FileListResponse", "The created folder or uploaded file")
+    download = {
+        "get": {
+            "operationId": "file_get",
+            "summary": "Download an uploaded or generated file",
+            "tags": ["File"],
+            "security": [],
+            "parameters": [
+                {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": {
+                    "description": "The file",
+                    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "404": _json_response("ErrorResponse", "No such file"),
+            },
+        }
+    }
+    return {
+        "/File/FolderCreate": _operation(
+            "file_folder_create", "Create a folder", folder, files, "File"
+        ),
+        "/File/Upload": _operation(
+            "file_upload", "Upload a file (up to 100 MB)", upload, files, "File"
+        ),
+        "/File/{token}/{name}": download,
+    }
+
+
+def _numeric_string() -> JSON:
+    return {"type": "string", "description": "A number, sent as a string"}
+
+
+def _shared_schemas() -> JSON:
+    error = {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {"code": {"type": "integer"}, "message": {"type": "string"}, "time": {}},
+    }
+    envelope = {
+        "type": "object",
+        "required": ["result", "errors"],
+        "properties": {
+            "result": {"type": "boolean"},
+            "errors": {"type": "array", "items": _ref("Error")},
+        },
+    }
+    output = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "contenttype": {"type": "string"},
+            "size": _numeric_string(),
+            "url": {"type": "string"},
+            "content": {
+                "type": "object",
+                "description": "LLM outputs: prompt, raw, thinking, answer",
+            },
+        },
+    }
+    task = {
+        "type": "object",
+        "required": ["id", "status"],
+        "properties": {
+            "id": _numeric_string(),
+            "uuid": {"type": "string"},
+            "socketaccesstoken": {"type": "string"},
+            "status": {"type": "string"},
+            "parameters": {"type": "object"},
+            "pexit": {"type": ["string", "null"]},
+            "debugoutput": {"type": "string"},
+            "debugerror": {"type": "string"},
+            "elapsedseconds": _numeric_string(),
+            "totalcost": _numeric_string(),
+            "outputs": {"type": "array", "items": _ref("OutputFile")},
+        },
+    }
+    return {
+        "Error": error,
+        "Envelope": envelope,
+        "ErrorResponse": envelope,
+        "RunResponse": _extend(
+            envelope, {"taskid": {"type": "string"}, "socketaccesstoken": {"type": "string"}}
+        ),
+        "OutputFile": output,
+        "Task": task,
+        "TaskListResponse": _extend(
+            envelope,
+            {"total": _numeric_string(), "tasklist": {"type": "array", "items": _ref("Task")}},
+        ),
+        "TaskRequest": {
+            "type": "object",
+            "description": "Name the task by taskid, tasktoken or socketaccesstoken",
+            "properties": {
+                "taskid": {"type": "string"},
+                "tasktoken": {"type": "string"},
+                "socketaccesstoken": {"type": "string"},
+            },
+        },
+        "FolderCreateRequest": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string"}, "parentid": {"type": "string"}},
+        },
+        "UploadRequest": {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "format": "binary"},
+                "folderid": {"type": "string"},
+            },
+        },
+        "FileListResponse": _extend(
+            envelope, {"list": {"type": "array", "items": {"type": "object"}}}
+        ),
+    }
+
+
+def _extend(base: JSON, properties: JSON) -> JSON:
+    return {**base, "properties": {**base["properties"], **properties}}
+
+
+def _security_schemes() -> JSON:
+    def header(name: str, description: str) -> JSON:
+        return {"type": "apiKey", "in": "header", "name": name, "description": description}
+
+    return {
+        "ApiKey": header("x-api-key", "The project's API key"),
+        "Nonce": header("x-nonce", "Unix time or any integer, fresh per request (signature mode)"),
+        "Signature": header("x-signature", "hex(HMAC-SHA256(key=API_KEY, msg=API_SECRET + NONCE))"),
+    }

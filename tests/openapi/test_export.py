@@ -36,7 +36,7 @@ def catalogue() -> Catalogue:
 
 def test_whole_document_validates(catalogue: Catalogue) -> None:
     doc = openapi.document(catalogue)
-    validate(doc)  # type: ignore[arg-type]
+    validate(doc)
     runs = sorted(p for p in doc["paths"] if p.startswith("/Run/"))
     assert runs == sorted(m.run_path for m in catalogue.models)
     assert {"/Task/Detail", "/Task/Cancel", "/Task/Kill", "/Task/List", "/File/Upload"} <= set(
@@ -52,7 +52,7 @@ def test_whole_document_validates(catalogue: Catalogue) -> None:
 
 def test_per_model_document(catalogue: Catalogue) -> None:
     doc = openapi.document(catalogue, "reve/Generate")
-    validate(doc)  # type: ignore[arg-type]
+    validate(doc)
     assert [p for p in doc["paths"] if p.startswith("/Run/")] == ["/Run/reve/generate"]
     with pytest.raises(KeyError):
         openapi.document(catalogue, "nobody/nothing")

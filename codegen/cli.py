@@ -7,14 +7,16 @@ naming the file and a non-zero exit code; tracebacks are for our bugs only.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from codegen import openapi
+from codegen import diff, openapi, snapshot, sync
 from codegen.errors import SpecError, WirogenError
 from codegen.parser import discover, load_catalogue, parse_many
+from codegen.render.commands import add_subcommands, generate
 from codegen.schema import Catalogue, Model, dump_models
 
 EXIT_SPEC_ERROR = 2
@@ -40,8 +42,31 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--json", action="store_true", help="print the models as JSON")
     parse.set_defaults(handler=_parse)
 
+    add_subcommands(commands)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of the normalized schema")
     schema.set_defaults(handler=_schema)
+
+    compare = commands.add_parser(
+        "diff", help="semantic diff of two spec files or folders, or of specs/ at a git revision"
+    )
+    compare.add_argument("old", help="spec file, folder, or git revision (compared with --specs)")
+    compare.add_argument("new", nargs="?", help="spec file or folder (default: --specs)")
+    compare.add_argument("--specs", default="specs", help="the specs folder (default: specs)")
+    compare.add_argument("--json", action="store_true", help="print the changes as JSON")
+    compare.set_defaults(handler=_diff)
+
+    onboard = commands.add_parser("add", help="download (or read) a model's doc into specs/")
+    onboard.add_argument("target", help="OWNER/PROJECT, a URL, or a file")
+    _sync_options(onboard)
+    onboard.set_defaults(handler=_add)
+
+    refresh = commands.add_parser("sync", help="re-download the docs in specs/ and report changes")
+    refresh.add_argument("slugs", nargs="*", help="only these models (default: all)")
+    refresh.add_argument("--dry-run", action="store_true", help="report, write nothing")
+    refresh.add_argument("--jobs", type=int, default=4, help="downloads at once (default: 4)")
+    _sync_options(refresh)
+    refresh.set_defaults(handler=_sync)
 
     export = commands.add_parser("openapi", help="export the models as an OpenAPI 3.1 document")
     export.add_argument("--specs", default="specs", help="the specs folder (default: specs)")
@@ -84,6 +109,66 @@ def _print_catalogue(models: list[Model]) -> None:
 def _schema(args: argparse.Namespace) -> int:
     print(json.dumps(Catalogue.model_json_schema(), indent=2, sort_keys=True))
     return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    """Exit 1 when anything breaking changed, so CI can gate on it."""
+    new = snapshot.load(args.new or args.specs)
+    old_is_path = args.new is not None or Path(args.old).exists()
+    old = (
+        snapshot.load(args.old) if old_is_path else snapshot.at_revision(args.old, Path(args.specs))
+    )
+    changes = diff.diff(old, new)
+    print(diff.as_json(changes) if args.json else diff.as_table(changes))
+    return 1 if diff.has_breaking(changes) else 0
+
+
+def _sync_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--specs", type=Path, default=Path("specs"), help="the specs folder")
+    parser.add_argument("--out", type=Path, default=Path("generated"), help="regenerate into")
+    parser.add_argument(
+        "--docs-url", default=sync.DOCS_URL, help="the docs site (default: wiro.ai)"
+    )
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    parser.add_argument("--no-generate", action="store_true", help="do not regenerate afterwards")
+
+
+def _fetcher(args: argparse.Namespace) -> sync.Fetcher:
+    return sync.Fetcher(docs_url=args.docs_url, timeout=args.timeout)
+
+
+def _add(args: argparse.Namespace) -> int:
+    model, path = asyncio.run(sync.add(args.specs, args.target, fetcher=_fetcher(args)))
+    print(f"added {model.display_name} as {path}")
+    _print_catalogue([model])
+    _regenerate(args)
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    fetcher = _fetcher(args)
+    results = asyncio.run(
+        sync.sync(
+            args.specs, args.slugs, fetcher=fetcher, dry_run=args.dry_run, concurrency=args.jobs
+        )
+    )
+    for result in results:
+        print(
+            f"{result.slug}: {result.status}" + (f" ({result.message})" if result.message else "")
+        )
+        if result.changes:
+            print("    " + diff.as_table(result.changes).replace("\n", "\n    "))
+    if any(r.status == "changed" for r in results) and not args.dry_run:
+        _regenerate(args)
+    failed = any(r.status in ("unreachable", "invalid") for r in results)
+    return 1 if failed else 0
+
+
+def _regenerate(args: argparse.Namespace) -> None:
+    if args.no_generate:
+        return
+    report = generate(args.specs, args.out)
+    print(report.summary())
 
 
 def _openapi(args: argparse.Namespace) -> int:

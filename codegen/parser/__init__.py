@@ -26,8 +26,17 @@ _LLMS_MARKERS = ("## Basic tool info", "Model name:", "Tool name:")
 def parse_file(path: str | Path, root: str | Path | None = None) -> Model:
     """Parse one doc (and the override file beside it, if any) into a Model."""
     path = Path(path)
-    shown = _shown(path, root)
-    data = _read(path, shown)
+    return parse_data(_read(path, _shown(path, root)), path, root)
+
+
+def parse_data(
+    data: bytes, path: Path, root: str | Path | None = None, *, shown: str | None = None
+) -> Model:
+    """Parse a doc's bytes as if they were at `path` (whose override file applies).
+
+    `shown` names the doc in errors when it is not (yet) that file, e.g. a URL.
+    """
+    shown = shown or _shown(path, root)
     doc = parse_text(shown, _decode(data, shown))
     overrides: tuple[OverrideSource, ...] = ()
     extra = override_path(path)
@@ -36,7 +45,14 @@ def parse_file(path: str | Path, root: str | Path | None = None) -> Model:
         extra_data = _read(extra, extra_shown)
         apply_override(doc, load_override(Path(extra_shown), extra_data), extra_shown)
         overrides = (OverrideSource(path=extra_shown, sha256=_sha256(extra_data)),)
+    if gone_path(path).exists():
+        doc.warn("gone_upstream", "Wiro answered 404 for this model's doc at the last sync")
     return normalize(doc, sha256=_sha256(data), overrides=overrides)
+
+
+def gone_path(spec: Path) -> Path:
+    """The marker `wirogen sync` leaves beside a spec whose doc Wiro no longer serves."""
+    return spec.with_name(spec.name.split(".", 1)[0] + ".gone")
 
 
 def parse_text(shown: str, text: str) -> RawDoc:
@@ -142,4 +158,12 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-__all__ = ["discover", "load_catalogue", "parse_file", "parse_many", "parse_text"]
+__all__ = [
+    "discover",
+    "gone_path",
+    "load_catalogue",
+    "parse_data",
+    "parse_file",
+    "parse_many",
+    "parse_text",
+]

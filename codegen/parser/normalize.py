@@ -144,7 +144,7 @@ def _input(doc: RawDoc, raw: RawInput) -> Input:
         **_range_fields(raw, kind, help_text),
     }
     fields["default"] = _default(doc, raw, kind, options)
-    fields["required"] = bool(raw.typed.get("required", raw.name == "prompt" and kind in _TEXTUAL))
+    fields["required"] = _required(raw, kind)
     fields.update({k: v for k, v in raw.typed.items() if k != "required"})
     try:
         return Input(**fields)
@@ -155,6 +155,19 @@ def _input(doc: RawDoc, raw: RawInput) -> Input:
 
 
 _TEXTUAL = (InputKind.TEXT, InputKind.TEXTAREA)
+
+
+def _required(raw: RawInput, kind: InputKind) -> bool:
+    """An override wins, then a `required:` line where a doc has one, then the rule.
+
+    The rule (agreeing with Wiro's OpenAPI documents): a text input named `prompt`.
+    """
+    if "required" in raw.typed:
+        return bool(raw.typed["required"])
+    stated = raw.fields.get("required", "").lower()
+    if stated in ("true", "false"):
+        return stated == "true"
+    return raw.name == "prompt" and kind in _TEXTUAL
 
 
 def _kind(doc: RawDoc, raw: RawInput, wire_type: str | None) -> InputKind:

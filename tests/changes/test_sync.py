@@ -1,0 +1,182 @@
+"""`wirogen sync` and `wirogen add` against a local docs site: no test touches the network."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codegen.parser import load_catalogue
+from tests.changes import docs
+from tests.changes.conftest import DocsSite
+from tests.paths import SPECS
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(SPECS, tmp_path / "specs")
+    return tmp_path
+
+
+def _serve_current(site: DocsSite, specs: Path) -> None:
+    """Every model's doc as it is in specs/ (so only what a test changes differs)."""
+    for model in load_catalogue(specs).models:
+        site.model(model.owner, model.project, (specs.parent / model.source.path).read_text())
+
+
+def _wirogen(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "codegen", *args, "--specs", "specs", "--no-generate"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        check=False,
+    )
+
+
+def _snapshot(specs: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(specs.iterdir())}
+
+
+def test_sync_reports_and_writes_exactly_the_changes(project: Path, docs_site: DocsSite) -> None:
+    specs = project / "specs"
+    _serve_current(docs_site, specs)
+    docs_site.model("reve", "generate", docs.reve_generate_v2())
+    docs_site.model("xiabs", "dreamomni2", docs.dreamomni2_v2())
+    result = _wirogen(project, "sync", "--docs-url", docs_site.url)
+    assert result.returncode == 0, result.stderr + result.stdout
+    lines = {
+        line.split(":")[0]: line for line in result.stdout.splitlines() if not line.startswith(" ")
+    }
+    assert lines["reve/generate"].startswith("reve/generate: changed")
+    assert lines["xiabs/dreamomni2"].startswith("xiabs/dreamomni2: changed")
+    unchanged = [slug for slug, line in lines.items() if line.endswith(": unchanged")]
+    assert len(unchanged) == 7
+    assert "option removed" in result.stdout and "required input added" in result.stdout
+    models = load_catalogue(specs).by_slug()
+    assert models["reve/generate"].input("style").required
+    assert "3:2" not in models["reve/generate"].input("aspectRatio").option_values
+    assert models["xiabs/dreamomni2"].input("steps").default == 30
+    assert models["xiabs/dreamomni2"].input("steps").maximum == 500  # the override still applies
+
+
+def test_dry_run_writes_nothing(project: Path, docs_site: DocsSite) -> None:
+    specs = project / "specs"
+    _serve_current(docs_site, specs)
+    docs_site.model("reve", "generate", docs.reve_generate_v2())
+    before = _snapshot(specs)
+    result = _wirogen(project, "sync", "--dry-run", "--docs-url", docs_site.url)
+    assert "reve/generate: changed" in result.stdout
+    assert _snapshot(specs) == before
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "message"),
+    [
+        (
+            {
+                "body": "<html><body>Server error</body></html>",
+                "headers": {"content-type": "text/html"},
+            },
+            "unreachable",
+            "HTML",
+        ),
+        ({"body": "x", "status": 500}, "unreachable", "HTTP 500"),
+        (
+            {
+                "body": "",
+                "status": 301,
+                "headers": {"location": "/models/reve/generate-v2/llms.txt"},
+            },
+            "unreachable",
+            "redirects",
+        ),
+    ],
+)
+def test_bad_answers_leave_specs_unchanged(
+    project: Path, docs_site: DocsSite, answer: dict[str, object], status: str, message: str
+) -> None:
+    specs = project / "specs"
+    body = answer.pop("body")
+    docs_site.serve("/models/reve/generate/llms.txt", body, **answer)  # type: ignore[arg-type]
+    before = _snapshot(specs)
+    result = _wirogen(
+        project, "sync", "reve/generate", "--docs-url", docs_site.url, "--timeout", "5"
+    )
+    assert result.returncode == 1
+    assert f"reve/generate: {status}" in result.stdout and message in result.stdout
+    assert _snapshot(specs) == before
+
+
+def test_truncated_doc_is_refused(project: Path, docs_site: DocsSite) -> None:
+    specs = project / "specs"
+    text = docs.dreamomni2_v2()
+    docs_site.model("xiabs", "dreamomni2", text[: text.index("    type: float")])
+    before = _snapshot(specs)
+    result = _wirogen(project, "sync", "xiabs/dreamomni2", "--docs-url", docs_site.url)
+    assert result.returncode == 1 and "invalid" in result.stdout and "cut off" in result.stdout
+    assert _snapshot(specs) == before
+
+
+def test_retries_a_flaky_site(project: Path, docs_site: DocsSite) -> None:
+    docs_site.model("xiabs", "dreamomni2", docs.dreamomni2_v2())
+    docs_site.answers["/models/xiabs/dreamomni2/llms.txt"].failures = 2
+    result = _wirogen(project, "sync", "xiabs/dreamomni2", "--docs-url", docs_site.url)
+    assert "xiabs/dreamomni2: changed" in result.stdout, result.stdout + result.stderr
+    assert docs_site.hits.count("/models/xiabs/dreamomni2/llms.txt") == 3
+
+
+def test_gone_model_keeps_its_spec_and_is_marked(project: Path, docs_site: DocsSite) -> None:
+    specs = project / "specs"
+    result = _wirogen(project, "sync", "wiro/cartoonify", "--docs-url", docs_site.url)
+    assert "wiro/cartoonify: gone" in result.stdout
+    assert docs_site.hits == ["/models/wiro/cartoonify/llms.txt", "/tools/wiro/cartoonify/llms.txt"]
+    model = load_catalogue(specs).by_slug()["wiro/cartoonify"]
+    assert "gone_upstream" in {w.code for w in model.warnings}
+
+
+def test_unreachable_site(project: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    before = _snapshot(project / "specs")
+    result = _wirogen(
+        project, "sync", "reve/generate", "--docs-url", f"http://127.0.0.1:{port}", "--timeout", "2"
+    )
+    assert result.returncode == 1 and "reve/generate: unreachable" in result.stdout
+    assert "ConnectError" in result.stdout
+    assert _snapshot(project / "specs") == before
+
+
+def test_add_by_slug_falls_back_to_tools_url(project: Path, docs_site: DocsSite) -> None:
+    text = docs.original("wiro__cartoonify.llms.md").replace("wiro/cartoonify", "acme/Toonify")
+    docs_site.serve("/tools/acme/toonify/llms.txt", text)
+    result = _wirogen(project, "add", "acme/toonify", "--docs-url", docs_site.url)
+    assert result.returncode == 0, result.stderr
+    assert (project / "specs" / "acme__Toonify.llms.md").read_text() == text
+    assert "outputFormat: select" in result.stdout
+    assert "acme/toonify" in load_catalogue(project / "specs").by_slug()
+
+
+def test_add_refuses_a_doc_that_does_not_parse(project: Path, docs_site: DocsSite) -> None:
+    docs_site.model("acme", "broken", "## Basic tool info\n\nModel name: acme/broken\n")
+    before = _snapshot(project / "specs")
+    result = _wirogen(project, "add", "acme/broken", "--docs-url", docs_site.url)
+    assert (
+        result.returncode == 2 and "Inputs:" in result.stderr and "Traceback" not in result.stderr
+    )
+    assert _snapshot(project / "specs") == before
+
+
+def test_add_from_a_file(project: Path, tmp_path: Path) -> None:
+    source = tmp_path / "download.txt"
+    source.write_text(
+        docs.original("wiro__cartoonify.llms.md").replace("wiro/cartoonify", "acme/Other")
+    )
+    result = _wirogen(project, "add", str(source))
+    assert result.returncode == 0, result.stderr
+    assert (project / "specs" / "acme__Other.llms.md").exists()

@@ -17,7 +17,7 @@ calls) so small spec changes do not reflow them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from codegen.render.quote import LINE_LENGTH
 
@@ -30,7 +30,9 @@ class Group:
     items: tuple[Item, ...]
     tail: str
     magic: bool = False
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
+    #: Calls and subscripts keep a lone item hugged without a comma; a ``def``
+    #: with one parameter is split with a trailing comma instead.
+    hug_single: bool = True
 
 
 Item = str | Group
@@ -61,7 +63,9 @@ def lines(item: Item, indent: int, suffix: str = "") -> list[str]:
         parts = [flat(i) for i in item.items]
         if all(p is not None for p in parts):
             body = ", ".join(p for p in parts if p is not None)
-            if len(item.items) == 1 or len(inner) + len(body) <= LINE_LENGTH:
+            if len(item.items) == 1 and not item.hug_single:
+                pass
+            elif len(item.items) == 1 or len(inner) + len(body) <= LINE_LENGTH:
                 return [pad + item.head, inner + body, pad + item.tail + suffix]
     out = [pad + item.head]
     for child in item.items:

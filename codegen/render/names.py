@@ -44,12 +44,16 @@ def ascii_words(text: str) -> list[str]:
     return [w for w in _NON_WORD.split(folded) if w]
 
 
+MAX_LENGTH = 60
+
+
 def snake(text: str, fallback: str) -> str:
     """A safe lowercase identifier for ``text`` (``inputImageUrl`` -> ``input_image_url``).
 
-    Leading digits get a prefix, reserved words get a trailing underscore.
+    Leading digits get a prefix, reserved words get a trailing underscore; very
+    long names are cut (the Namer keeps cut names unique).
     """
-    name = "_".join(w.lower() for w in ascii_words(text)) or fallback
+    name = "_".join(w.lower() for w in ascii_words(text))[:MAX_LENGTH].strip("_") or fallback
     if name[0].isdigit():
         name = f"{fallback}_{name}"
     if keyword.iskeyword(name) or name in _RESERVED_LOWER:
@@ -59,7 +63,7 @@ def snake(text: str, fallback: str) -> str:
 
 def pascal(text: str, fallback: str) -> str:
     """A safe class name for ``text`` (``image-to-image-v3`` -> ``ImageToImageV3``)."""
-    name = "".join(w[0].upper() + w[1:] for w in ascii_words(text)) or fallback
+    name = "".join(w[0].upper() + w[1:] for w in ascii_words(text))[:MAX_LENGTH] or fallback
     if name[0].isdigit():
         name = fallback + name
     if keyword.iskeyword(name) or name in _RESERVED_LOWER:

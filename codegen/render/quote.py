@@ -28,6 +28,8 @@ def py_str(text: str) -> str:
 
     Ruff prefers double quotes unless that needs more escapes than single ones.
     """
+    if text.isprintable() and "\\" not in text and '"' not in text:
+        return f'"{text}"'  # the common case, and the hot path for 1,000-model catalogues
     quote = "'" if text.count('"') > text.count("'") else '"'
     out = [quote]
     for ch in text:
@@ -57,14 +59,19 @@ def py(value: object) -> str:
         return py_str(value)
     if isinstance(value, list | tuple):
         items = ", ".join(py(v) for v in value)
-        return f"[{items}]" if isinstance(value, list) else f"({items}{',' if len(value) == 1 else ''})"
+        return (
+            f"[{items}]"
+            if isinstance(value, list)
+            else f"({items}{',' if len(value) == 1 else ''})"
+        )
     raise GenerateError(f"refusing to emit a {type(value).__name__} into generated code")
 
 
 def clean_text(text: str) -> str:
     """Printable text on one line: control characters and runs of whitespace become one space."""
-    chars = [ch if ch.isprintable() else " " for ch in text]
-    return " ".join("".join(chars).split())
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(text.split())
 
 
 def doc_text(text: str) -> str:
@@ -77,14 +84,20 @@ def doc_text(text: str) -> str:
 
 
 def doc_lines(paragraphs: list[str], indent: int) -> list[str]:
-    """Wrap paragraphs (each already passed through :func:`doc_text`) for a docstring."""
-    width = max(LINE_LENGTH - indent - 4, 20)
+    """Wrap paragraphs (each already passed through :func:`doc_text`) for a docstring.
+
+    ``indent`` is the nesting level; the width leaves room for both triple quotes.
+    """
+    width = max(LINE_LENGTH - 4 * indent - 6, 20)
     lines: list[str] = []
     for para in paragraphs:
         if not para:
             continue
         if lines:
             lines.append("")
+        if len(para) <= width:
+            lines.append(para)
+            continue
         wrapped = textwrap.wrap(para, width=width, break_on_hyphens=False)
         # A wrapped piece could end in a backslash pair split across lines; re-join
         # pieces so no line ends with an odd number of backslashes.
@@ -103,7 +116,7 @@ def _fix_backslashes(lines: list[str]) -> list[str]:
             line, carry = line[:-1], "\\"
         fixed.append(line.rstrip())
     if carry:
-        fixed[-1] += "\\\\"
+        fixed[-1] += carry
     return fixed
 
 
@@ -116,3 +129,31 @@ def truncate(text: str, limit: int) -> str:
     """Shorten long free text (examples) so docstrings stay readable."""
     text = clean_text(text)
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def docstring(lines: list[str], indent: int) -> str:
+    """The inside of a docstring from :func:`doc_lines` output (Jinja ``docstring`` filter).
+
+    One line stays inline; several lines close the docstring on its own line, as
+    ruff formats it. Blank lines carry no indentation (no trailing whitespace).
+    """
+    if not lines:
+        return "."
+    if len(lines) == 1:
+        return lines[0]
+    pad = "    " * indent
+    body = "\n".join((pad + line) if line else "" for line in lines[1:])
+    return f"{lines[0]}\n{body}\n{pad}"
+
+
+_MD_SPECIAL = set("\\`*_{}[]<>()#+!|~")
+
+
+def md(text: object) -> str:
+    """Spec text as inert Markdown: one line, every markup character escaped."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in clean_text(str(text)))
+
+
+def md_code(text: object) -> str:
+    """Text inside a single-backtick code span in a table: no backticks, no pipes."""
+    return clean_text(str(text)).replace("`", "'").replace("|", "\\|")

@@ -1,0 +1,243 @@
+"""Benchmark: parse + generate 1,000 synthetic model docs (not a test).
+
+The corpus is shaped like Wiro's real catalogue (input counts per model, input
+kinds, option list lengths) as sampled in
+``/work/shared/corpus/wiro_openapi_params.tsv``, written in the line-structured
+llms.txt format of ``specs/wiro__cartoonify.llms.md``. Each timing runs in a
+fresh interpreter (cold imports included, interpreter start-up excluded and
+reported separately).
+
+    .venv/bin/python bench/codegen.py [--models 1000] [--keep DIR]
+
+Targets: 1,000 models <= 1.5 s cold; one changed model <= 0.3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TSV = Path("/work/shared/corpus/wiro_openapi_params.tsv")
+TARGET_COLD = 1.5
+TARGET_ONE = 0.3
+
+_CHILD = """
+import sys, time, json
+t0 = time.perf_counter()
+from pathlib import Path
+from codegen.parser import load_catalogue
+from codegen.render.engine import render_tree
+from codegen.render.tree import write_tree
+t1 = time.perf_counter()
+models = load_catalogue(Path(sys.argv[1])).models
+t2 = time.perf_counter()
+tree = render_tree(models, "wiro_client", Path(sys.argv[1]))
+t3 = time.perf_counter()
+report = write_tree(tree, Path(sys.argv[2]), "wiro_client")
+t4 = time.perf_counter()
+print(json.dumps({"seconds": t4 - t0, "import": t1 - t0, "parse": t2 - t1, "render": t3 - t2,
+                  "write": t4 - t3, "written": len(report.written)}))
+"""
+
+
+@dataclass
+class Param:
+    name: str
+    json_type: str
+    input_type: str
+    required: bool
+    default: str
+    enum: list[str] = field(default_factory=list)
+    minimum: str = ""
+    maximum: str = ""
+
+
+def load_shapes() -> list[list[Param]]:
+    """One list of params per real model in the TSV (the distribution to sample)."""
+    by_model: dict[str, list[Param]] = {}
+    if not TSV.exists():
+        return [[Param("prompt", "string", "", True, "a cat")]]
+    with TSV.open(encoding="utf-8") as fh:
+        for row in csv.reader(fh, delimiter="\t"):
+            if not row or row[0].startswith("#") or len(row) < 10:
+                continue
+            run_path, name, jtype, itype, _fmt, req, default, enum, lo, hi = row[:10]
+            opts = [o for o in enum.split("|") if o] if enum else []
+            by_model.setdefault(run_path, []).append(
+                Param(name, jtype, itype, req == "True", default.strip("'"), opts, lo, hi)
+            )
+    return [params for _, params in sorted(by_model.items())]
+
+
+def _input_lines(p: Param, rng: random.Random) -> list[str]:
+    if p.input_type in ("select", "selectwithcover"):
+        kind = p.input_type
+    elif p.input_type == "combinefileinput":
+        kind = "combinefileinput"
+    elif p.json_type == "number":
+        kind = "number" if rng.random() < 0.6 else "float"
+    else:
+        kind = "textarea" if p.name.lower().endswith("prompt") else "text"
+    lines = [
+        f"  - name: {p.name}",
+        f"    label: {p.name}",
+        f"    help: {p.name}-help",
+        f"    type: {kind}",
+        f"    default: {p.default}",
+    ]
+    if kind.startswith("select"):
+        options = p.enum or [f"opt{i}" for i in range(rng.randint(2, 12))]
+        lines.append("    options:")
+        for value in options:
+            lines += [f'      - value: "{value}"', f"        label: {value}", ""]
+    lines.append("")
+    return lines
+
+
+def model_doc(index: int, params: list[Param], rng: random.Random) -> tuple[str, str]:
+    owner = f"owner{index % 37}"
+    project = f"model-{index:04d}"
+    lines = [
+        "## Basic tool info",
+        "",
+        f"Model name: {owner}/{project}",
+        f"Model description: Synthetic benchmark model number {index}.",
+        "Model categories:",
+        "  - tool",
+        "  - text-to-image",
+        "",
+        "Run Task Endpoint (POST):",
+        f"https://api.wiro.ai/v1/Run/{owner}/{project}",
+        "",
+        "## Model Inputs: ",
+        "",
+    ]
+    for p in params:
+        lines += _input_lines(p, rng)
+    lines += ["## Model Parameter Inspires:", "", "- prompt: a synthetic example prompt", ""]
+    return f"{owner}__{project}.llms.md", "\n".join(lines) + "\n"
+
+
+def write_corpus(folder: Path, count: int) -> list[Path]:
+    rng = random.Random(1234)
+    shapes = load_shapes()
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        name, text = model_doc(i, rng.choice(shapes), rng)
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def run_child(specs: Path, out: Path) -> dict[str, float]:
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(specs), str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"generate failed:\n{proc.stderr}")
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["wall"] = wall
+    return result
+
+
+def startup_seconds() -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return time.perf_counter() - started
+
+
+def openapi_python_client(specs: Path, work: Path) -> str:
+    exe = shutil.which("openapi-python-client") or str(
+        Path(sys.executable).parent / "openapi-python-client"
+    )
+    if not Path(exe).exists():
+        return "not installed"
+    sys.path.insert(0, str(ROOT))
+    from codegen.parser import load_catalogue
+
+    doc = _openapi_doc(load_catalogue(specs))
+    (work / "openapi.json").write_text(json.dumps(doc))
+    started = time.perf_counter()
+    subprocess.run(
+        [exe, "generate", "--path", str(work / "openapi.json"), "--output-path",
+         str(work / "opc"), "--overwrite"],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    return f"{time.perf_counter() - started:.2f} s"
+
+
+def _openapi_doc(catalogue: object) -> dict[str, object]:
+    paths: dict[str, object] = {}
+    for model in getattr(catalogue, "models", ()):
+        props = {i.name: {"type": "string"} for i in model.inputs}
+        paths[model.run_path] = {
+            "post": {
+                "operationId": model.slug.replace("/", "_").replace("-", "_"),
+                "requestBody": {"content": {"application/json": {"schema": {
+                    "type": "object", "properties": props}}}},
+                "responses": {"200": {"description": "ok"}},
+            }
+        }  # fmt: skip
+    return {"openapi": "3.0.3", "info": {"title": "wiro", "version": "1"}, "paths": paths}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=1000)
+    parser.add_argument("--keep", type=Path, help="keep the corpus and output here")
+    args = parser.parse_args(argv)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="wirogen-bench-"))
+    specs, out = work / "specs", work / "generated"
+    shutil.rmtree(out, ignore_errors=True)
+    paths = write_corpus(specs, args.models)
+    startup = startup_seconds()
+    cold = run_child(specs, out)
+    noop = run_child(specs, out)
+    paths[len(paths) // 2].write_text(
+        paths[len(paths) // 2].read_text().replace("Synthetic", "Changed synthetic")
+    )
+    one = run_child(specs, out)
+    opc = openapi_python_client(specs, work)
+    rows = [
+        ("cold: parse + generate", cold, TARGET_COLD),
+        ("no change: parse + check + skip", noop, TARGET_ONE),
+        ("one spec changed", one, TARGET_ONE),
+    ]
+    print(f"{args.models} models, interpreter start-up {startup:.2f} s (excluded)\n")
+    cols = ("seconds", "import", "parse", "render", "write", "wall")
+    print(f"{'run':32} " + " ".join(f"{c:>8}" for c in cols) + f" {'written':>8} {'target':>7}  ok")
+    for label, res, target in rows:
+        ok = "yes" if res["seconds"] <= target else "NO"
+        nums = " ".join(f"{res[c]:8.3f}" for c in cols)
+        print(f"{label:32} {nums} {int(res['written']):8d} {target:7.2f}  {ok}")
+    print("\nseconds = import + parse (codegen.parser) + render + write, in a fresh interpreter")
+    print(f"\nopenapi-python-client on the same corpus: {opc}")
+    if opc.endswith(" s"):
+        print(
+            f"ratio openapi-python-client / wirogen cold: {float(opc[:-2]) / cold['seconds']:.1f}x"
+        )
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

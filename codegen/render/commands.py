@@ -1,0 +1,86 @@
+"""``wirogen generate`` and ``wirogen check``: functions plus argparse wiring."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from codegen.errors import WirogenError
+from codegen.render.engine import render_tree
+from codegen.render.tree import Report, diff_tree, write_tree
+from codegen.schema import Model
+
+DEFAULT_PACKAGE = "wiro_client"
+
+
+def load_models(specs: Path) -> Sequence[Model]:
+    """Parse every doc in ``specs`` (the lead's parser; imported lazily)."""
+    from codegen.parser import load_catalogue
+
+    return load_catalogue(specs).models
+
+
+def generate(specs: Path, out: Path, package: str = DEFAULT_PACKAGE) -> Report:
+    """Render ``specs`` into ``out``; unchanged files are not rewritten, stale ones go."""
+    models = load_models(Path(specs))
+    report = write_tree(render_tree(models, package, Path(specs)), Path(out), package)
+    return Report(
+        written=report.written,
+        deleted=report.deleted,
+        unchanged=report.unchanged,
+        models=len(models),
+    )
+
+
+def check(specs: Path, out: Path, package: str = DEFAULT_PACKAGE) -> list[str]:
+    """Differences between ``out`` and what ``generate`` would write; empty when current."""
+    models = load_models(Path(specs))
+    return diff_tree(render_tree(models, package, Path(specs)), Path(out), package)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--specs", type=Path, default=Path("specs"), help="model docs folder")
+    parser.add_argument("--out", type=Path, default=Path("generated"), help="output folder")
+    parser.add_argument("--package", default=DEFAULT_PACKAGE, help="Python package name")
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    try:
+        report = generate(args.specs, args.out, args.package)
+    except WirogenError as exc:
+        print(f"wirogen generate: {exc}", file=sys.stderr)
+        return 2
+    for rel in report.written:
+        print(f"wrote {rel}")
+    for rel in report.deleted:
+        print(f"deleted {rel}")
+    print(report.summary())
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        problems = check(args.specs, args.out, args.package)
+    except WirogenError as exc:
+        print(f"wirogen check: {exc}", file=sys.stderr)
+        return 2
+    for line in problems:
+        print(line)
+    if problems:
+        print(f"{args.out} is out of date: run `wirogen generate`", file=sys.stderr)
+        return 1
+    print(f"{args.out} is up to date")
+    return 0
+
+
+def add_subcommands(subparsers: Any) -> None:
+    """Register ``generate`` and ``check``; each sets ``args.handler(args) -> int``."""
+    gen = subparsers.add_parser("generate", help="render the typed client package")
+    _add_common(gen)
+    gen.set_defaults(handler=run_generate)
+    chk = subparsers.add_parser("check", help="exit 1 if the generated package is stale")
+    _add_common(chk)
+    chk.set_defaults(handler=run_check)

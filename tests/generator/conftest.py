@@ -1,0 +1,152 @@
+"""Session fixtures: generated trees (real specs and hostile corpus) and one mypy run.
+
+Package names are unique per session so importing them never clashes with a
+``wiro_client`` installed elsewhere or with another test's tree.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from codegen.render.engine import render_tree
+from codegen.render.tree import write_tree
+from codegen.schema import Model
+from tests.generator.hostile import hostile_models
+from tests.paths import ROOT, SPECS
+
+VENV_BIN = ROOT / ".venv" / "bin"
+TAG = uuid.uuid4().hex[:8]
+
+
+def load_spec_models() -> list[Model]:
+    from codegen.parser import load_catalogue
+
+    return list(load_catalogue(SPECS).models)
+
+
+@dataclass(frozen=True)
+class Tree:
+    out: Path
+    package: str
+    models: list[Model]
+
+    def import_all(self) -> list[ModuleType]:
+        """Import the package and every submodule (the out dir must be on sys.path)."""
+        if str(self.out) not in sys.path:
+            sys.path.insert(0, str(self.out))
+        root = importlib.import_module(self.package)
+        mods = [root]
+        for info in pkgutil.walk_packages(root.__path__, self.package + "."):
+            if not info.name.endswith("__main__"):
+                mods.append(importlib.import_module(info.name))
+        return mods
+
+
+def _make_tree(base: Path, name: str, models: list[Model], specs: Path | None) -> Tree:
+    package = f"wg_{name}_{TAG}"
+    out = base / name
+    write_tree(render_tree(models, package, specs), out, package)
+    return Tree(out, package, models)
+
+
+@pytest.fixture(scope="session")
+def trees_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("generated")
+
+
+@pytest.fixture(scope="session")
+def real_tree(trees_root: Path) -> Tree:
+    return _make_tree(trees_root, "real", load_spec_models(), SPECS)
+
+
+@pytest.fixture(scope="session")
+def hostile_tree(trees_root: Path) -> Tree:
+    return _make_tree(trees_root, "hostile", hostile_models(), None)
+
+
+GOOD_SNIPPET = """\
+from {pkg} import AsyncTask, AsyncWiro, Task, Wiro
+
+
+def use_sync() -> Task:
+    client = Wiro(api_key="k")
+    task: Task = client.reve.generate.run(prompt="a cat", aspect_ratio="16:9")
+    client.models["reve/edit"].run(prompt="x", input_image="https://example.com/a.png")
+    client.models["reve/edit"].run(prompt="x", input_image=b"bytes")
+    client.xiabs.dreamomni2.run(prompt="p", steps=30, scale=2.5)
+    return task
+
+
+async def use_async() -> AsyncTask:
+    client = AsyncWiro(api_key="k")
+    return await client.reve.generate.run(prompt="a cat")
+"""
+
+BAD_SNIPPET = """\
+from {pkg} import Wiro
+
+client = Wiro(api_key="k")
+client.reve.generate.run(prompt="a cat", aspect_ratio="7:7")
+client.models["xiabs/dreamomni2"].run(prompt="p", steps="many")
+client.reve.edit.run(prompt="x", no_such_input=1)
+"""
+
+
+@dataclass(frozen=True)
+class MypyResult:
+    returncode: int
+    output: str
+
+    def errors_in(self, path: Path) -> list[str]:
+        return [line for line in self.output.splitlines() if line.startswith(str(path))]
+
+
+@pytest.fixture(scope="session")
+def snippets(trees_root: Path, real_tree: Tree) -> dict[str, Path]:
+    folder = trees_root / "snippets"
+    folder.mkdir(exist_ok=True)
+    good = folder / "good_snippet.py"
+    bad = folder / "bad_snippet.py"
+    good.write_text(GOOD_SNIPPET.format(pkg=real_tree.package))
+    bad.write_text(BAD_SNIPPET.format(pkg=real_tree.package))
+    return {"good": good, "bad": bad}
+
+
+@pytest.fixture(scope="session")
+def mypy_run(
+    trees_root: Path, real_tree: Tree, hostile_tree: Tree, snippets: dict[str, Path]
+) -> MypyResult:
+    """One mypy --strict run over both trees and both snippets (mypy is slow)."""
+    targets = [
+        str(real_tree.out / real_tree.package),
+        str(hostile_tree.out / hostile_tree.package),
+        str(snippets["good"]),
+        str(snippets["bad"]),
+    ]
+    proc = subprocess.run(
+        [str(VENV_BIN / "mypy"), "--strict", "--no-error-summary", "--show-absolute-path",
+         "--cache-dir", str(trees_root / ".mypy_cache"), *targets],
+        cwd=trees_root,
+        env={"MYPYPATH": f"{real_tree.out}:{hostile_tree.out}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    return MypyResult(proc.returncode, proc.stdout + proc.stderr)
+
+
+@pytest.fixture()
+def sys_path_guard() -> Iterator[None]:
+    saved = list(sys.path)
+    yield
+    sys.path[:] = saved

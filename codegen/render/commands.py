@@ -10,6 +10,7 @@ from typing import Any
 
 from codegen.errors import WirogenError
 from codegen.render.engine import render_tree
+from codegen.render.release import CHANGELOG, LOCK, Release, release
 from codegen.render.tree import Report, diff_tree, write_tree
 from codegen.schema import Model
 
@@ -23,22 +24,34 @@ def load_models(specs: Path) -> Sequence[Model]:
     return load_catalogue(specs).models
 
 
+def build(specs: Path, out: Path, package: str) -> tuple[dict[str, bytes], Release, int]:
+    """The whole tree, with the version, lock and CHANGELOG that `out`'s history implies."""
+    models = load_models(Path(specs))
+    result = release(models, Path(out))
+    tree = render_tree(models, package, Path(specs), result.version)
+    tree[LOCK] = result.lock
+    tree[CHANGELOG] = result.changelog
+    return dict(sorted(tree.items())), result, len(models)
+
+
 def generate(specs: Path, out: Path, package: str = DEFAULT_PACKAGE) -> Report:
     """Render ``specs`` into ``out``; unchanged files are not rewritten, stale ones go."""
-    models = load_models(Path(specs))
-    report = write_tree(render_tree(models, package, Path(specs)), Path(out), package)
+    tree, result, count = build(specs, out, package)
+    report = write_tree(tree, Path(out), package)
     return Report(
         written=report.written,
         deleted=report.deleted,
         unchanged=report.unchanged,
-        models=len(models),
+        models=count,
+        version=result.version,
+        changes=len(result.changes),
     )
 
 
 def check(specs: Path, out: Path, package: str = DEFAULT_PACKAGE) -> list[str]:
     """Differences between ``out`` and what ``generate`` would write; empty when current."""
-    models = load_models(Path(specs))
-    return diff_tree(render_tree(models, package, Path(specs)), Path(out), package)
+    tree, _, _ = build(specs, out, package)
+    return diff_tree(tree, Path(out), package)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:

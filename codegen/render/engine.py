@@ -20,11 +20,11 @@ import jinja2
 from codegen.errors import GenerateError
 from codegen.render import quote, view
 from codegen.render.layout import Group, render
+from codegen.render.release import FIRST_VERSION
 from codegen.schema import Model
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 RUNTIME = Path(__file__).resolve().parent.parent / "runtime"
-VERSION = "0.1.0"
 
 #: Names the package ``__init__`` re-exports from each runtime module, besides
 #: whatever that module lists in ``__all__`` (errors and response types).
@@ -63,7 +63,10 @@ def check_package_name(package: str) -> None:
 
 
 def render_tree(
-    models: Sequence[Model], package: str, specs_dir: Path | None = None
+    models: Sequence[Model],
+    package: str,
+    specs_dir: Path | None = None,
+    version: str = FIRST_VERSION,
 ) -> dict[str, bytes]:
     """Every file of the distribution, keyed by POSIX path relative to the output dir."""
     check_package_name(package)
@@ -72,12 +75,12 @@ def render_tree(
     tree: dict[str, bytes] = {}
     for m in cat.models:
         tree[m.file_path] = _render("model.py.j2", m=m)
-    tree.update(_package_files(cat))
+    tree.update(_package_files(cat, version))
     tree.update(runtime_files(package))
     return dict(sorted(tree.items()))
 
 
-def _package_files(cat: view.CatalogueView) -> dict[str, bytes]:
+def _package_files(cat: view.CatalogueView, version: str) -> dict[str, bytes]:
     pkg = cat.package
     reg = view.registry_view(cat)
     ctx = {"c": _CatalogueContext(cat)}
@@ -89,7 +92,7 @@ def _package_files(cat: view.CatalogueView) -> dict[str, bytes]:
         f"{pkg}/__main__.py": _render("__main__.py.j2", **ctx),
         f"{pkg}/py.typed": _render("py.typed.j2", **ctx),
         f"{pkg}/models/__init__.py": _render("models_init.py.j2", **ctx),
-        "pyproject.toml": _render("pyproject.toml.j2", x={"version": VERSION}, **ctx),
+        "pyproject.toml": _render("pyproject.toml.j2", x={"version": version}, **ctx),
         "README.md": _render("README.md.j2", **ctx),
     }
     for owner in cat.owners:

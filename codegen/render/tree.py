@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 #: Folders and suffixes produced by tools run on the output, never by us.
@@ -28,11 +28,13 @@ class Report:
     deleted: tuple[str, ...] = ()
     unchanged: int = 0
     models: int = 0
-    warnings: tuple[str, ...] = field(default=())
+    version: str = ""
+    changes: int = 0
 
     def summary(self) -> str:
+        release = f"version {self.version}" + (f" ({self.changes} changes)" if self.changes else "")
         return (
-            f"{self.models} models: {len(self.written)} files written, "
+            f"{self.models} models, {release}: {len(self.written)} files written, "
             f"{self.unchanged} unchanged, {len(self.deleted)} deleted"
         )
 

@@ -13,7 +13,7 @@ import pytest
 from codegen.parser import load_catalogue
 from tests.changes import docs
 from tests.changes.conftest import DocsSite
-from tests.paths import SPECS
+from tests.paths import ROOT, SPECS
 
 
 @pytest.fixture
@@ -28,9 +28,10 @@ def _serve_current(site: DocsSite, specs: Path) -> None:
         site.model(model.owner, model.project, (specs.parent / model.source.path).read_text())
 
 
-def _wirogen(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _wirogen(project: Path, *args: str, generate: bool = False) -> subprocess.CompletedProcess[str]:
+    extra = [] if generate else ["--no-generate"]
     return subprocess.run(
-        [sys.executable, "-m", "codegen", *args, "--specs", "specs", "--no-generate"],
+        [sys.executable, "-m", "codegen", *args, "--specs", "specs", *extra],
         capture_output=True,
         text=True,
         cwd=project,
@@ -180,3 +181,46 @@ def test_add_from_a_file(project: Path, tmp_path: Path) -> None:
     result = _wirogen(project, "add", str(source))
     assert result.returncode == 0, result.stderr
     assert (project / "specs" / "acme__Other.llms.md").exists()
+
+
+def _version(project: Path) -> str:
+    text = (project / "generated" / "pyproject.toml").read_text()
+    return next(line.split('"')[1] for line in text.splitlines() if line.startswith("version ="))
+
+
+def test_sync_regenerates_and_moves_version_and_changelog(
+    project: Path, docs_site: DocsSite
+) -> None:
+    shutil.copytree(ROOT / "generated", project / "generated")
+    _serve_current(docs_site, project / "specs")
+    assert _version(project) == "0.1.0"
+
+    docs_site.model("xiabs", "dreamomni2", docs.dreamomni2_v2())
+    result = _wirogen(project, "sync", "--docs-url", docs_site.url, generate=True)
+    assert result.returncode == 0, result.stderr
+    assert "version 0.2.0 (2 changes)" in result.stdout
+    assert _version(project) == "0.2.0"
+    module = project / "generated" / "wiro_client" / "models" / "xiabs" / "dreamomni2.py"
+    assert "seed: str = \"42\"" in module.read_text()
+
+    docs_site.model("reve", "generate", docs.reve_generate_v2())
+    result = _wirogen(project, "sync", "--docs-url", docs_site.url, generate=True)
+    assert _version(project) == "1.0.0", result.stdout + result.stderr
+    changelog = (project / "generated" / "CHANGELOG.md").read_text()
+    newest, older = changelog.split("## 1.0.0", 1)[1].split("## 0.2.0", 1)
+    assert (
+        "### Breaking" in newest
+        and "`reve/generate` `aspectRatio`: option removed: `3:2`" in newest
+    )
+    assert "`reve/generate` `style`: required input added" in newest
+    assert "`xiabs/dreamomni2` `steps`: default changed: `25` → `30`" in older
+    assert "## 0.1.0" in older
+
+    check = subprocess.run(
+        [sys.executable, "-m", "codegen", "check", "--specs", "specs", "--out", "generated"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout

@@ -39,7 +39,7 @@ test: $(STAMP) check lint
 	$(BIN)/python -m pytest
 
 demo: $(STAMP) generate
-	$(BIN)/python -m codegen.demo --specs $(SPECS)
+	$(BIN)/python -m mockserver.demo --specs $(SPECS)
 
 mock: $(STAMP)
 	$(BIN)/wiro-mock --specs $(SPECS) --port $(PORT) --no-auth

@@ -1,0 +1,213 @@
+"""`make demo`: every model in specs/, end to end, through the generated client's CLI.
+
+Starts `wiro-mock` on a free loopback port (a separate process, as a user would), then
+runs each model with its documented example inputs through `python -m wiro_client run`,
+alternating socket and polling waits, and prints each task's status timeline as the
+client observes it, then a table: model, statuses, seconds, outputs, saved path.
+File inputs get a sample image made here; `...Url` inputs get the URL of that sample
+uploaded through the mock's File/Upload. Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from codegen.parser import load_catalogue
+from codegen.schema import Input, InputKind, Model
+from mockserver.auth import signed_headers
+from mockserver.outputs import OutputSpec, render
+
+API_KEY = "demo-key"
+API_SECRET = "demo-secret"
+SAMPLE_SIZE = (640, 480)
+_URL_LINE = re.compile(r"(http://127\.0\.0\.1:\d+/v1)")
+
+
+@dataclass
+class Outcome:
+    model: Model
+    via: str
+    exit_code: int = 0
+    timeline: list[tuple[float, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    outputs: list[dict[str, object]] = field(default_factory=list)
+    saved: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+@contextmanager
+def running_mock(specs: Path, speed: float) -> Iterator[str]:
+    """`wiro-mock` on a free port; yields its base URL and stops it afterwards."""
+    command = [
+        sys.executable, "-m", "mockserver", "--port", "0", "--specs", str(specs),
+        "--api-key", API_KEY, "--api-secret", API_SECRET, "--speed", str(speed), "--seed", "7",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        yield _wait_for_url(process)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _wait_for_url(process: subprocess.Popen[str]) -> str:
+    assert process.stderr is not None
+    for line in process.stderr:
+        print(f"  {line.rstrip()}")
+        match = _URL_LINE.search(line)
+        if match:
+            return match.group(1)
+    raise SystemExit(f"wiro-mock exited ({process.wait()}) before serving")
+
+
+def sample_image(folder: Path, index: int) -> Path:
+    """A real PNG made by the mock's own renderer (deterministic, no Pillow needed)."""
+    path = folder / f"sample-{index}.png"
+    if not path.exists():
+        w, h = SAMPLE_SIZE
+        path.write_bytes(render(OutputSpec(path.name, "image/png", "image", w, h, 1000 + index)))
+    return path
+
+
+def upload(base_url: str, path: Path) -> str:
+    """Upload through File/Upload (signed, as a real client) and return the file's URL."""
+    headers = signed_headers(API_KEY, API_SECRET, time.time_ns() // 1_000_000)
+    with path.open("rb") as handle:
+        response = httpx.post(
+            f"{base_url}/File/Upload",
+            headers=headers,
+            files={"file": (path.name, handle, "image/png")},
+        )
+    response.raise_for_status()
+    return str(response.json()["list"][0]["url"])
+
+
+def cli_arguments(model: Model, samples: Path, base_url: str) -> list[str]:
+    """The model's first documented example, with local samples for its file inputs."""
+    example = model.examples[0] if model.examples else {}
+    args: list[str] = []
+    for item in model.inputs:
+        value = _value(item, example, samples, base_url)
+        if value:
+            args += [f"--{item.name}", *value]
+    return args
+
+
+def _value(item: Input, example: dict[str, str], samples: Path, base_url: str) -> list[str]:
+    if item.kind.is_file:
+        count = len(item.default) if isinstance(item.default, list) else 1
+        return [str(sample_image(samples, i)) for i in range(min(count, item.max_items or count))]
+    if item.accepts_url and item.name.lower().startswith("inputimage"):
+        return [upload(base_url, sample_image(samples, 0))]
+    if item.name in example and not item.options:
+        return [example[item.name]]
+    if item.required and item.default is not None:
+        return [str(item.default)]
+    return []
+
+
+def run_model(model: Model, via: str, base_url: str, out: Path, samples: Path) -> Outcome:
+    outcome = Outcome(model, via)
+    target = out / model.slug.replace("/", "__")
+    command = [
+        sys.executable, "-m", "wiro_client", "run", model.slug,
+        *cli_arguments(model, samples, base_url),
+        "--wait", "--via", via, "--poll-interval", "0.05", "--timeout", "60",
+        "--out", str(target), "--json",
+    ]  # fmt: skip
+    env = {**os.environ, "WIRO_API_KEY": API_KEY, "WIRO_API_SECRET": API_SECRET}
+    env["WIRO_BASE_URL"] = base_url
+    start = time.monotonic()
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    assert process.stderr is not None and process.stdout is not None
+    for line in process.stderr:  # progress arrives as it happens: timestamp it here
+        status = re.fullmatch(r"\[(task_\w+)\]", line.strip())
+        if status:
+            outcome.timeline.append((time.monotonic() - start, status.group(1)))
+        elif line.strip() and not line.startswith((" ", "task ")):
+            outcome.error = line.strip()
+    stdout = process.stdout.read()
+    outcome.exit_code = process.wait()
+    outcome.seconds = time.monotonic() - start
+    if outcome.exit_code == 0:
+        payload = json.loads(stdout)
+        outcome.outputs = payload["task"]["outputs"]
+        outcome.saved = [_relative(Path(p)) for p in payload["saved"]]
+    return outcome
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def print_timeline(outcome: Outcome) -> None:
+    print(f"\n{outcome.model.display_name}  (wait via {outcome.via})")
+    for at, status in outcome.timeline:
+        print(f"  +{at:5.2f}s  {status}")
+    for output, saved in zip(outcome.outputs, outcome.saved, strict=False):
+        print(f"  saved {saved}  ({output.get('contenttype')}, {output.get('size')} bytes)")
+    if outcome.exit_code:
+        print(f"  FAILED (exit {outcome.exit_code}): {outcome.error}")
+
+
+def print_table(outcomes: list[Outcome]) -> None:
+    rows = [("model", "via", "statuses", "seconds", "outputs", "saved")]
+    for o in outcomes:
+        statuses = (
+            f"{len(o.timeline)}: {o.timeline[0][1]} → {o.timeline[-1][1]}" if o.timeline else "-"
+        )
+        kinds = sorted({str(x.get("contenttype")) for x in o.outputs})
+        outputs = (
+            f"{len(o.outputs)} {','.join(kinds)}" if o.exit_code == 0 else f"exit {o.exit_code}"
+        )
+        saved = str(Path(o.saved[0]).parent) if o.saved else "-"
+        rows.append((o.model.slug, o.via, statuses, f"{o.seconds:.2f}", outputs, saved))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    print()
+    for index, row in enumerate(rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mockserver.demo", description=__doc__)
+    parser.add_argument("--specs", type=Path, default=Path("specs"))
+    parser.add_argument("--out", type=Path, default=Path("demo-output"))
+    parser.add_argument("--speed", type=float, default=4.0, help="mock clock speed (default 4x)")
+    args = parser.parse_args(argv)
+    models = load_catalogue(args.specs).models
+    samples = args.out / "inputs"
+    samples.mkdir(parents=True, exist_ok=True)
+    print(f"wirogen demo: {len(models)} models from {args.specs}")
+    with running_mock(args.specs, args.speed) as base_url:
+        outcomes = []
+        for index, model in enumerate(models):
+            outcome = run_model(model, ("socket", "poll")[index % 2], base_url, args.out, samples)
+            print_timeline(outcome)
+            outcomes.append(outcome)
+    print_table(outcomes)
+    failed = [o.model.slug for o in outcomes if o.exit_code]
+    print(f"\n{len(outcomes) - len(failed)}/{len(outcomes)} models ran; outputs in {args.out}/")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from codegen.parser import load_catalogue
-from codegen.schema import Input, InputKind, Model
+from codegen.schema import Input, Model
 from mockserver.auth import signed_headers
 from mockserver.outputs import OutputSpec, render
 

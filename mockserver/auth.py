@@ -1,0 +1,75 @@
+"""Wiro's project authentication: HMAC signature mode and API-key-only mode.
+
+`x-signature = hex(HMAC-SHA256(key=API_KEY, msg=API_SECRET + NONCE))`. The docs' bash
+recipe pipes through `openssl dgst`, whose output is `SHA2-256(stdin)= <hex>`; users
+paste that variable as the header, so the part after the last `= ` is what is compared.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from hashlib import sha256
+
+from mockserver.config import Project
+from mockserver.errors import AuthError
+
+MSG_UNKNOWN = "Project authorization is not founded."
+MSG_SIGNATURE_REQUIRED = (
+    "Project requires signature authentication. x-signature and x-nonce headers are required."
+)
+MSG_INVALID = "Project authorization is not valid."
+
+#: The project used when auth is disabled (`--no-auth`).
+ANONYMOUS = Project(api_key="", name="anonymous", id="0")
+
+
+def sign(api_key: str, api_secret: str, nonce: str | int) -> str:
+    """The signature a client sends, as the docs compute it."""
+    return hmac.new(api_key.encode(), f"{api_secret}{nonce}".encode(), sha256).hexdigest()
+
+
+def signed_headers(api_key: str, api_secret: str | None, nonce: str | int) -> dict[str, str]:
+    """Headers for one request (API-key-only projects get just `x-api-key`)."""
+    headers = {"x-api-key": api_key}
+    if api_secret is not None:
+        headers["x-nonce"] = str(nonce)
+        headers["x-signature"] = sign(api_key, api_secret, nonce)
+    return headers
+
+
+class Authenticator:
+    """Maps `x-api-key` to a project and checks the signature when the project needs one."""
+
+    def __init__(self, projects: list[Project], enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.projects = {p.api_key: p for p in projects}
+
+    def check(self, headers: Mapping[str, str]) -> Project:
+        if not self.enabled:
+            return ANONYMOUS
+        project = self.projects.get(headers.get("x-api-key", "").strip())
+        if project is None:
+            raise AuthError(MSG_UNKNOWN)
+        if project.api_secret is None:
+            return project
+        nonce = headers.get("x-nonce", "").strip()
+        signature = headers.get("x-signature", "").strip()
+        if not nonce or not signature:
+            raise AuthError(MSG_SIGNATURE_REQUIRED)
+        signature = signature.rpartition("= ")[2].strip().lower()
+        if not hmac.compare_digest(signature, sign(project.api_key, project.api_secret, nonce)):
+            raise AuthError(MSG_INVALID)
+        return project
+
+    def describe(self) -> str:
+        """One-line summary of the accepted credentials, for the start-up log line."""
+        if not self.enabled:
+            return "auth disabled (--no-auth)"
+        parts = []
+        for p in self.projects.values():
+            if p.api_secret is None:
+                parts.append(f"api-key={p.api_key} (key-only)")
+            else:
+                parts.append(f"api-key={p.api_key} api-secret={p.api_secret}")
+        return "; ".join(parts)

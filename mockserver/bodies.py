@@ -1,0 +1,153 @@
+"""Request bodies in every form Wiro clients send, turned into one `{name: value}` dict.
+
+JSON, `multipart/form-data`, `application/x-www-form-urlencoded`, and the docs' own curl
+quirk: `Content-Type: multipart/form-data` with no boundary and a JSON body (`-d '{...}'`).
+A urlencoded content type with a JSON-looking body (plain `curl -d '{...}'`) is JSON too.
+Every malformed body becomes a Wiro-shaped 400 naming what was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from mockserver.errors import BodyTooLargeError, MockError, ValidationError
+
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+JSON_TYPES = ("application/json", "text/json", "text/plain", "")
+
+
+@dataclass(slots=True)
+class Upload:
+    """A file part of a multipart body."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": len(self.data),
+        }
+
+
+async def read_fields(request: Request, max_json_bytes: int) -> dict[str, Any]:
+    """The body as a dict; repeated form fields become lists, file parts `Upload`s."""
+    headers = request.scope.get("mock.headers") or request.headers
+    ctype_header = headers.get("content-type", "")
+    ctype, _, params = ctype_header.partition(";")
+    ctype = ctype.strip().lower()
+    if ctype == "multipart/form-data" and "boundary=" in params.lower():
+        return await _multipart(request)
+    body = await request.body()
+    if ctype in JSON_TYPES or ctype.endswith("+json") or _looks_like_json(body):
+        if len(body) > max_json_bytes:
+            raise BodyTooLargeError(f"Request body is larger than {max_json_bytes} bytes.")
+        return parse_json(body)
+    if ctype == "application/x-www-form-urlencoded":
+        return _urlencoded(body)
+    if ctype == "multipart/form-data":  # no boundary and not JSON: nothing we can read
+        if not body.strip():
+            return {}
+        raise ValidationError("Request body is multipart/form-data without a boundary.")
+    raise MockError(
+        f"Request content type {ctype_header!r} is not supported; send application/json, "
+        "multipart/form-data or application/x-www-form-urlencoded.",
+        status=415,
+    )
+
+
+def parse_json(body: bytes) -> dict[str, Any]:
+    if not body.strip():
+        return {}
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            f"Request body is not valid UTF-8 (bad byte at offset {exc.start})."
+        ) from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            f"Request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}."
+        ) from exc
+    except RecursionError as exc:
+        raise ValidationError("Request body is not valid JSON: nested too deeply.") from exc
+    if not isinstance(data, dict):
+        raise ValidationError("Request body must be a JSON object.")
+    return data
+
+
+def _looks_like_json(body: bytes) -> bool:
+    return body.lstrip()[:1] == b"{"
+
+
+def _urlencoded(body: bytes) -> dict[str, Any]:
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            f"Request body is not valid UTF-8 (bad byte at offset {exc.start})."
+        ) from exc
+    fields: dict[str, Any] = {}
+    for key, value in pairs:
+        _add(fields, key, value)
+    return fields
+
+
+async def _multipart(request: Request) -> dict[str, Any]:
+    try:
+        form = await request.form(max_files=100, max_fields=1000, max_part_size=10 * 1024 * 1024)
+    except MockError:
+        raise
+    except Exception as exc:  # python-multipart / starlette raise several types
+        detail = getattr(exc, "message", None) or getattr(exc, "detail", None) or str(exc)
+        if isinstance(exc.__cause__, MockError):
+            raise exc.__cause__ from exc
+        raise ValidationError(f"Request body is not valid multipart/form-data: {detail}") from exc
+    fields: dict[str, Any] = {}
+    try:
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                data = await value.read()
+                name = value.filename or key
+                _add(fields, key, Upload(name, value.content_type or "", data))
+            else:
+                _add(fields, key, value)
+    finally:
+        await form.close()
+    return fields
+
+
+def _add(fields: dict[str, Any], key: str, value: Any) -> None:
+    if key in fields:
+        current = fields[key]
+        if isinstance(current, list):
+            current.append(value)
+        else:
+            fields[key] = [current, value]
+    else:
+        fields[key] = value
+
+
+def describe(fields: dict[str, Any]) -> dict[str, Any]:
+    """A JSON-safe copy for the journal (file parts as name/type/size)."""
+    if not any(isinstance(v, Upload | list) for v in fields.values()):
+        return fields
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if isinstance(value, list):
+            out[key] = [v.describe() if isinstance(v, Upload) else v for v in value]
+        elif isinstance(value, Upload):
+            out[key] = value.describe()
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,157 @@
+"""The models the mock serves: loaded through the parser, indexed by every slug form.
+
+Run URLs use the clean lowercase slug (`/Run/wiro/avatarmotion`) while docs and some clients
+use the display name (`wiro/AvatarMotion`, even with spaces); all of them, in any case, find
+the model. With `--watch` the specs folder is polled and a changed, added or removed doc (or
+override file) is re-parsed without a restart; a doc that no longer parses keeps its last good
+version and the error is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from codegen.errors import SpecError
+from codegen.parser import discover, parse_file
+from codegen.parser.override import override_path
+from codegen.schema import Model
+from mockserver.config import MockConfig
+from mockserver.validation import ModelValidator
+
+log = logging.getLogger("mockserver.catalogue")
+
+
+def slug_keys(model: Model) -> set[str]:
+    keys = {model.slug, model.display_name, model.run_path.removeprefix("/Run/")}
+    out = set()
+    for key in keys:
+        low = key.strip().lower()
+        out |= {low, low.replace(" ", ""), low.replace(" ", "-")}
+    return out
+
+
+def normalize_slug(owner: str, project: str) -> str:
+    return f"{owner.strip()}/{project.strip()}".lower()
+
+
+class Registry:
+    """Models and their compiled validators, swapped atomically on reload."""
+
+    def __init__(self, config: MockConfig, specs: Path | None = None) -> None:
+        self.config = config
+        self.specs = specs
+        self.by_path: dict[str, Model] = {}
+        self.models: dict[str, Model] = {}
+        self.validators: dict[str, ModelValidator] = {}
+        self._index: dict[str, str] = {}
+        self._mtimes: dict[str, int] = {}
+        self.errors: list[SpecError] = []
+
+    def load(self) -> list[SpecError]:
+        """Parse every doc in the specs folder; bad docs are reported, good ones served."""
+        self.errors = []
+        if self.specs is None:
+            return []
+        self._mtimes = self._scan()
+        for path in discover([self.specs]):
+            self._parse(path)
+        self._rebuild()
+        return self.errors
+
+    def set_models(self, models: Iterable[Model]) -> None:
+        """Serve models built in code (tests, embedding) instead of a specs folder."""
+        self.by_path = {f"<memory>/{m.slug}": m for m in models}
+        self._rebuild()
+
+    def lookup(self, owner: str, project: str) -> Model | None:
+        slug = self._index.get(normalize_slug(owner, project))
+        if slug is None:
+            slug = self._index.get(normalize_slug(owner, project).replace(" ", ""))
+        return self.models.get(slug) if slug else None
+
+    def validator(self, model: Model) -> ModelValidator:
+        return self.validators[model.slug]
+
+    def reload_changed(self) -> list[str]:
+        """Re-parse docs whose file (or override) changed; returns a line per change."""
+        if self.specs is None:
+            return []
+        now = self._scan()
+        changed = {p for p, m in now.items() if self._mtimes.get(p) != m}
+        removed = set(self._mtimes) - set(now)
+        self._mtimes = now
+        if not changed and not removed:
+            return []
+        notes: list[str] = []
+        docs = {str(p) for p in discover([self.specs])}
+        touched = {_doc_for(p, docs) for p in changed | removed} - {None}
+        for doc in sorted(t for t in touched if t is not None):
+            if doc in docs:
+                before = self.by_path.get(doc)
+                if self._parse(Path(doc)):
+                    verb = "reloaded" if before else "added"
+                    notes.append(f"{verb} {self.by_path[doc].slug} from {doc}")
+            elif doc in self.by_path:
+                notes.append(f"removed {self.by_path.pop(doc).slug} ({doc} deleted)")
+        self._rebuild()
+        for note in notes:
+            log.warning("wiro-mock: %s", note)
+        return notes
+
+    def _parse(self, path: Path) -> bool:
+        root = self.specs.parent if self.specs is not None else None
+        try:
+            model = parse_file(path, root)
+        except SpecError as exc:
+            self.errors.append(exc)
+            log.warning("wiro-mock: cannot load %s", exc)
+            return False
+        self.by_path[str(path)] = model
+        return True
+
+    def _rebuild(self) -> None:
+        models: dict[str, Model] = {}
+        index: dict[str, str] = {}
+        validators: dict[str, ModelValidator] = {}
+        limits = self.config.limits
+        for model in self.by_path.values():
+            models[model.slug] = model
+            old = self.validators.get(model.slug)
+            validators[model.slug] = (
+                old
+                if old is not None and old.model == model
+                else ModelValidator(
+                    model, limits.upload_max_bytes, self.config.validation.unknown_fields
+                )
+            )
+            for key in slug_keys(model):
+                index[key] = model.slug
+        self.models, self._index, self.validators = models, index, validators
+
+    def _scan(self) -> dict[str, int]:
+        assert self.specs is not None
+        out: dict[str, int] = {}
+        if not self.specs.is_dir():
+            return out
+        for root, _dirs, files in os.walk(self.specs):
+            for name in files:
+                path = os.path.join(root, name)
+                try:
+                    out[path] = os.stat(path).st_mtime_ns
+                except OSError:
+                    continue
+        return out
+
+
+def _doc_for(path: str, docs: set[str]) -> str | None:
+    """The doc a changed file belongs to (an override file maps to its doc)."""
+    if path in docs:
+        return path
+    if path.endswith(".override.toml"):
+        return next((d for d in docs if str(override_path(Path(d))) == path), None)
+    if path.endswith((".md", ".txt")) and not os.path.basename(path).upper().startswith("README"):
+        return path
+    return None

@@ -1,0 +1,138 @@
+"""`wiro-mock`: serve the mock on loopback (one uvicorn worker, httptools + uvloop if present).
+
+Binds its socket before starting uvicorn so `--port 0` works and the single start-up line
+can show the real URL, the number of models and the credentials accepted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import uvicorn
+
+from mockserver.app import create_app
+from mockserver.config import Project, load_config
+from mockserver.state import MockState
+
+log = logging.getLogger("mockserver")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="wiro-mock", description="Offline mock of the Wiro API.")
+    p.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default 8000; 0 = any free)")
+    p.add_argument("--specs", default=None, help="folder of model docs (default specs)")
+    p.add_argument("--config", default=None, help="mock.toml (see mock.toml.example)")
+    p.add_argument("--api-key", default=None, help="accepted API key")
+    p.add_argument("--api-secret", default=None, help="its secret (omit: API-key-only mode)")
+    p.add_argument("--no-auth", action="store_true", help="accept requests without credentials")
+    p.add_argument("--watch", action="store_true", help="reload changed or added specs")
+    p.add_argument("--clock", choices=["realtime", "step", "manual"], default=None)
+    p.add_argument("--speed", type=float, default=None, help="realtime clock speed factor")
+    p.add_argument("--seed", type=int, default=None, help="seed for tokens, faults, outputs")
+    p.add_argument("--max-tasks", type=int, default=None, help="stored tasks before eviction")
+    p.add_argument("--strict", action="store_true", help="reject unknown fields (default)")
+    p.add_argument("--lenient", action="store_true", help="ignore unknown fields")
+    p.add_argument(
+        "--allow-callback-host", action="append", default=None, metavar="HOST",
+        help="also deliver callbacks to HOST (repeatable; '*' = any)",
+    )  # fmt: skip
+    p.add_argument("--public-url", default=None, help="base of file URLs handed out")
+    p.add_argument("--log-level", default="warning", help="uvicorn log level")
+    return p
+
+
+def build_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "specs": args.specs,
+        "seed": args.seed,
+        "public_url": args.public_url,
+    }
+    if args.no_auth:
+        overrides["auth"] = False
+    if args.watch:
+        overrides["watch"] = True
+    if args.api_key:
+        project = Project(api_key=args.api_key, api_secret=args.api_secret)
+        overrides["projects"] = [project.model_dump()]
+    clock = {k: v for k, v in (("mode", args.clock), ("speed", args.speed)) if v is not None}
+    if clock:
+        overrides["clock"] = clock
+    if args.max_tasks is not None:
+        overrides["limits"] = {"max_tasks": args.max_tasks}
+    if args.lenient or args.strict:
+        overrides["validation"] = {"unknown_fields": "ignore" if args.lenient else "reject"}
+    if args.allow_callback_host:
+        overrides["callbacks"] = {"allow_hosts": args.allow_callback_host}
+    return overrides
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        config = load_config(args.config, **build_overrides(args))
+    except (OSError, ValueError) as exc:
+        print(f"wiro-mock: bad configuration: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(config=config)
+    server = uvicorn.Server(server_config(app, config.host, config.port, args.log_level))
+    try:
+        asyncio.run(_serve(server, app.state.mock))
+    except KeyboardInterrupt:
+        pass
+    except SystemExit as exc:  # uvicorn exits when it cannot bind
+        print(f"wiro-mock: cannot serve on {config.host}:{config.port}", file=sys.stderr)
+        return int(exc.code or 1)
+    return 0
+
+
+async def _serve(server: uvicorn.Server, state: MockState) -> None:
+    """Let uvicorn bind (it sets TCP_NODELAY on accepted sockets), then log the one line."""
+    job = asyncio.create_task(server.serve())
+    while not server.started and not job.done():
+        await asyncio.sleep(0.01)
+    if server.started:
+        host, port = bound_address(server)
+        for error in state.registry.errors:
+            log.warning("wiro-mock: skipped %s", error)
+        log.info(
+            "wiro-mock: http://%s:%s/v1 (socket ws://%s:%s/v1) serving %d models from %s; %s; "
+            "clock %s",
+            host, port, host, port, len(state.registry.models), state.config.specs,
+            state.auth.describe(), state.config.clock.mode,
+        )  # fmt: skip
+    await job
+
+
+def bound_address(server: uvicorn.Server) -> tuple[str, int]:
+    """The address uvicorn actually bound (resolves `--port 0`)."""
+    sock = server.servers[0].sockets[0]
+    host, port = sock.getsockname()[:2]
+    return str(host), int(port)
+
+
+def server_config(app: Any, host: str, port: int, log_level: str = "warning") -> uvicorn.Config:
+    """The uvicorn settings the mock (and its benchmark floor) run with."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        loop="auto",
+        http="auto",
+        ws="auto",
+        access_log=False,
+        log_level=log_level,
+        lifespan="on",
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,91 @@
+"""The mock's one exception hierarchy: every error it raises on purpose is a `MockError`.
+
+Each carries the Wiro error code, message and HTTP status, so one exception handler
+renders every failure as Wiro's envelope (`{"result": false, "errors": [...]}`) and no
+request ever ends in an unshaped 500.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Wiro's error codes (WIRO_API.md).
+CODE_GENERAL = 0
+CODE_NOT_FOUND = 1
+CODE_CONCURRENCY = 96
+CODE_BALANCE = 97
+
+
+class MockError(Exception):
+    """An error that becomes a Wiro envelope with `status` as the HTTP status."""
+
+    status: int = 400
+    code: int = CODE_GENERAL
+
+    def __init__(
+        self,
+        message: str | list[str],
+        *,
+        code: int | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.messages = [message] if isinstance(message, str) else list(message)
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.headers = headers or {}
+        super().__init__("; ".join(self.messages))
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [{"code": self.code, "message": m} for m in self.messages]
+
+    def body(self) -> bytes:
+        return envelope_error(self.errors())
+
+
+class AuthError(MockError):
+    """Missing, unknown or wrong credentials (HTTP 401, code 0 as Wiro sends it)."""
+
+    status = 401
+
+
+class ValidationError(MockError):
+    """A request body that does not fit the model's schema (HTTP 400, code 0)."""
+
+
+class NotFoundError(MockError):
+    """An unknown route, task, model or file (code 1)."""
+
+    status = 404
+    code = CODE_NOT_FOUND
+
+
+class TaskStateError(MockError):
+    """A task operation not allowed in the task's current status (code 1)."""
+
+    code = CODE_NOT_FOUND
+
+
+class LimitError(MockError):
+    """A production limit the mock mirrors: concurrency (96) or balance (97)."""
+
+
+class BodyTooLargeError(MockError):
+    """The request body is larger than the configured limit (HTTP 413)."""
+
+    status = 413
+
+
+class InjectedError(MockError):
+    """An HTTP error a fault rule asked for (429, 500, 503)."""
+
+
+class DropConnection(Exception):
+    """Raised after the response started to make the server close the socket abruptly."""
+
+
+def envelope_error(errors: list[dict[str, Any]]) -> bytes:
+    return json.dumps({"result": False, "errors": errors}, separators=(",", ":")).encode()

@@ -1,0 +1,128 @@
+"""The request journal: what the mock received and answered, for "was X called?" assertions.
+
+A bounded ring (oldest entries dropped) of plain dicts: requests (method, path, headers,
+parsed body, matched model, response status, duration) and webhook deliveries. Entries get
+increasing ids so a test can ask for "everything since id N".
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import time
+from collections import deque
+from typing import Any
+
+
+class Journal:
+    def __init__(self, size: int) -> None:
+        self._entries: deque[dict[str, Any]] = deque(maxlen=size or None)
+        self._ids = itertools.count(1)
+        self.enabled = size > 0
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: Any,
+        model: str | None,
+        status: int,
+        started: float,
+        fault: str | None = None,
+    ) -> None:
+        if not self.enabled:
+            return
+        self._entries.append(
+            {
+                "id": next(self._ids),
+                "kind": "request",
+                "time": started,
+                "method": method,
+                "path": path,
+                "query": query,
+                "headers": headers,
+                "body": body,
+                "model": model,
+                "status": status,
+                "duration_ms": round((time.time() - started) * 1000, 3),
+                "fault": fault,
+            }
+        )
+
+    def callback(
+        self, task_id: str, url: str, attempt: int, status: int | None, error: str | None
+    ) -> None:
+        if not self.enabled:
+            return
+        self._entries.append(
+            {
+                "id": next(self._ids),
+                "kind": "callback",
+                "time": time.time(),
+                "method": "POST",
+                "path": url,
+                "task_id": task_id,
+                "attempt": attempt,
+                "status": status,
+                "error": error,
+            }
+        )
+
+    def query(
+        self,
+        *,
+        kind: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        model: str | None = None,
+        status: int | None = None,
+        since: int | None = None,
+        task_id: str | None = None,
+        header: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Entries matching every given filter; `path` is a glob (`*/Run/*`) or a substring."""
+        out = []
+        for entry in self._entries:
+            if since is not None and entry["id"] <= since:
+                continue
+            if kind is not None and entry["kind"] != kind:
+                continue
+            if method is not None and entry["method"].upper() != method.upper():
+                continue
+            if path is not None and not _path_matches(entry["path"], path):
+                continue
+            if model is not None and (entry.get("model") or "").lower() != model.lower():
+                continue
+            if status is not None and entry.get("status") != status:
+                continue
+            if task_id is not None and entry.get("task_id") != task_id:
+                continue
+            if header is not None and not _has_header(entry, header):
+                continue
+            out.append(entry)
+        return out[-limit:] if limit else out
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _path_matches(value: str, pattern: str) -> bool:
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatchcase(value.lower(), pattern.lower())
+    return pattern.lower() in value.lower()
+
+
+def _has_header(entry: dict[str, Any], spec: str) -> bool:
+    """`name` (present) or `name:value` (equal, case-insensitive)."""
+    name, _, value = spec.partition(":")
+    headers = entry.get("headers") or {}
+    got = headers.get(name.strip().lower())
+    if got is None:
+        return False
+    return not value or got.lower() == value.strip().lower()

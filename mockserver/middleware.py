@@ -1,0 +1,183 @@
+"""The outermost ASGI layer: body limits, request faults, the journal, and "never a 500".
+
+Pure ASGI (no BaseHTTPMiddleware) because it runs on every request of the hot Run/Detail
+path. It measures nothing it does not need: the journal entry is assembled after the
+response, from what the route left in `scope["state"]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.errors import (
+    BodyTooLargeError,
+    DropConnection,
+    InjectedError,
+    MockError,
+    envelope_error,
+)
+from mockserver.state import MockState
+
+log = logging.getLogger("mockserver")
+ADMIN_PREFIX = "/__mock__"
+HTTP_MESSAGES = {
+    429: "Too many requests. Please retry later.",
+    500: "Internal server error.",
+    502: "Bad gateway.",
+    503: "Service unavailable. Please retry later.",
+    504: "Gateway timeout.",
+}
+
+
+class MockMiddleware:
+    def __init__(self, app: ASGIApp, state: MockState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = self.state
+        state.ensure_started()
+        path: str = scope["path"]
+        if path.startswith(ADMIN_PREFIX):
+            await self._guarded(scope, receive, send)
+            return
+        started = time.time()
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        scope["mock.headers"] = headers
+        status_box = [0]
+        fault_name: str | None = None
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_box[0] = message["status"]
+            await send(message)
+
+        try:
+            limit = state.config.limits.max_body_bytes
+            length = headers.get("content-length", "")
+            if length.isdigit() and int(length) > limit:
+                raise BodyTooLargeError(f"Request body is larger than {limit} bytes.")
+            scenario = headers.get("x-mock-scenario")
+            if state.faults.active or scenario:
+                fault_name = await self._request_faults(path, scenario, send_wrapper)
+                if fault_name is not None and status_box[0]:
+                    return
+            await self._guarded(scope, _limited(receive, limit), send_wrapper)
+        except MockError as exc:
+            await _send_error(send_wrapper, exc)
+        finally:
+            state_dict: dict[str, Any] = scope.get("state") or {}
+            state.journal.request(
+                scope["method"],
+                path,
+                scope.get("query_string", b"").decode("latin-1"),
+                headers,
+                state_dict.get("journal_body"),
+                state_dict.get("journal_model") or _model_from_path(path),
+                status_box[0],
+                started,
+                fault_name,
+            )
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except DropConnection:
+            raise
+        except MockError as exc:
+            if not started:
+                await _send_error(send, exc)
+        except Exception as exc:  # the promise: never an unshaped 500
+            log.exception("wiro-mock: unexpected error on %s", scope.get("path"))
+            if not started:
+                await _send_error(
+                    send, MockError(f"Internal mock error: {type(exc).__name__}", status=500)
+                )
+
+    async def _request_faults(self, path: str, scenario: str | None, send: Send) -> str | None:
+        """Apply latency, then an injected HTTP error or a dropped connection, if any match."""
+        state = self.state
+        applied: str | None = None
+        for rule in state.faults.for_request(path, _model_from_path(path), scenario):
+            applied = rule.name
+            if rule.kind == "latency":
+                await asyncio.sleep(state.faults.latency_ms(rule) / 1000)
+            elif rule.kind == "http":
+                headers = {}
+                if rule.retry_after is not None:
+                    headers["retry-after"] = str(rule.retry_after)
+                message = rule.message or HTTP_MESSAGES.get(rule.status, "Injected error.")
+                await _send_error(send, InjectedError(message, status=rule.status, headers=headers))
+                return applied
+            elif rule.kind == "drop":
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", b"4096")],
+                    }
+                )  # fmt: skip
+                await send({"type": "http.response.body", "body": b'{"res', "more_body": True})
+                raise DropConnection(rule.name)
+        return applied
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """A receive that raises BodyTooLargeError once more than `limit` bytes arrived."""
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLargeError(f"Request body is larger than {limit} bytes.")
+        return message
+
+    return wrapped
+
+
+async def _send_error(send: Send, exc: MockError) -> None:
+    body = envelope_error(exc.errors())
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    headers += [(k.encode(), v.encode()) for k, v in exc.headers.items()]
+    await send({"type": "http.response.start", "status": exc.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _model_from_path(path: str) -> str | None:
+    """`/v1/Run/reve/generate` -> `reve/generate` (for fault and journal matching)."""
+    marker = "/Run/"
+    index = path.find(marker)
+    if index < 0:
+        return None
+    return path[index + len(marker) :].strip("/").lower() or None
+
+
+class DropFilter(logging.Filter):
+    """Keep uvicorn's log clean of the tracebacks an injected dropped connection causes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, DropConnection)

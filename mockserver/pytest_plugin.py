@@ -1,0 +1,200 @@
+"""pytest plugin (entry point `pytest11`): run the Wiro mock on a free loopback port.
+
+    def test_my_client(wiro_mock):
+        client = MyClient(base_url=wiro_mock.base_url, api_key=wiro_mock.api_key,
+                          api_secret=wiro_mock.api_secret)
+        client.run("reve/generate", prompt="a cat")
+        assert wiro_mock.journal(path="*/Run/reve/generate", status=200)
+
+Fixtures: `wiro_mock` (one server per test), `wiro_mock_session` (one per session; call
+`.reset()` between tests as needed) and `wiro_mock_factory(**config)` for several or custom
+servers. Per-test config: `@pytest.mark.wiro_mock(clock={"mode": "step"}, auth=False)`.
+Specs come from the `wiro_mock_specs` ini option or `WIRO_MOCK_SPECS` (default `specs`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from mockserver.auth import signed_headers
+from mockserver.cli import bound_address
+from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+START_TIMEOUT = 15.0
+
+
+class WiroMock:
+    """A running mock server: URLs, credentials, and the admin API as methods."""
+
+    def __init__(self, specs: str | Path, **config: Any) -> None:
+        from mockserver.app import create_app
+        from mockserver.cli import server_config
+
+        self.app = create_app(specs=specs, **config)
+        state = self.app.state.mock
+        projects = state.config.effective_projects()
+        self.auth_enabled: bool = state.config.auth
+        self.api_key: str = projects[0].api_key
+        self.api_secret: str | None = projects[0].api_secret
+        self.port = 0
+        self.root_url = self.base_url = self.socket_url = ""
+        config_ = server_config(self.app, "127.0.0.1", 0)
+        config_.timeout_graceful_shutdown = 1
+        self._server = uvicorn.Server(config_)
+        self._thread = threading.Thread(target=self._serve, name="wiro-mock", daemon=True)
+        self._admin = httpx.Client(timeout=10, trust_env=False)
+
+    def _serve(self) -> None:
+        asyncio.run(self._server.serve())
+
+    def start(self) -> WiroMock:
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("wiro-mock did not start")
+            time.sleep(0.005)
+        self.port = bound_address(self._server)[1]
+        self.root_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"{self.root_url}/v1"
+        self.socket_url = f"ws://127.0.0.1:{self.port}/v1"
+        self._admin.base_url = httpx.URL(f"{self.root_url}/__mock__")
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._admin.close()
+
+    # -- credentials ------------------------------------------------------------------------
+    def headers(self, nonce: int | None = None) -> dict[str, str]:
+        """Auth headers for one request (signed when the project has a secret)."""
+        if not self.auth_enabled:
+            return {}
+        return signed_headers(self.api_key, self.api_secret, nonce or int(time.time()))
+
+    # -- admin API --------------------------------------------------------------------------
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._admin.request(method, path, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def journal(self, **filters: Any) -> list[dict[str, Any]]:
+        """Journal entries; filters: kind, method, path (glob), model, status, since, task_id,
+        header ("name" or "name:value"), limit."""
+        params = {k: str(v) for k, v in filters.items() if v is not None}
+        entries: list[dict[str, Any]] = self._call("GET", "/journal", params=params)["entries"]
+        return entries
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        return self.journal(kind="request", **filters)
+
+    def callbacks(self, **filters: Any) -> list[dict[str, Any]]:
+        return self.journal(kind="callback", **filters)
+
+    def clear_journal(self) -> None:
+        self._call("DELETE", "/journal")
+
+    def tasks(self, **filters: Any) -> list[dict[str, Any]]:
+        params = {k: str(v) for k, v in filters.items() if v is not None}
+        tasks: list[dict[str, Any]] = self._call("GET", "/tasks", params=params)["tasks"]
+        return tasks
+
+    def task(self, key: str) -> dict[str, Any]:
+        """Admin view of a task (by id or socket token): `task`, `events`, `pending`, ..."""
+        task: dict[str, Any] = self._call("GET", f"/tasks/{key}")
+        return task
+
+    def advance(self, key: str, steps: int = 1, to: str | None = None) -> dict[str, Any]:
+        """Move a task on `steps` events, or to a status/event name, or to 'end'."""
+        body: dict[str, Any] = {"steps": steps} if to is None else {"to": to}
+        task: dict[str, Any] = self._call("POST", f"/tasks/{key}/advance", json=body)
+        return task
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        clock: dict[str, Any] = self._call("POST", "/clock/advance", json={"seconds": seconds})
+        return clock
+
+    def set_clock(self, mode: str, speed: float | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"mode": mode}
+        if speed is not None:
+            body["speed"] = speed
+        clock: dict[str, Any] = self._call("POST", "/clock", json=body)
+        return clock
+
+    def add_fault(self, **rule: Any) -> str:
+        name: str = self._call("POST", "/faults", json=rule)["added"][0]
+        return name
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    def set_limits(self, **limits: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", "/limits", json=limits)
+        return result
+
+    def reset(self) -> None:
+        self._call("POST", "/reset")
+
+
+def _specs(config: pytest.Config) -> str:
+    value = os.environ.get("WIRO_MOCK_SPECS") or config.getini("wiro_mock_specs") or "specs"
+    path = Path(str(value))
+    return str(path if path.is_absolute() else Path(config.rootpath) / path)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("wiro_mock_specs", "folder of Wiro model docs served by the wiro_mock fixture")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "wiro_mock(**config): configuration of the wiro_mock fixture for this test"
+    )
+
+
+@pytest.fixture
+def wiro_mock_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., WiroMock]]:
+    """Start mocks with custom config: `wiro_mock_factory(clock={"mode": "manual"})`."""
+    started: list[WiroMock] = []
+    specs = _specs(request.config)
+
+    def factory(**config: Any) -> WiroMock:
+        mock = WiroMock(config.pop("specs", specs), **config).start()
+        started.append(mock)
+        return mock
+
+    yield factory
+    for mock in started:
+        mock.stop()
+
+
+@pytest.fixture
+def wiro_mock(request: pytest.FixtureRequest) -> Iterator[WiroMock]:
+    """A mock server for this test (config from `@pytest.mark.wiro_mock(...)`)."""
+    marker = request.node.get_closest_marker("wiro_mock")
+    config = dict(marker.kwargs) if marker else {}
+    mock = WiroMock(config.pop("specs", _specs(request.config)), **config).start()
+    yield mock
+    mock.stop()
+
+
+@pytest.fixture(scope="session")
+def wiro_mock_session(pytestconfig: pytest.Config) -> Iterator[WiroMock]:
+    """One mock server for the whole session."""
+    mock = WiroMock(_specs(pytestconfig)).start()
+    yield mock
+    mock.stop()
+
+
+__all__ = ["DEFAULT_API_KEY", "DEFAULT_API_SECRET", "WiroMock"]

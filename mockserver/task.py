@@ -1,0 +1,301 @@
+"""A task record and its Wiro rendering (Task/Detail item, socket messages, callback body).
+
+The record is deliberately small (slots, shared plan tuples, outputs described not stored) so
+a store of 100,000 tasks stays well under the memory budget. Everything a client sees is
+rendered from it on demand: Task/Detail and the socket read the same state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from codegen.schema import Model, Status
+from mockserver.config import Project
+from mockserver.outputs import (
+    OutputSpec,
+    llm_content,
+    plan_outputs,
+    render,
+    seed_of,
+    text_bytes,
+)
+
+#: Detail timestamp fields and the step type that sets each.
+TIME_FIELDS: tuple[tuple[str, str], ...] = (
+    ("accepttime", "task_accept"),
+    ("preprocessstarttime", "task_preprocess_start"),
+    ("preprocessendtime", "task_preprocess_end"),
+    ("assigntime", "task_assign"),
+    ("starttime", "task_start"),
+    ("endtime", "task_end"),
+    ("postprocessstarttime", "task_postprocess_start"),
+    ("postprocessendtime", "task_postprocess_end"),
+    ("canceltime", "task_cancel"),
+)
+TIMED_TYPES = frozenset(t for _, t in TIME_FIELDS) | {"task_error"}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One lifecycle event: the socket message `type`, the Detail status it leaves, its payload.
+
+    `status` None means a socket-only event (a stderr line) that leaves Detail unchanged.
+    `payload` is one of: none, log, progress, llm, stderr, output_full, error_full, outputs,
+    error.
+    """
+
+    type: str
+    status: Status | None
+    payload: str = "none"
+    n: int = 0
+    total: int = 0
+
+    @property
+    def terminal(self) -> bool:
+        return self.type in ("task_postprocess_end", "task_cancel") or (
+            self.type == "task_error" and self.payload == "error"
+        )
+
+
+@dataclass(slots=True, eq=False)
+class Task:
+    id: str
+    uuid: str
+    token: str
+    model: Model
+    project: Project
+    params: dict[str, str]
+    callback_url: str
+    base_url: str
+    created: float
+    plan: tuple[Step, ...]
+    outcome: str
+    mock_seed: int = 0
+    input_size: tuple[int, int] | None = None
+    planned: tuple[OutputSpec, ...] | None = None
+    cursor: int = 0
+    due: float | None = None
+    stalled: bool = False
+    times: dict[str, float] = field(default_factory=dict)
+    pexit: str = ""
+    debugerror: str = ""
+    killed: bool = False
+    socket_drop_after: int | None = None
+    callback_delay: float = 0.0
+    output_sizes: tuple[int, ...] | None = None
+    waiters: set[asyncio.Event] | None = None
+    tracked: bool = False
+
+    @property
+    def step(self) -> Step:
+        return self.plan[self.cursor]
+
+    @property
+    def status(self) -> Status:
+        """The Detail status: the last lifecycle status reached (stderr lines don't count)."""
+        for i in range(self.cursor, -1, -1):
+            status = self.plan[i].status
+            if status is not None:
+                return status
+        return Status.QUEUE  # pragma: no cover - every plan starts with task_queue
+
+    @property
+    def terminal(self) -> bool:
+        return self.plan[self.cursor].terminal
+
+    @property
+    def succeeded(self) -> bool:
+        return self.terminal and self.outcome == "success" and self.pexit == "0"
+
+    @property
+    def seed(self) -> int:
+        """Output seed: from the model, the parameters and the mock's seed (computed on use)."""
+        return seed_of(self.model.slug, sorted(self.params.items()), self.mock_seed)
+
+    @property
+    def outputs(self) -> tuple[OutputSpec, ...]:
+        """What a success produces; planned on first use so Run stays cheap."""
+        if self.planned is None:
+            self.planned = plan_outputs(self.model, self.params, self.seed, self.input_size)
+        return self.planned
+
+    def notify(self) -> None:
+        """Wake every socket connection subscribed to this task."""
+        if self.waiters:
+            for event in self.waiters:
+                event.set()
+
+
+def output_url(task: Task, name: str) -> str:
+    return f"{task.base_url}/File/{task.token}/{name}"
+
+
+def output_sizes(task: Task) -> tuple[int, ...]:
+    """Real byte sizes of the outputs (renders once, then remembered on the task)."""
+    if task.output_sizes is None:
+        task.output_sizes = tuple(
+            len(text_bytes(task.params, s.seed)) if s.kind == "text"
+            else len(render(s))
+            for s in task.outputs
+        )  # fmt: skip
+    return task.output_sizes
+
+
+def render_outputs(task: Task, epoch: float) -> list[dict[str, Any]]:
+    """The `outputs` array: empty unless the task finished successfully."""
+    if not task.succeeded:
+        return []
+    added = _ts(epoch, task.times.get("task_postprocess_end", task.created))
+    items = []
+    for spec, size in zip(task.outputs, output_sizes(task), strict=True):
+        digest = hashlib.md5(f"{task.uuid}/{spec.name}".encode(), usedforsecurity=False)
+        item: dict[str, Any] = {
+            "id": digest.hexdigest(),
+            "name": spec.name,
+            "contenttype": spec.content_type,
+            "parentid": hashlib.md5(task.uuid.encode(), usedforsecurity=False).hexdigest(),
+            "uuid": task.uuid,
+            "size": str(size),
+            "addedtime": added,
+            "modifiedtime": added,
+            "accesskey": digest.hexdigest()[:30],
+            "foldercount": "0",
+            "filecount": "0",
+            "ispublic": 0,
+            "expiretime": None,
+            "url": output_url(task, spec.name),
+        }
+        if spec.kind == "text":
+            item["content"] = llm_content(task.params, spec.seed)
+        items.append(item)
+    return items
+
+
+def render_task(task: Task, epoch: float) -> dict[str, Any]:
+    """The Task/Detail item, every number as a string like Wiro sends it."""
+    times = task.times
+    start = times.get("task_start")
+    end = times.get("task_end") or times.get("task_cancel") or times.get("task_error")
+    elapsed = (end - start) if (start is not None and end is not None) else 0.0
+    outputs = render_outputs(task, epoch)
+    cost = _cost(task, elapsed)
+    item: dict[str, Any] = {
+        "id": task.id,
+        "uuid": task.uuid,
+        "name": "",
+        "socketaccesstoken": task.token,
+        "parameters": task.params,
+        "debugoutput": _debugoutput(task),
+        "debugerror": task.debugerror,
+        "starttime": _ts(epoch, start),
+        "endtime": _ts(epoch, end),
+        "elapsedseconds": f"{elapsed:.4f}",
+        "status": task.status.value,
+        "cps": f"{COST_PER_SECOND[0]:.12f}",
+        "totalcost": f"{cost:.12f}",
+        "guestid": None,
+        "projectid": task.project.id,
+        "modelid": str(_model_id(task.model)),
+        "description": "",
+        "basemodelid": "0",
+        "runtype": "model",
+        "modelfolderid": "",
+        "modelfileid": "",
+        "callbackurl": task.callback_url,
+        "marketplaceid": None,
+        "createtime": _ts(epoch, task.created),
+    }
+    for name, step_type in TIME_FIELDS:
+        if name not in item:
+            item[name] = _ts(epoch, times.get(step_type))
+    item["pexit"] = task.pexit
+    item["categories"] = json.dumps(list(task.model.categories))
+    item["outputs"] = outputs
+    item["size"] = str(sum(int(o["size"]) for o in outputs))
+    return item
+
+
+#: Cost per second of runtime; set from config at start (a 1-slot box shared by all tasks).
+COST_PER_SECOND = [0.000585]
+
+
+def _cost(task: Task, elapsed: float) -> float:
+    if not task.terminal or task.outcome in ("fail", "error"):
+        return 0.0
+    return elapsed * COST_PER_SECOND[0]
+
+
+def task_cost(task: Task) -> float:
+    times = task.times
+    start, end = times.get("task_start"), times.get("task_end") or times.get("task_cancel")
+    return _cost(task, (end - start) if start is not None and end is not None else 0.0)
+
+
+def _debugoutput(task: Task) -> str:
+    if task.cursor < len(task.plan) and any(
+        s.type == "task_output_full" for s in task.plan[: task.cursor + 1]
+    ):
+        return log_text(task)
+    return ""
+
+
+def log_text(task: Task) -> str:
+    return f"Loading {task.model.slug}\nRunning inference\nDone"
+
+
+def _model_id(model: Model) -> int:
+    return int(hashlib.md5(model.slug.encode(), usedforsecurity=False).hexdigest()[:6], 16) % 9000
+
+
+def _ts(epoch: float, value: float | None) -> str:
+    return "0" if value is None else str(int(epoch + value))
+
+
+def socket_message(task: Task, step: Step, epoch: float) -> dict[str, Any]:
+    """One socket event in Wiro's shape: `{"type", "id", "tasktoken", "message", "result"}`."""
+    return {
+        "type": step.type,
+        "id": task.id,
+        "tasktoken": task.token,
+        "message": _message(task, step, epoch),
+        "result": True,
+    }
+
+
+def _message(task: Task, step: Step, epoch: float) -> Any:
+    kind = step.payload
+    if kind == "log":
+        return f"Loading {task.model.slug}"
+    if kind == "progress":
+        pct = step.n * 100 // step.total
+        return {
+            "type": "progressGenerate",
+            "task": "Generate",
+            "percentage": str(pct),
+            "stepCurrent": str(step.n),
+            "stepTotal": str(step.total),
+            "speed": "1.2",
+            "speedType": "it/s",
+            "elapsedTime": f"{step.n}s",
+            "remainingTime": f"{step.total - step.n}s",
+        }
+    if kind == "llm":
+        content = llm_content(task.params, task.seed)
+        words = content["answer"][0].split()
+        cut = max(1, len(words) * step.n // step.total)
+        return {"thinking": content["thinking"], "answer": [" ".join(words[:cut])]}
+    if kind == "stderr":
+        return task.debugerror
+    if kind == "output_full":
+        return {"raw": log_text(task)}
+    if kind == "error_full":
+        return {"raw": task.debugerror}
+    if kind == "outputs":
+        return render_outputs(task, epoch)
+    if kind == "error":
+        return task.debugerror
+    return None

@@ -1,0 +1,138 @@
+"""Shared fixtures: an in-process app (httpx ASGITransport) and hand-built models."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+from starlette.applications import Starlette
+
+from codegen.schema import FileConstraints, Input, InputKind, Model, Option, Source
+from mockserver import create_app
+from mockserver.auth import signed_headers
+from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = ROOT / "specs"
+HEADERS = signed_headers(DEFAULT_API_KEY, DEFAULT_API_SECRET, 1734513807)
+
+
+def png_bytes(width: int = 64, height: int = 48, fmt: str = "PNG") -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(buf, fmt)
+    return buf.getvalue()
+
+
+def make_model(slug: str, inputs: list[Input], categories: tuple[str, ...] = ()) -> Model:
+    owner, project = slug.split("/")
+    return Model(
+        slug=slug.lower(),
+        owner=owner.lower(),
+        project=project.lower(),
+        display_name=slug,
+        kind="model",
+        description="hand-built",
+        categories=categories,
+        run_path=f"/Run/{slug.lower()}",
+        inputs=tuple(inputs),
+        source=Source(path=f"<test>/{slug}", format="llms", sha256="0" * 64),
+    )
+
+
+def kinds_model() -> Model:
+    """A model with every input kind, for validation tests."""
+    return make_model(
+        "test/Kinds",
+        [
+            Input(name="prompt", label="Prompt", kind=InputKind.TEXTAREA, required=True),
+            Input(name="steps", label="Steps", kind=InputKind.INTEGER, minimum=1, maximum=50,
+                  default=10),
+            Input(name="scale", label="Scale", kind=InputKind.NUMBER, minimum=0, maximum=10),
+            Input(name="style", label="Style", kind=InputKind.SELECT, default="a",
+                  options=(Option(value="a", label="A"), Option(value="b", label="B"))),
+            Input(name="tags", label="Tags", kind=InputKind.MULTISELECT,
+                  options=(Option(value="x", label="X"), Option(value="y", label="Y"))),
+            Input(name="hd", label="HD", kind=InputKind.BOOLEAN),
+            Input(name="inputImage", label="Input Image", kind=InputKind.FILE, accepts_url=True,
+                  accepts_file=True,
+                  file_constraints=FileConstraints(content_types=("image/png", "image/jpeg"),
+                                                   max_bytes=200_000)),
+            Input(name="refs", label="Reference images", kind=InputKind.FILES, max_items=2,
+                  accepts_url=True, accepts_file=True),
+        ],
+        categories=("image-to-image",),
+    )  # fmt: skip
+
+
+def llm_model() -> Model:
+    return make_model(
+        "test/Chat",
+        [Input(name="prompt", label="Prompt", kind=InputKind.TEXTAREA, required=True)],
+        categories=("llm", "chat"),
+    )
+
+
+def speech_model() -> Model:
+    return make_model(
+        "test/Speak",
+        [Input(name="prompt", label="Prompt", kind=InputKind.TEXT, required=True)],
+        categories=("text-to-speech",),
+    )
+
+
+@pytest.fixture
+def app() -> Starlette:
+    return create_app(SPECS, clock={"mode": "step"})
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://mock/v1", headers=HEADERS
+    ) as c:
+        yield c
+
+
+async def make_client(app: Starlette) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://mock/v1", headers=HEADERS
+    )
+
+
+async def run_task(client: httpx.AsyncClient, slug: str, body: dict[str, Any], **kw: Any) -> str:
+    response = await client.post(f"/Run/{slug}", json=body, **kw)
+    assert response.status_code == 200, response.text
+    taskid: str = response.json()["taskid"]
+    return taskid
+
+
+async def detail(client: httpx.AsyncClient, taskid: str) -> dict[str, Any]:
+    response = await client.post("/Task/Detail", json={"taskid": taskid})
+    assert response.status_code == 200, response.text
+    task: dict[str, Any] = response.json()["tasklist"][0]
+    return task
+
+
+async def finish(client: httpx.AsyncClient, taskid: str, limit: int = 40) -> dict[str, Any]:
+    """Poll in step mode until terminal."""
+    for _ in range(limit):
+        task = await detail(client, taskid)
+        if task["status"] in ("task_postprocess_end", "task_cancel", "task_error"):
+            return task
+    raise AssertionError("task never finished")
+
+
+def errors(response: httpx.Response) -> list[str]:
+    body = response.json()
+    assert body["result"] is False
+    return [e["message"] for e in body["errors"]]
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data)

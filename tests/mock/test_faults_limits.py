@@ -1,0 +1,91 @@
+"""Fault rules (config, admin API, scenario header), seeded rates, and production limits."""
+
+from __future__ import annotations
+
+import httpx
+
+from mockserver import create_app
+from tests.mock.conftest import HEADERS, SPECS, finish, run_task
+
+BODY = {"prompt": "a cat"}
+ADMIN = "http://mock/__mock__"
+
+
+def _client(**config: object) -> httpx.AsyncClient:
+    app = create_app(SPECS, clock={"mode": "step"}, **config)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://mock/v1", headers=HEADERS
+    )
+
+
+async def test_http_429_with_retry_after_from_scenario() -> None:
+    async with _client() as c:
+        r = await c.post("/Run/reve/generate", json=BODY, headers={"x-mock-scenario": "429"})
+        assert r.status_code == 429 and r.headers["retry-after"] == "1"
+        assert r.json()["result"] is False
+        entry = (await c.get(f"{ADMIN}/journal", params={"status": 429})).json()["entries"][0]
+        assert entry["fault"] == "builtin:429"
+
+
+async def test_config_rules_route_model_and_budget() -> None:
+    faults = [
+        {"name": "detail-503", "kind": "http", "status": 503, "route": "*/task/detail", "times": 2},
+        {"name": "slow-edit", "kind": "latency", "latency_ms": 1, "model": "reve/edit"},
+    ]  # fmt: skip
+    async with _client(faults=faults) as c:
+        taskid = await run_task(c, "reve/generate", BODY)
+        codes = [(await c.post("/Task/Detail", json={"taskid": taskid})).status_code
+                 for _ in range(3)]  # fmt: skip
+        assert codes == [503, 503, 200]
+        await c.post("/Run/reve/edit", json={"prompt": "x", "inputImage": "https://x/a.png"})
+        entries = (await c.get(f"{ADMIN}/journal", params={"model": "reve/edit"})).json()
+        assert entries["entries"][0]["fault"] == "slow-edit"
+
+
+async def test_seeded_rate_is_deterministic() -> None:
+    async def pattern(seed: int) -> list[int]:
+        rule = {"kind": "http", "status": 500, "rate": 0.5, "route": "/v1/run/*"}
+        async with _client(seed=seed, faults=[rule]) as c:
+            return [(await c.post("/Run/reve/generate", json=BODY)).status_code for _ in range(20)]
+
+    first = await pattern(7)
+    assert first == await pattern(7)
+    assert 500 in first and 200 in first
+
+
+async def test_task_failure_rule_via_admin_api() -> None:
+    async with _client() as c:
+        rule = {"name": "boom", "kind": "fail", "model": "reve/*", "pexit": "137",
+                "message": "Killed: out of memory"}  # fmt: skip
+        assert (await c.post(f"{ADMIN}/faults", json=rule)).json()["added"] == ["boom"]
+        task = await finish(c, await run_task(c, "reve/generate", BODY))
+        assert task["pexit"] == "137" and task["debugerror"] == "Killed: out of memory"
+        assert (await c.delete(f"{ADMIN}/faults/boom")).status_code == 200
+        assert (await c.delete(f"{ADMIN}/faults/boom")).status_code == 404
+        task = await finish(c, await run_task(c, "reve/generate", BODY))
+        assert task["pexit"] == "0"
+        bad = await c.post(f"{ADMIN}/faults", json={"kind": "explode"})
+        assert bad.status_code == 400 and bad.json()["result"] is False
+
+
+async def test_concurrency_limit_code_96() -> None:
+    async with _client(projects=[{"api_key": "k", "concurrent_tasks": 2}]) as c:
+        h = {"x-api-key": "k"}
+        first = (await c.post("/Run/reve/generate", json=BODY, headers=h)).json()["taskid"]
+        await c.post("/Run/reve/generate", json=BODY, headers=h)
+        r = await c.post("/Run/reve/generate", json=BODY, headers=h)
+        assert r.status_code == 400 and r.json()["errors"][0]["code"] == 96
+        await c.post("/Task/Cancel", json={"taskid": first}, headers=h)
+        assert (await c.post("/Run/reve/generate", json=BODY, headers=h)).status_code == 200
+
+
+async def test_balance_code_97_and_charging() -> None:
+    async with _client(projects=[{"api_key": "k", "balance": 0.0}]) as c:
+        r = await c.post("/Run/reve/generate", json=BODY, headers={"x-api-key": "k"})
+        assert r.json()["errors"][0]["code"] == 97
+        await c.post(f"{ADMIN}/limits", json={"api_key": "k", "balance": 5})
+        assert (
+            await c.post("/Run/reve/generate", json=BODY, headers={"x-api-key": "k"})
+        ).is_success
+        limits = (await c.get(f"{ADMIN}/limits")).json()
+        assert limits["k"]["balance"] == 5 and limits["k"]["live_tasks"] == 1

@@ -1,0 +1,179 @@
+"""Lifecycle: statuses in order, clock modes, outcomes, outputs by category, eviction."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import httpx
+from PIL import Image
+
+from codegen.schema import LIFECYCLE
+from mockserver import create_app
+from mockserver.config import load_config
+from mockserver.lifecycle import Clock, Engine
+from tests.mock.conftest import (
+    HEADERS,
+    SPECS,
+    detail,
+    finish,
+    kinds_model,
+    llm_model,
+    png_bytes,
+    run_task,
+    speech_model,
+)
+
+BODY = {"prompt": "a cat"}
+
+
+def _client(models: list | None = None, **config: object) -> httpx.AsyncClient:
+    app = create_app(SPECS if models is None else None, models=models, **config)
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://mock/v1", headers=HEADERS
+    )
+
+
+async def test_step_mode_walks_documented_order(client: httpx.AsyncClient) -> None:
+    taskid = await run_task(client, "reve/generate", BODY)
+    seen = []
+    for _ in range(30):
+        status = (await detail(client, taskid))["status"]
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        if status == "task_postprocess_end":
+            break
+    assert seen == [s.value for s in LIFECYCLE[1:]]
+
+
+async def test_manual_clock() -> None:
+    async with _client(clock={"mode": "manual"}) as c:
+        taskid = await run_task(c, "reve/generate", BODY)
+        assert (await detail(c, taskid))["status"] == "task_queue"
+        admin = "http://mock/__mock__"
+        await c.post(f"{admin}/clock/advance", json={"seconds": 0.35})
+        assert (await detail(c, taskid))["status"] == "task_accept"
+        await c.post(f"{admin}/tasks/{taskid}/advance", json={"to": "task_start"})
+        assert (await detail(c, taskid))["status"] == "task_start"
+        await c.post(f"{admin}/clock/advance", json={"seconds": 100})
+        task = await detail(c, taskid)
+        assert task["status"] == "task_postprocess_end" and task["pexit"] == "0"
+        assert float(task["elapsedseconds"]) > 1.0  # virtual durations from config
+
+
+async def test_realtime_with_speed_completes() -> None:
+    async with _client(clock={"mode": "realtime", "speed": 200}) as c:
+        taskid = await run_task(c, "reve/generate", BODY)
+        for _ in range(500):
+            if (await detail(c, taskid))["status"] == "task_postprocess_end":
+                break
+            await asyncio.sleep(0.01)
+        assert (await detail(c, taskid))["status"] == "task_postprocess_end"
+
+
+async def test_switch_clock_mode_at_runtime() -> None:
+    async with _client(clock={"mode": "realtime", "speed": 0.001}) as c:
+        taskid = await run_task(c, "reve/generate", BODY)
+        await c.post("http://mock/__mock__/clock", json={"mode": "step"})
+        assert (await detail(c, taskid))["status"] == "task_accept"
+
+
+async def test_model_failure_outcome() -> None:
+    async with _client(clock={"mode": "step"}) as c:
+        taskid = await run_task(c, "reve/generate", BODY, headers={"x-mock-scenario": "fail"})
+        task = await finish(c, taskid)
+        assert task["status"] == "task_postprocess_end"
+        assert task["pexit"] == "1" and task["debugerror"] and task["outputs"] == []
+        assert float(task["totalcost"]) == 0
+
+
+async def test_prerun_error_outcome() -> None:
+    async with _client(clock={"mode": "step"}) as c:
+        taskid = await run_task(c, "reve/generate", BODY, headers={"x-mock-scenario": "error"})
+        task = await finish(c, taskid)
+        assert task["status"] == "task_error" and task["debugerror"]
+
+
+async def test_stalled_queue_until_admin_advances() -> None:
+    async with _client(clock={"mode": "step"}) as c:
+        taskid = await run_task(c, "reve/generate", BODY, headers={"x-mock-scenario": "stall"})
+        for _ in range(5):
+            assert (await detail(c, taskid))["status"] == "task_queue"
+        await c.post(f"http://mock/__mock__/tasks/{taskid}/advance", json={"to": "end"})
+        assert (await detail(c, taskid))["status"] == "task_postprocess_end"
+
+
+async def test_outputs_deterministic_and_sized_by_aspect_ratio(client: httpx.AsyncClient) -> None:
+    body = {"prompt": "a cat", "aspectRatio": "16:9"}
+    a = await finish(client, await run_task(client, "reve/generate", body))
+    b = await finish(client, await run_task(client, "reve/generate", body))
+    data = (await client.get(a["outputs"][0]["url"].removeprefix("http://mock/v1"))).content
+    assert data == (await client.get(b["outputs"][0]["url"].removeprefix("http://mock/v1"))).content
+    assert int(a["outputs"][0]["size"]) == len(data)
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG" and image.size == (1360, 768)
+    c = await finish(client, await run_task(client, "reve/generate", {"prompt": "a dog"}))
+    other = (await client.get(c["outputs"][0]["url"].removeprefix("http://mock/v1"))).content
+    assert other != data and Image.open(io.BytesIO(other)).size == (1024, 1024)
+
+
+async def test_edit_model_output_matches_input_size_and_jpeg(client: httpx.AsyncClient) -> None:
+    up = await client.post(
+        "/File/Upload", files={"file": ("in.png", png_bytes(300, 200), "image/png")}
+    )
+    url = up.json()["list"][0]["url"]
+    body = {"inputImageUrl": url, "outputFormat": "jpeg"}
+    task = await finish(client, await run_task(client, "wiro/cartoonify", body))
+    out = task["outputs"][0]
+    assert out["contenttype"] == "image/jpeg" and out["name"].endswith(".jpg")
+    data = (await client.get(out["url"].removeprefix("http://mock/v1"))).content
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG" and image.size == (300, 200)
+
+
+async def test_video_audio_text_outputs() -> None:
+    async with _client([kinds_model(), llm_model(), speech_model()], clock={"mode": "step"}) as c:
+        chat = await finish(c, await run_task(c, "test/chat", {"prompt": "hi there"}))
+        item = chat["outputs"][0]
+        assert item["contenttype"] == "raw" and item["content"]["prompt"] == "hi there"
+        assert item["content"]["answer"] and isinstance(item["content"]["thinking"], list)
+        speech = await finish(c, await run_task(c, "test/speak", {"prompt": "hi"}))
+        wav = (await c.get(speech["outputs"][0]["url"].removeprefix("http://mock/v1"))).content
+        assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE"
+        assert speech["outputs"][0]["contenttype"] == "audio/wav"
+    async with _client(clock={"mode": "step"}) as c:
+        video = await finish(c, await run_task(c, "wiro/avatarmotion", {"inputImage": "x.jpg"}))
+        out = video["outputs"][0]
+        data = (await c.get(out["url"].removeprefix("http://mock/v1"))).content
+        assert out["contenttype"] == "video/x-msvideo" and int(out["size"]) == len(data)
+        assert data[:4] == b"RIFF" and data[8:12] == b"AVI "
+        assert int.from_bytes(data[4:8], "little") == len(data) - 8
+
+
+def test_store_evicts_finished_never_live() -> None:
+    app = create_app(SPECS, clock={"mode": "manual"}, limits={"max_tasks": 5})
+    state = app.state.mock
+    model = state.registry.models["reve/generate"]
+    from mockserver.auth import ANONYMOUS
+    from mockserver.faults import TaskFaults
+
+    def new() -> str:
+        task = state.new_task(model, ANONYMOUS, {"prompt": "x"}, "", "http://m/v1",
+                              TaskFaults(), None)  # fmt: skip
+        return task.id
+
+    live = [new() for _ in range(8)]
+    assert len(state.tasks) == 8  # all live: nothing evicted, whatever the bound
+    state.engine.advance_clock(1000)
+    more = [new() for _ in range(3)]
+    assert len(state.tasks) == 5
+    assert all(state.tasks.by_id(i) for i in more)
+    assert state.tasks.by_id(live[0]) is None and state.tasks.evicted == 6
+
+
+def test_clock_and_engine_units() -> None:
+    clock = Clock("manual")
+    engine = Engine(load_config(), clock)
+    assert clock.now() == 0 and clock.real_delay(5) == float("inf")
+    clock.advance(2.5)
+    assert clock.now() == 2.5 and not engine.live

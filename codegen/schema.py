@@ -209,3 +209,21 @@ class Catalogue(Frozen):
 def dump_models(models: tuple[Model, ...] | list[Model]) -> list[dict[str, Any]]:
     """JSON-ready dicts with a stable key order (field declaration order)."""
     return [m.model_dump(mode="json") for m in models]
+
+
+def example_values(model: Model) -> dict[str, str]:
+    """Values for a documented sample call, by wire name (file inputs left to the caller).
+
+    The first "Parameter Inspires" example supplies values for the model's own free-text
+    inputs; required inputs it leaves out get their documented default.
+    """
+    example = model.examples[0] if model.examples else {}
+    values: dict[str, str] = {}
+    for item in model.inputs:
+        if item.kind.is_file or item.options:
+            continue
+        if item.name in example:
+            values[item.name] = example[item.name]
+        elif item.required and item.default is not None:
+            values[item.name] = str(item.default)
+    return values

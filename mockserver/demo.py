@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from codegen.parser import load_catalogue
-from codegen.schema import Input, Model
+from codegen.schema import Input, Model, example_values
 from mockserver.auth import signed_headers
 from mockserver.outputs import OutputSpec, render
 
@@ -95,27 +95,20 @@ def upload(base_url: str, path: Path) -> str:
 
 
 def cli_arguments(model: Model, samples: Path, base_url: str) -> list[str]:
-    """The model's first documented example, with local samples for its file inputs."""
-    example = model.examples[0] if model.examples else {}
-    args: list[str] = []
+    """The model's documented example, with local samples for its file inputs."""
+    values = {name: [value] for name, value in example_values(model).items()}
     for item in model.inputs:
-        value = _value(item, example, samples, base_url)
-        if value:
-            args += [f"--{item.name}", *value]
-    return args
+        if item.kind.is_file:
+            values[item.name] = [str(p) for p in _samples(item, samples)]
+        elif item.accepts_url and item.name.lower().startswith("inputimage"):
+            values[item.name] = [upload(base_url, sample_image(samples, 0))]
+    return [arg for name, value in values.items() for arg in (f"--{name}", *value)]
 
 
-def _value(item: Input, example: dict[str, str], samples: Path, base_url: str) -> list[str]:
-    if item.kind.is_file:
-        count = len(item.default) if isinstance(item.default, list) else 1
-        return [str(sample_image(samples, i)) for i in range(min(count, item.max_items or count))]
-    if item.accepts_url and item.name.lower().startswith("inputimage"):
-        return [upload(base_url, sample_image(samples, 0))]
-    if item.name in example and not item.options:
-        return [example[item.name]]
-    if item.required and item.default is not None:
-        return [str(item.default)]
-    return []
+def _samples(item: Input, samples: Path) -> list[Path]:
+    """As many sample images as the doc's default lists (DreamOmni2 takes two)."""
+    count = len(item.default) if isinstance(item.default, list) else 1
+    return [sample_image(samples, i) for i in range(min(count, item.max_items or count))]
 
 
 def run_model(model: Model, via: str, base_url: str, out: Path, samples: Path) -> Outcome:

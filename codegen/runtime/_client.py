@@ -25,7 +25,7 @@ import pydantic
 from ._auth import NonceSource, auth_headers
 from ._download import AtomicWriter
 from ._errors import APIConnectionError, APIError, APITimeoutError, AuthenticationError
-from ._files import FileInput, make_part, open_part
+from ._files import FileInput, FilePart, make_part, open_part
 from ._input import RequestBody, build_input, encode_run_body
 from ._response import error_from_response, parse_response
 from ._retry import RetryPolicy, retry_delay
@@ -116,7 +116,12 @@ class _ClientConfig:
         headers = self._headers()
         if not body.is_multipart:
             return http.build_request("POST", self._url(path), json=body.json, headers=headers)
-        files = [(part.field, open_part(part, opened)) for part in body.files]
+        files = [
+            (part.field, open_part(part, opened))
+            if isinstance(part, FilePart)
+            else (part[0], (None, part[1]))  # a plain field, in its place among the files
+            for part in body.files
+        ]
         data = body.data
         return http.build_request("POST", self._url(path), data=data, files=files, headers=headers)
 

@@ -18,16 +18,27 @@ from ._errors import ValidationError
 from ._files import FilePart, is_local_file, is_url, make_part
 from ._spec import FileField, ModelSpec
 
-__all__ = ["RequestBody", "build_input", "encode_run_body", "form_value", "wire_names"]
+__all__ = [
+    "RequestBody",
+    "TextPart",
+    "build_input",
+    "encode_run_body",
+    "form_value",
+    "wire_names",
+]
+
+
+#: A text part kept among the file parts, so a mixed files-and-URLs input keeps its order.
+TextPart = tuple[str, str]
 
 
 @dataclass(frozen=True)
 class RequestBody:
-    """A request body: JSON, or multipart text fields plus file parts."""
+    """A request body: JSON, or multipart text fields plus ordered file (and URL) parts."""
 
     json: dict[str, Any] | None = None
     data: dict[str, str | list[str]] = field(default_factory=dict)
-    files: tuple[FilePart, ...] = ()
+    files: tuple[FilePart | TextPart, ...] = ()
 
     @property
     def is_multipart(self) -> bool:
@@ -148,20 +159,23 @@ def _multipart_body(
     plain: dict[str, Any], entries: FileEntries, fields: Mapping[str, FileField]
 ) -> RequestBody:
     data: dict[str, str | list[str]] = {k: form_value(v) for k, v in plain.items()}
-    parts: list[FilePart] = []
+    parts: list[FilePart | TextPart] = []
     for name, values in entries.items():
-        urls = [v for v in values if isinstance(v, str) and is_url(v)]
-        local = [v for v in values if not (isinstance(v, str) and is_url(v))]
-        parts.extend(make_part(name, Path(v) if isinstance(v, str) else v) for v in local)
         ff = fields[name]
-        if ff.url_sibling is None:
-            if urls:
-                data[name] = urls
-        else:
-            data[ff.url_sibling] = _join_urls(data.get(ff.url_sibling), urls)
-            if not local:
-                data[name] = ""
+        urls = [v for v in values if isinstance(v, str) and is_url(v)]
+        if ff.url_sibling is None:  # files and URLs share the field: keep the caller's order
+            parts.extend((name, v) if v in urls else _part(name, v) for v in values)
+            continue
+        local = [v for v in values if v not in urls]
+        parts.extend(_part(name, v) for v in local)
+        data[ff.url_sibling] = _join_urls(data.get(ff.url_sibling), urls)
+        if not local:
+            data[name] = ""
     return RequestBody(data=data, files=tuple(parts))
+
+
+def _part(name: str, value: str | Path | bytes | IO[bytes]) -> FilePart:
+    return make_part(name, Path(value) if isinstance(value, str) else value)
 
 
 def _join_urls(existing: Any, urls: list[str]) -> str:

@@ -17,6 +17,7 @@ from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect as sync_connect
 
 from ._download import AtomicWriter, inline_content, plan_downloads
+from ._errors import APIConnectionError, APIError
 from ._types import OutputFile, TaskDetail
 from ._wait import (
     SOCKET_TERMINAL,
@@ -30,6 +31,7 @@ from ._wait import (
     poll_delays,
     subscribe_message,
     task_ref,
+    transient_pause,
 )
 
 if TYPE_CHECKING:
@@ -147,14 +149,21 @@ class Task(_TaskState):
         self, deadline: Deadline, interval: float | None, tracker: EventTracker
     ) -> TaskDetail:
         for delay in poll_delays(interval):
-            detail = self.refresh()
-            tracker.detail(detail)
-            if is_terminal(detail.status):
-                return detail
+            try:
+                detail = self.refresh()
+            except (APIError, APIConnectionError) as exc:
+                pause = transient_pause(exc, delay)
+                if pause is None:
+                    raise
+            else:
+                tracker.detail(detail)
+                if is_terminal(detail.status):
+                    return detail
+                pause = delay
             remaining = deadline.remaining()
             if remaining <= 0:
                 break
-            self._client._sleep(min(delay, remaining))
+            self._client._sleep(min(pause, remaining))
         raise self._expired(deadline)
 
     def _stream(self, deadline: Deadline, tracker: EventTracker) -> None:
@@ -228,14 +237,21 @@ class AsyncTask(_TaskState):
         self, deadline: Deadline, interval: float | None, tracker: EventTracker
     ) -> TaskDetail:
         for delay in poll_delays(interval):
-            detail = await self.refresh()
-            tracker.detail(detail)
-            if is_terminal(detail.status):
-                return detail
+            try:
+                detail = await self.refresh()
+            except (APIError, APIConnectionError) as exc:
+                pause = transient_pause(exc, delay)
+                if pause is None:
+                    raise
+            else:
+                tracker.detail(detail)
+                if is_terminal(detail.status):
+                    return detail
+                pause = delay
             remaining = deadline.remaining()
             if remaining <= 0:
                 break
-            await self._client._sleep(min(delay, remaining))
+            await self._client._sleep(min(pause, remaining))
         raise self._expired(deadline)
 
     async def _stream(self, deadline: Deadline, tracker: EventTracker) -> None:

@@ -13,7 +13,16 @@ from typing import Any
 
 import pydantic
 
-from ._errors import NotFoundError, TaskCancelled, TaskFailed, WaitTimeout
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    NotFoundError,
+    RateLimitError,
+    TaskCancelled,
+    TaskFailed,
+    WaitTimeout,
+)
+from ._retry import RETRY_STATUSES
 from ._types import SocketEvent, TaskDetail
 
 __all__ = [
@@ -26,6 +35,7 @@ __all__ = [
     "poll_delays",
     "subscribe_message",
     "task_ref",
+    "transient_pause",
 ]
 
 SUCCESS = "task_postprocess_end"
@@ -147,3 +157,17 @@ class EventTracker:
         if detail.status and detail.status != self.status:
             self.status = detail.status
             self._emit(SocketEvent.model_validate({**ref, "type": detail.status}))
+
+
+def transient_pause(failure: Exception, delay: float) -> float | None:
+    """How long a wait should pause after a failed poll, or None if it must give up.
+
+    The request layer has already retried; a wait keeps polling through a longer
+    outage (5xx, 429, connection loss) until its deadline, honouring Retry-After.
+    """
+    if isinstance(failure, APIConnectionError):
+        return delay
+    if isinstance(failure, APIError) and failure.status_code in RETRY_STATUSES:
+        retry_after = failure.retry_after if isinstance(failure, RateLimitError) else None
+        return max(delay, retry_after or 0.0)
+    return None

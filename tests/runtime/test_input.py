@@ -179,3 +179,26 @@ async def test_async_client_uploads_local_files(
     assert task.id == "534574"
     _, files = parse_multipart(fake.requests[0])
     assert files == {"inputImage": [("photo.png", PNG)]}
+
+
+def test_mixed_files_and_urls_keep_the_callers_order(
+    rt: ModuleType, edit_spec: Any, make_client: Any, fake: Any, image: Path
+) -> None:
+    """DreamOmni2's prompt speaks of 'the first image': order is meaning."""
+    request = run_body(
+        make_client, fake, edit_spec, rt, prompt="p",
+        references=["https://cdn.test/first.png", b"\xff\xd8\xffsecond", "https://cdn.test/third.png"],
+    )  # fmt: skip
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    ctype = request.headers["content-type"]
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {ctype}\r\n\r\n".encode() + request.content
+    )
+    order = [
+        part.get_filename() or part.get_payload(decode=True).decode()
+        for part in message.iter_parts()
+        if part.get_param("name", header="content-disposition") == "references"
+    ]
+    assert order == ["https://cdn.test/first.png", "references.jpg", "https://cdn.test/third.png"]

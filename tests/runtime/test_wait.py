@@ -123,3 +123,40 @@ async def test_async_wait_outcomes_and_deadline(
         with pytest.raises(rt.WaitTimeout):
             await client.task("1").wait(timeout=2.0, poll_interval=0.5)
     assert sum(clock.sleeps) == pytest.approx(0.5 + 2.0)
+
+
+def test_polling_rides_out_an_outage_until_the_deadline(
+    rt: ModuleType, make_client: Any, fake: Any, clock: Any
+) -> None:
+    """More 503s than the request layer retries: the wait keeps polling, then succeeds."""
+    answers = iter([503] * 7 + [200])
+
+    def flaky(request: Any) -> Any:
+        import httpx
+
+        status = next(answers, 200)
+        if status == 503:
+            return httpx.Response(
+                503, json={"result": False, "errors": [{"code": 0, "message": "busy"}]}
+            )
+        return fake._detail(request)
+
+    fake.routes["/v1/Task/Detail"] = flaky
+    detail = make_client().task("1").wait(timeout=120)
+    assert detail.status == "task_postprocess_end"
+    assert fake.paths().count("/v1/Task/Detail") == 8
+
+
+def test_polling_gives_up_on_a_permanent_error(rt: ModuleType, make_client: Any, fake: Any) -> None:
+    import httpx
+
+    fake.routes["/v1/Task/Detail"] = lambda request: httpx.Response(
+        400,
+        json={
+            "result": False,
+            "errors": [{"code": 0, "message": "taskid or socketaccesstoken is required"}],
+        },
+    )
+    with pytest.raises(rt.APIError, match="taskid or socketaccesstoken is required"):
+        make_client().task("1").wait(timeout=120)
+    assert fake.paths().count("/v1/Task/Detail") == 1

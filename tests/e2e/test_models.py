@@ -28,7 +28,9 @@ def _check_outputs(model: Model, paths: list[Path], detail_outputs: list, call: 
 
 @pytest.mark.parametrize("via", VIAS)
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.slug)
-def test_sync_client(model: Model, via: str, client: Wiro, mock: WiroMock, sample: Path, tmp_path: Path) -> None:
+def test_sync_client(
+    model: Model, via: str, client: Wiro, mock: WiroMock, sample: Path, tmp_path: Path
+) -> None:
     call = call_for(model, sample, client.upload(sample).url)
     events: list[SocketEvent] = []
     task = client.run_model(REGISTRY[model.slug], **call.params)

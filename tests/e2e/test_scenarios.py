@@ -102,7 +102,11 @@ def test_signature_project_refuses_key_only_client(mock: WiroMock) -> None:
     [
         ("reve/generate", {"prompt": "x", "aspectRatio": "7:7"}, "aspectRatio"),
         ("xiabs/dreamomni2", {"prompt": "x", "steps": 1000}, "steps"),
-        ("bytedance/image-to-image-seededit-v3", {"prompt": "x", "guidanceScale": 11}, "guidanceScale"),
+        (
+            "bytedance/image-to-image-seededit-v3",
+            {"prompt": "x", "guidanceScale": 11},
+            "guidanceScale",
+        ),
         ("reve/generate", {"aspectRatio": "1:1"}, "prompt"),
     ],
 )
@@ -232,7 +236,11 @@ def _cli(mock: WiroMock, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WIRO_API_KEY": mock.api_key, "WIRO_API_SECRET": mock.api_secret or ""}
     env["WIRO_BASE_URL"] = mock.base_url
     return subprocess.run(
-        [sys.executable, "-m", "wiro_client", *args], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-m", "wiro_client", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
 
 

@@ -72,9 +72,9 @@ def test_files_and_urls_mixed_in_one_input(client: Wiro, mock: WiroMock, sample:
 
 # -- auth -----------------------------------------------------------------------------------
 def test_wrong_secret_is_an_authentication_error(mock: WiroMock) -> None:
-    with Wiro(api_key=mock.api_key, api_secret="not-the-secret", base_url=mock.base_url) as bad:
-        with pytest.raises(AuthenticationError) as info:
-            bad.reve.generate.run(prompt="x")
+    bad = Wiro(api_key=mock.api_key, api_secret="not-the-secret", base_url=mock.base_url)
+    with bad, pytest.raises(AuthenticationError) as info:
+        bad.reve.generate.run(prompt="x")
     assert info.value.status_code == 401
     assert "Project authorization is not valid." in str(info.value)
     (entry,) = _runs(mock)
@@ -91,9 +91,9 @@ def test_api_key_only_mode(wiro_mock_factory: Callable[..., WiroMock], tmp_path:
 
 
 def test_signature_project_refuses_key_only_client(mock: WiroMock) -> None:
-    with Wiro(api_key=mock.api_key, base_url=mock.base_url) as keyonly:
-        with pytest.raises(AuthenticationError, match="requires signature authentication"):
-            keyonly.reve.generate.run(prompt="x")
+    keyonly = Wiro(api_key=mock.api_key, base_url=mock.base_url)
+    with keyonly, pytest.raises(AuthenticationError, match="requires signature authentication"):
+        keyonly.reve.generate.run(prompt="x")
 
 
 # -- client-side validation -----------------------------------------------------------------------
@@ -193,7 +193,7 @@ def test_socket_dropped_mid_stream_falls_back_to_polling(client: Wiro, mock: Wir
     assert len(mock.requests(path="*/Task/Detail")) > 1
 
 
-# -- webhooks ---------------------------------------------------------------------------------------
+# -- webhooks -------------------------------------------------------------------------------------
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     received: list[dict[str, Any]] = []
@@ -231,7 +231,7 @@ def test_callback_url_receives_the_finished_task(
     assert mock.callbacks()[0]["status"] == 200
 
 
-# -- the generated command line ---------------------------------------------------------------------
+# -- the generated command line -------------------------------------------------------------------
 def _cli(mock: WiroMock, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WIRO_API_KEY": mock.api_key, "WIRO_API_SECRET": mock.api_secret or ""}
     env["WIRO_BASE_URL"] = mock.base_url

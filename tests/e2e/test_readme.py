@@ -21,7 +21,7 @@ def test_client_snippets_type_check(tmp_path: Path) -> None:
     for index, snippet in enumerate(client_snippets):
         (tmp_path / f"snippet_{index}.py").write_text(snippet)
     result = subprocess.run(
-        [str(BIN / "mypy"), "--strict", "--no-incremental", "--cache-dir", os.devnull, str(tmp_path)],
+        [str(BIN / "mypy"), "--strict", "--no-incremental", "--cache-dir", os.devnull, tmp_path],
         capture_output=True,
         text=True,
         check=False,

@@ -22,6 +22,7 @@ from codegen.render.engine import render_tree
 from codegen.render.tree import write_tree
 from codegen.schema import Model
 from tests.generator.hostile import hostile_models
+from tests.generator.hostile_docs import hostile_doc_models
 from tests.paths import ROOT, SPECS
 
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -71,7 +72,7 @@ def real_tree(trees_root: Path) -> Tree:
 
 @pytest.fixture(scope="session")
 def hostile_tree(trees_root: Path) -> Tree:
-    return _make_tree(trees_root, "hostile", hostile_models(), None)
+    return _make_tree(trees_root, "hostile", hostile_models() + hostile_doc_models(), None)
 
 
 GOOD_SNIPPET = """\

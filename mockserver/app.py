@@ -20,7 +20,7 @@ from mockserver.config import MockConfig, load_config
 from mockserver.errors import CODE_GENERAL, CODE_NOT_FOUND, MockError, envelope_error
 from mockserver.middleware import DropFilter, MockMiddleware
 from mockserver.routes import admin, files, run, socket, tasks
-from mockserver.routes.common import json_response
+from mockserver.routes.common import error_reply, json_response, to_response
 from mockserver.state import MockState
 
 ADMIN = "/__mock__"
@@ -90,7 +90,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _mock_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MockError)
-    return Response(exc.body(), exc.status, exc.headers, media_type="application/json")
+    return to_response(error_reply(exc))
 
 
 def create_app(
@@ -98,13 +98,16 @@ def create_app(
     config: MockConfig | str | Path | None = None,
     *,
     models: Sequence[Model] | None = None,
+    fast_path: bool = True,
     **overrides: Any,
 ) -> Starlette:
     """The mock as an ASGI app.
 
     `specs`: folder of model docs (default: the config's `specs`); `config`: a `MockConfig`
     or a path to `mock.toml`; `models`: serve these Model objects instead of parsing docs;
-    `overrides`: config keys set on top (`clock={"mode": "step"}`, `auth=False`, ...).
+    `fast_path`: serve Run and Task/Detail without Starlette's router (same route code, same
+    answers; False routes them like every other endpoint); `overrides`: config keys set on
+    top (`clock={"mode": "step"}`, `auth=False`, ...).
     """
     if isinstance(config, MockConfig):
         cfg = config.model_copy(update=overrides, deep=True) if overrides else config
@@ -124,7 +127,7 @@ def create_app(
 
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(MockMiddleware, state=state)],
+        middleware=[Middleware(MockMiddleware, state=state, fast_path=fast_path)],
         exception_handlers={HTTPException: _http_error, MockError: _mock_error},
         lifespan=lifespan,
     )

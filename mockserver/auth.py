@@ -38,12 +38,44 @@ def signed_headers(api_key: str, api_secret: str | None, nonce: str | int) -> di
     return headers
 
 
+_BLOCK = sha256().block_size
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+class Signer:
+    """`sign(api_key, api_secret, nonce)` for one project, with the fixed part precomputed.
+
+    HMAC is `H((K^opad) || H((K^ipad) || msg))` (RFC 2104) and the message starts with the
+    secret, so the inner hash of `K^ipad || secret` and the outer hash of `K^opad` are computed
+    once; a check copies both and feeds the nonce: no per-request HMAC object set-up.
+    """
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, api_key: str, api_secret: str) -> None:
+        key = api_key.encode()
+        if len(key) > _BLOCK:
+            key = sha256(key).digest()
+        key = key.ljust(_BLOCK, b"\0")
+        self._inner = sha256(key.translate(_IPAD) + api_secret.encode())
+        self._outer = sha256(key.translate(_OPAD))
+
+    def hexdigest(self, nonce: str) -> str:
+        inner = self._inner.copy()
+        inner.update(nonce.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
 class Authenticator:
     """Maps `x-api-key` to a project and checks the signature when the project needs one."""
 
     def __init__(self, projects: list[Project], enabled: bool = True) -> None:
         self.enabled = enabled
         self.projects = {p.api_key: p for p in projects}
+        self._signers: dict[tuple[str, str], Signer] = {}
 
     def check(self, headers: Mapping[str, str]) -> Project:
         if not self.enabled:
@@ -58,7 +90,11 @@ class Authenticator:
         if not nonce or not signature:
             raise AuthError(MSG_SIGNATURE_REQUIRED)
         signature = signature.rpartition("= ")[2].strip().lower()
-        if not hmac.compare_digest(signature, sign(project.api_key, project.api_secret, nonce)):
+        credentials = (project.api_key, project.api_secret)
+        signer = self._signers.get(credentials)
+        if signer is None:
+            signer = self._signers[credentials] = Signer(*credentials)
+        if not hmac.compare_digest(signature, signer.hexdigest(nonce)):
             raise AuthError(MSG_INVALID)
         return project
 

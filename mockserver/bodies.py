@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from mockserver.errors import BodyTooLargeError, MockError, ValidationError
+
+if TYPE_CHECKING:
+    from mockserver.routes.common import Call
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 JSON_TYPES = ("application/json", "text/json", "text/plain", "")
@@ -38,15 +41,14 @@ class Upload:
         }
 
 
-async def read_fields(request: Request, max_json_bytes: int) -> dict[str, Any]:
+async def read_fields(call: Call, max_json_bytes: int) -> dict[str, Any]:
     """The body as a dict; repeated form fields become lists, file parts `Upload`s."""
-    headers = request.scope.get("mock.headers") or request.headers
-    ctype_header = headers.get("content-type", "")
+    ctype_header = call.headers.get("content-type", "")
     ctype, _, params = ctype_header.partition(";")
     ctype = ctype.strip().lower()
     if ctype == "multipart/form-data" and "boundary=" in params.lower():
-        return await _multipart(request)
-    body = await request.body()
+        return await _multipart(call.request())
+    body = await call.body()
     if ctype in JSON_TYPES or ctype.endswith("+json") or _looks_like_json(body):
         if len(body) > max_json_bytes:
             raise BodyTooLargeError(f"Request body is larger than {max_json_bytes} bytes.")
@@ -140,7 +142,10 @@ def _add(fields: dict[str, Any], key: str, value: Any) -> None:
 
 def describe(fields: dict[str, Any]) -> dict[str, Any]:
     """A JSON-safe copy for the journal (file parts as name/type/size)."""
-    if not any(isinstance(v, Upload | list) for v in fields.values()):
+    for value in fields.values():
+        if isinstance(value, (Upload, list)):
+            break
+    else:
         return fields
     out: dict[str, Any] = {}
     for key, value in fields.items():

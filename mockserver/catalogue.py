@@ -22,6 +22,9 @@ from mockserver.config import MockConfig
 from mockserver.validation import ModelValidator
 
 log = logging.getLogger("mockserver.catalogue")
+#: Bound of the Run path -> model memo (cleared when full: unknown slugs cannot grow it).
+LOOKUP_MEMO = 1024
+_UNSEEN = object()
 
 
 def slug_keys(model: Model) -> set[str]:
@@ -47,6 +50,7 @@ class Registry:
         self.models: dict[str, Model] = {}
         self.validators: dict[str, ModelValidator] = {}
         self._index: dict[str, str] = {}
+        self._lookups: dict[tuple[str, str], Model | None] = {}
         self._mtimes: dict[str, int] = {}
         self.errors: list[SpecError] = []
 
@@ -67,6 +71,16 @@ class Registry:
         self._rebuild()
 
     def lookup(self, owner: str, project: str) -> Model | None:
+        key = (owner, project)
+        model = self._lookups.get(key, _UNSEEN)
+        if model is _UNSEEN:  # memoized per raw path pair; reset with the index
+            model = self._lookup(owner, project)
+            if len(self._lookups) >= LOOKUP_MEMO:
+                self._lookups.clear()
+            self._lookups[key] = model
+        return model if isinstance(model, Model) else None
+
+    def _lookup(self, owner: str, project: str) -> Model | None:
         slug = self._index.get(normalize_slug(owner, project))
         if slug is None:
             slug = self._index.get(normalize_slug(owner, project).replace(" ", ""))
@@ -130,6 +144,7 @@ class Registry:
             for key in slug_keys(model):
                 index[key] = model.slug
         self.models, self._index, self.validators = models, index, validators
+        self._lookups = {}
 
     def _scan(self) -> dict[str, int]:
         assert self.specs is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -84,8 +85,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     app = create_app(config=config)
     server = uvicorn.Server(server_config(app, config.host, config.port, args.log_level))
+    # This process only serves the mock: move the start-up heap (parsed specs, pydantic models,
+    # modules) out of the collector's reach so full collections do not rescan it each time.
+    gc.collect()
+    gc.freeze()
     try:
-        asyncio.run(_serve(server, app.state.mock))
+        # uvicorn's own loop choice (uvloop when installed, like `uvicorn.Server.run`):
+        # a bare asyncio.run would silently serve on the slower default loop.
+        with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+            runner.run(_serve(server, app.state.mock))
     except KeyboardInterrupt:
         pass
     except SystemExit as exc:  # uvicorn exits when it cannot bind

@@ -82,6 +82,8 @@ class FaultSet:
 
     def for_task(self, path: str, model: str | None, scenario: str | None) -> TaskFaults:
         faults = TaskFaults()
+        if not self.rules and not scenario:  # nothing can match (the common case)
+            return faults
         names = []
         for rule in self._matching(path, model, scenario):
             if rule.kind not in TASK_KINDS:

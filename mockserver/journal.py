@@ -1,8 +1,10 @@
 """The request journal: what the mock received and answered, for "was X called?" assertions.
 
-A bounded ring (oldest entries dropped) of plain dicts: requests (method, path, headers,
-parsed body, matched model, response status, duration) and webhook deliveries. Entries get
-increasing ids so a test can ask for "everything since id N".
+A bounded ring (oldest entries dropped): requests (method, path, headers, parsed body, matched
+model, response status, duration) and webhook deliveries. Entries get increasing ids so a test
+can ask for "everything since id N". A request entry is recorded on every API call, so it is
+stored as a tuple of the raw pieces and turned into its dict only when someone reads the
+journal (`query`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,34 @@ import time
 from collections import deque
 from typing import Any
 
+#: A request entry as recorded: (id, started, ended, method, path, query, headers, body,
+#: model, status, fault); `_request_entry` makes the dict the admin API shows.
+RawRequest = tuple[
+    int, float, float, str, str, bytes, dict[str, str], Any, str | None, int, str | None
+]
+
+
+def _request_entry(raw: RawRequest) -> dict[str, Any]:
+    entry_id, started, ended, method, path, query, headers, body, model, status, fault = raw
+    return {
+        "id": entry_id,
+        "kind": "request",
+        "time": started,
+        "method": method,
+        "path": path,
+        "query": query.decode("latin-1"),
+        "headers": headers,
+        "body": body,
+        "model": model,
+        "status": status,
+        "duration_ms": round((ended - started) * 1000, 3),
+        "fault": fault,
+    }
+
 
 class Journal:
     def __init__(self, size: int) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size or None)
+        self._entries: deque[dict[str, Any] | RawRequest] = deque(maxlen=size or None)
         self._ids = itertools.count(1)
         self.enabled = size > 0
 
@@ -24,7 +50,7 @@ class Journal:
         self,
         method: str,
         path: str,
-        query: str,
+        query: bytes,
         headers: dict[str, str],
         body: Any,
         model: str | None,
@@ -35,21 +61,9 @@ class Journal:
         if not self.enabled:
             return
         self._entries.append(
-            {
-                "id": next(self._ids),
-                "kind": "request",
-                "time": started,
-                "method": method,
-                "path": path,
-                "query": query,
-                "headers": headers,
-                "body": body,
-                "model": model,
-                "status": status,
-                "duration_ms": round((time.time() - started) * 1000, 3),
-                "fault": fault,
-            }
-        )
+            (next(self._ids), started, time.time(), method, path, query, headers, body, model,
+             status, fault)
+        )  # fmt: skip
 
     def callback(
         self, task_id: str, url: str, attempt: int, status: int | None, error: str | None
@@ -85,7 +99,8 @@ class Journal:
     ) -> list[dict[str, Any]]:
         """Entries matching every given filter; `path` is a glob (`*/Run/*`) or a substring."""
         out = []
-        for entry in self._entries:
+        for raw in self._entries:
+            entry = raw if isinstance(raw, dict) else _request_entry(raw)
             if since is not None and entry["id"] <= since:
                 continue
             if kind is not None and entry["kind"] != kind:

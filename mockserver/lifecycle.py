@@ -137,7 +137,10 @@ class Engine:
     # -- creation ---------------------------------------------------------------------------
     def start(self, task: Task) -> Task:
         """Enter the first event (task_queue) and register the task as live."""
-        self.live.setdefault(task.project.api_key, set()).add(task)
+        live = self.live.get(task.project.api_key)
+        if live is None:
+            live = self.live[task.project.api_key] = set()
+        live.add(task)
         task.tracked = bool(task.callback_url) or self.has_limits(task.project)
         self._enter(task, 0, task.created)
         return task

@@ -3,6 +3,12 @@
 Pure ASGI (no BaseHTTPMiddleware) because it runs on every request of the hot Run/Detail
 path. It measures nothing it does not need: the journal entry is assembled after the
 response, from what the route left in `scope["state"]`.
+
+The fast path: `POST /v1/Run/{owner}/{project}` and `POST /v1/Task/Detail` skip Starlette's
+router, its exception middleware and the `Request` object. Everything around the route
+(limits, faults, the journal) is this same middleware code, and the route itself is the same
+function the routed handler calls (`run_call`, `detail_call`), with errors rendered by the
+same `error_reply` the app's exception handler uses; only the dispatch differs.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,8 +26,16 @@ from mockserver.errors import (
     DropConnection,
     InjectedError,
     MockError,
-    envelope_error,
 )
+from mockserver.routes.common import (
+    Call,
+    Reply,
+    error_reply,
+    internal_error,
+    send_reply,
+)
+from mockserver.routes.run import run_call
+from mockserver.routes.tasks import detail_call
 from mockserver.state import MockState
 
 log = logging.getLogger("mockserver")
@@ -34,10 +49,30 @@ HTTP_MESSAGES = {
 }
 
 
+FastRoute = Callable[..., Awaitable[Reply]]
+RUN_PREFIX = "/v1/Run/"
+
+
+def fast_route(scope: Scope) -> tuple[FastRoute, tuple[str, ...]] | None:
+    """The route function (and path parameters) for a hot request the router would send to
+    the same function; None for anything else (the router handles it)."""
+    if scope["method"] != "POST" or scope.get("root_path"):
+        return None
+    path: str = scope["path"]
+    if path == "/v1/Task/Detail":
+        return detail_call, ()
+    if path.startswith(RUN_PREFIX):  # the router's "/v1/Run/{owner}/{project}"
+        owner, _, project = path[len(RUN_PREFIX) :].partition("/")
+        if owner and project and "/" not in project:
+            return run_call, (owner, project)
+    return None
+
+
 class MockMiddleware:
-    def __init__(self, app: ASGIApp, state: MockState) -> None:
+    def __init__(self, app: ASGIApp, state: MockState, fast_path: bool = True) -> None:
         self.app = app
         self.state = state
+        self.fast_path = fast_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,7 +105,14 @@ class MockMiddleware:
                 fault_name = await self._request_faults(path, scenario, send_wrapper)
                 if fault_name is not None and status_box[0]:
                     return
-            await self._guarded(scope, _limited(receive, limit), send_wrapper)
+            fast = fast_route(scope) if self.fast_path else None
+            if fast is None:
+                await self._guarded(scope, _limited(receive, limit), send_wrapper)
+            else:
+                call = Call(state, scope, _limited(receive, limit), None)
+                result = await _fast(call, *fast)
+                status_box[0] = result.status
+                await send_reply(send, result)
         except MockError as exc:
             await _send_error(send_wrapper, exc)
         finally:
@@ -78,7 +120,7 @@ class MockMiddleware:
             state.journal.request(
                 scope["method"],
                 path,
-                scope.get("query_string", b"").decode("latin-1"),
+                scope.get("query_string", b""),
                 headers,
                 state_dict.get("journal_body"),
                 state_dict.get("journal_model") or _model_from_path(path),
@@ -106,9 +148,7 @@ class MockMiddleware:
         except Exception as exc:  # the promise: never an unshaped 500
             log.exception("wiro-mock: unexpected error on %s", scope.get("path"))
             if not started:
-                await _send_error(
-                    send, MockError(f"Internal mock error: {type(exc).__name__}", status=500)
-                )
+                await _send_error(send, internal_error(exc))
 
     async def _request_faults(self, path: str, scenario: str | None, send: Send) -> str | None:
         """Apply latency, then an injected HTTP error or a dropped connection, if any match."""
@@ -155,15 +195,20 @@ def _limited(receive: Receive, limit: int) -> Receive:
     return wrapped
 
 
+async def _fast(call: Call, route: FastRoute, args: tuple[str, ...]) -> Reply:
+    """Run a route function as the router would: a MockError becomes the reply the app's
+    exception handler renders, anything else the shaped 500 `_guarded` sends."""
+    try:
+        return await route(call, *args)
+    except MockError as exc:
+        return error_reply(exc)
+    except Exception as exc:  # the promise: never an unshaped 500
+        log.exception("wiro-mock: unexpected error on %s", call.scope.get("path"))
+        return error_reply(internal_error(exc))
+
+
 async def _send_error(send: Send, exc: MockError) -> None:
-    body = envelope_error(exc.errors())
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    headers += [(k.encode(), v.encode()) for k, v in exc.headers.items()]
-    await send({"type": "http.response.start", "status": exc.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_reply(send, error_reply(exc))
 
 
 def _model_from_path(path: str) -> str | None:

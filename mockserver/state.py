@@ -8,7 +8,7 @@ events (httpx's ASGITransport).
 from __future__ import annotations
 
 import asyncio
-import base64
+import binascii
 import contextlib
 import logging
 import random
@@ -25,7 +25,7 @@ from mockserver.journal import Journal
 from mockserver.lifecycle import Clock, Engine, build_plan
 from mockserver.outputs import output_kind
 from mockserver.store import MemoryFileStore, MemoryTaskStore
-from mockserver.task import COST_PER_SECOND, Task, render_task, task_cost
+from mockserver.task import COST_PER_SECOND, DetailCache, Task, render_task, task_cost
 
 log = logging.getLogger("mockserver")
 
@@ -36,10 +36,15 @@ def new_uuid(rng: random.Random) -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
 
 
+_TOKEN_CHARS = bytes.maketrans(b"+/", b"xy")
+
+
 def new_token(rng: random.Random) -> str:
-    """A 30-character alphanumeric socket token, like Wiro's (seeded: reproducible runs)."""
-    raw = base64.b64encode(rng.randbytes(24)).decode()
-    return raw.replace("+", "x").replace("/", "y")[:30]
+    """A 30-character alphanumeric socket token, like Wiro's (seeded: reproducible runs).
+
+    Base64 of 24 random bytes with `+` -> `x` and `/` -> `y`, cut to 30 characters."""
+    raw = binascii.b2a_base64(rng.randbytes(24), newline=False).translate(_TOKEN_CHARS)
+    return raw[:30].decode()
 
 
 class MockState:
@@ -56,6 +61,7 @@ class MockState:
         self.tasks = MemoryTaskStore(config.limits.max_tasks, self.engine.is_finished)
         self.files = MemoryFileStore(config.limits.files_max_total_bytes)
         self.journal = Journal(config.limits.journal_size)
+        self.details = DetailCache()
         self.faults = FaultSet(list(config.faults), config.seed)
         self.callbacks = CallbackSender(config.callbacks, self.journal, self.detail_envelope)
         self.engine.on_terminal.append(self._charge)
@@ -162,6 +168,7 @@ class MockState:
     def reset(self) -> None:
         """Back to a fresh start: tasks, files, journal, faults (config's), clock, limits."""
         self.tasks.clear()
+        self.details.clear()
         self.files.clear()
         self.journal.clear()
         self.faults.clear(list(self.config.faults))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,6 +222,53 @@ def render_task(task: Task, epoch: float) -> dict[str, Any]:
 
 #: Cost per second of runtime; set from config at start (a 1-slot box shared by all tasks).
 COST_PER_SECOND = [0.000585]
+
+_ITEM_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+class DetailCache:
+    """The Task/Detail items of recently read tasks, as JSON bytes (bounded, oldest out).
+
+    A rendered item depends only on the task's state, the clock's epoch and the cost per
+    second; the key holds every task field `render_task` reads that can change after
+    creation, so an entry is reused only while the task is unchanged (a finished task being
+    polled is the common case) and re-rendered after any transition, cancel or
+    InputOutputDelete.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: dict[Task, tuple[tuple[Any, ...], bytes]] = {}
+
+    @staticmethod
+    def _key(task: Task, epoch: float) -> tuple[Any, ...]:
+        return (
+            task.cursor, task.plan, task.outcome, task.pexit, task.debugerror,
+            task.output_sizes, epoch, COST_PER_SECOND[0],
+        )  # fmt: skip
+
+    def item(
+        self, task: Task, epoch: float, render: Callable[[Task, float], dict[str, Any]]
+    ) -> bytes:
+        """`render(task, epoch)` as compact JSON bytes, from the cache when still valid."""
+        hit = self._items.get(task)
+        if hit is not None and hit[0] == self._key(task, epoch):
+            return hit[1]
+        data = _ITEM_ENCODER.encode(render(task, epoch)).encode()
+        items = self._items
+        if hit is None and len(items) >= self.size:
+            del items[next(iter(items))]
+        items[task] = (self._key(task, epoch), data)  # after rendering: it fills output_sizes
+        return data
+
+    def discard(self, task: Task) -> None:
+        self._items.pop(task, None)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def _cost(task: Task, elapsed: float) -> float:

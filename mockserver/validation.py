@@ -49,6 +49,9 @@ class ModelValidator:
         self.upload_max_bytes = upload_max_bytes
         self.scalars: list[tuple[Input, Checker, str | None]] = []
         self.file_inputs: list[tuple[Input, tuple[str, ...]]] = []
+        #: Per scalar input, what `validate` reads (attribute and property reads on the
+        #: pydantic `Input` hoisted out of the per-request loop).
+        self._scalar_plan: list[tuple[str, Input, Checker, str | None, bool, bool, bool]] = []
         allowed = set(ALWAYS_ALLOWED)
         for item in model.inputs:
             allowed.add(item.name)
@@ -57,37 +60,43 @@ class ModelValidator:
                 allowed.update(siblings)
                 self.file_inputs.append((item, siblings))
             else:
-                self.scalars.append((item, _checker(item), _default_text(item)))
+                check, default = _checker(item), _default_text(item)
+                self.scalars.append((item, check, default))
+                self._scalar_plan.append(
+                    (item.name, item, check, default, item.required, item.accepts_url,
+                     "" in item.option_values)
+                )  # fmt: skip
         self.allowed = frozenset(allowed)
 
     def validate(self, fields: dict[str, Any]) -> Validated:
         errors: list[str] = []
         params: dict[str, str] = {}
-        for item, check, default in self.scalars:
-            value = fields.get(item.name, _MISSING)
-            if isinstance(value, Upload) and item.accepts_url:
-                params[item.name] = ""  # placeholder, replaced by the stored file's URL
+        url_uploads: list[tuple[Input, Upload]] = []
+        for name, item, check, default, required, accepts_url, allow_empty in self._scalar_plan:
+            value = fields.get(name, _MISSING)
+            if isinstance(value, Upload) and accepts_url:
+                params[name] = ""  # placeholder, replaced by the stored file's URL
+                url_uploads.append((item, value))
                 continue
-            if value is _MISSING or value is None or (value == "" and "" not in item.option_values):
-                if item.required:
-                    errors.append(f"Request parameter [{item.name}] required")
+            if value is _MISSING or value is None or (value == "" and not allow_empty):
+                if required:
+                    errors.append(f"Request parameter [{name}] required")
                 elif default is not None:
-                    params[item.name] = default
+                    params[name] = default
                 continue
             result = check(value, errors)
             if result is not None:
-                params[item.name] = result
+                params[name] = result
         files: dict[str, list[FileItem]] = {}
         for item, siblings in self.file_inputs:
             entries = self._files(item, siblings, fields, errors)
             if entries:
                 files[item.name] = entries
-        for item, _check, _default in self.scalars:  # file sent to a URL-typed input
-            value = fields.get(item.name)
-            if isinstance(value, Upload) and item.accepts_url:
-                self._check_upload(item, value, errors)
-                files[item.name] = [value]
-        unknown = [k for k in fields if k not in self.allowed]
+        for item, upload in url_uploads:  # file sent to a URL-typed input (after file inputs)
+            self._check_upload(item, upload, errors)
+            files[item.name] = [upload]
+        allowed = self.allowed
+        unknown = [k for k in fields if k not in allowed]
         if unknown and self.reject_unknown:
             errors += [
                 f"Request parameter [{k}] is not an input of {self.model.display_name}"

@@ -15,16 +15,24 @@ from mockserver.errors import NotFoundError, ValidationError
 from mockserver.media import sniff
 from mockserver.names import safe_filename
 from mockserver.outputs import render, text_bytes
-from mockserver.routes.common import api_base, authenticate, json_response, remember, state_of
+from mockserver.routes.common import (
+    Call,
+    api_base,
+    authenticate,
+    json_response,
+    remember,
+    state_of,
+)
 
 MSG_FILE_REQUIRED = "Request files [file] required"
 
 
 async def folder_create(request: Request) -> Response:
-    state = state_of(request)
-    authenticate(request)
-    fields = await read_fields(request, state.config.limits.max_json_bytes)
-    remember(request, describe(fields))
+    call = Call.of(request)
+    state = call.state
+    authenticate(call)
+    fields = await read_fields(call, state.config.limits.max_json_bytes)
+    remember(call, describe(fields))
     name = fields.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ValidationError("Request parameter [name] required")
@@ -42,10 +50,11 @@ async def folder_create(request: Request) -> Response:
 
 
 async def upload(request: Request) -> Response:
-    state = state_of(request)
-    authenticate(request)
-    fields = await read_fields(request, state.config.limits.max_json_bytes)
-    remember(request, describe(fields))
+    call = Call.of(request)
+    state = call.state
+    authenticate(call)
+    fields = await read_fields(call, state.config.limits.max_json_bytes)
+    remember(call, describe(fields))
     files = fields.get("file")
     entry = files[0] if isinstance(files, list) and files else files
     if not isinstance(entry, Upload) or not entry.data:
@@ -62,7 +71,7 @@ async def upload(request: Request) -> Response:
         "contenttype": stored.content_type,
         "size": str(stored.size),
         "parentid": stored.folder_id,
-        "url": f"{api_base(request)}/File/{stored.token}/{stored.name}",
+        "url": f"{api_base(call)}/File/{stored.token}/{stored.name}",
         "addedtime": str(int(stored.added)),
         "accesskey": stored.token,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from json.encoder import encode_basestring
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -11,12 +13,13 @@ from mockserver.errors import CODE_BALANCE, CODE_CONCURRENCY, LimitError, Valida
 from mockserver.media import EXTENSIONS, family, image_size, sniff
 from mockserver.names import safe_filename
 from mockserver.routes.common import (
+    Call,
+    Reply,
     api_base,
     authenticate,
-    headers_of,
-    json_response,
+    raw_headers,
     remember,
-    state_of,
+    to_response,
 )
 from mockserver.state import MockState
 from mockserver.validation import Validated
@@ -27,29 +30,41 @@ MSG_BALANCE = "Insufficient balance. Please top up your account."
 
 
 async def run(request: Request) -> Response:
-    state = state_of(request)
-    project = authenticate(request)
     params = request.path_params
-    model = state.registry.lookup(params["owner"], params["project"])
-    fields = await read_fields(request, state.config.limits.max_json_bytes)
-    remember(request, describe(fields), model.slug if model else None)
+    return to_response(await run_call(Call.of(request), params["owner"], params["project"]))
+
+
+async def run_call(call: Call, owner: str, project_name: str) -> Reply:
+    """The Run logic, whichever entrance (router or fast path) the request came through."""
+    state = call.state
+    project = authenticate(call)
+    model = state.registry.lookup(owner, project_name)
+    fields = await read_fields(call, state.config.limits.max_json_bytes)
+    remember(call, describe(fields), model.slug if model else None)
     if model is None:
         raise ValidationError(MSG_UNKNOWN_MODEL, code=1)
     validated = state.registry.validator(model).validate(fields)
     _check_limits(state, project)
     faults = state.faults.for_task(
-        request.scope["path"], model.slug, headers_of(request).get("x-mock-scenario")
+        call.scope["path"], model.slug, call.headers.get("x-mock-scenario")
     )
-    base = api_base(request)
+    base = api_base(call)
     input_size = _store_files(state, validated, base)
     task = state.new_task(
         model, project, validated.params, validated.callback_url, base, faults, input_size
     )
     headers = {"x-mock-unknown-fields": ",".join(validated.unknown)} if validated.unknown else None
-    return json_response(
-        {"errors": [], "taskid": task.id, "socketaccesstoken": task.token, "result": True},
-        headers=headers,
-    )
+    body = run_body(task.id, task.token)
+    return Reply(200, raw_headers(body, headers), body)
+
+
+def run_body(task_id: str, token: str) -> bytes:
+    """`dumps({"errors": [], "taskid": ..., "socketaccesstoken": ..., "result": True})`,
+    assembled directly (the strings escaped by the encoder's own function)."""
+    return (
+        f'{{"errors":[],"taskid":{encode_basestring(task_id)},'
+        f'"socketaccesstoken":{encode_basestring(token)},"result":true}}'
+    ).encode()
 
 
 def _check_limits(state: MockState, project: Project) -> None:

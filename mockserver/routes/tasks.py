@@ -13,7 +13,16 @@ from starlette.responses import Response
 
 from mockserver.bodies import describe, read_fields
 from mockserver.errors import NotFoundError, TaskStateError, ValidationError
-from mockserver.routes.common import authenticate, json_response, remember, state_of
+from mockserver.routes.common import (
+    Call,
+    Reply,
+    authenticate,
+    body_reply,
+    remember,
+    remember_model,
+    reply,
+    to_response,
+)
 from mockserver.state import MockState
 from mockserver.task import Task, render_task
 
@@ -21,11 +30,17 @@ MSG_NO_TASK = "There is no task yet."
 MSG_ID_REQUIRED = "taskid or socketaccesstoken is required"
 
 
-async def _task(request: Request) -> tuple[MockState, Task]:
-    state = state_of(request)
-    project = authenticate(request)
-    fields = await read_fields(request, state.config.limits.max_json_bytes)
-    remember(request, describe(fields))
+#: Task/Detail's envelope around the one rendered item (`dumps` of the whole, byte for byte).
+_DETAIL_HEAD = b'{"total":"1","errors":[],"tasklist":['
+_LIST_HEAD = b'{"errors":[],"tasklist":['
+_TAIL = b'],"result":true}'
+
+
+async def _task(call: Call) -> tuple[MockState, Task]:
+    state = call.state
+    project = authenticate(call)
+    fields = await read_fields(call, state.config.limits.max_json_bytes)
+    remember(call, describe(fields))
     task_id = _text(fields.get("taskid"))
     token = _text(fields.get("tasktoken")) or _text(fields.get("socketaccesstoken"))
     if not task_id and not token:
@@ -33,7 +48,7 @@ async def _task(request: Request) -> tuple[MockState, Task]:
     task = state.find_task(task_id, token)
     if task is None or (state.auth.enabled and task.project.api_key != project.api_key):
         raise NotFoundError(MSG_NO_TASK, status=404)
-    request.state.journal_model = task.model.slug
+    remember_model(call, task.model.slug)
     return state, task
 
 
@@ -45,37 +60,39 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _tasklist(state: MockState, task: Task, total: bool = False) -> Response:
-    body: dict[str, Any] = {}
-    if total:
-        body["total"] = "1"
-    body["errors"] = []
-    body["tasklist"] = [render_task(task, state.clock.epoch)]
-    body["result"] = True
-    return json_response(body)
+def _tasklist(state: MockState, task: Task, total: bool = False) -> Reply:
+    # `render_task` is looked up here on every call (not bound into the cache) so a test
+    # can replace it; the cache only skips rendering a task whose state did not change.
+    item = state.details.item(task, state.clock.epoch, render_task)
+    return body_reply(b"".join((_DETAIL_HEAD if total else _LIST_HEAD, item, _TAIL)))
 
 
 async def detail(request: Request) -> Response:
-    state, task = await _task(request)
+    return to_response(await detail_call(Call.of(request)))
+
+
+async def detail_call(call: Call) -> Reply:
+    """The Task/Detail logic, whichever entrance (router or fast path) it came through."""
+    state, task = await _task(call)
     state.engine.poll(task)
     return _tasklist(state, task, total=True)
 
 
 async def cancel(request: Request) -> Response:
-    state, task = await _task(request)
+    state, task = await _task(Call.of(request))
     state.engine.cancel(task)
-    return _tasklist(state, task)
+    return to_response(_tasklist(state, task))
 
 
 async def kill(request: Request) -> Response:
-    state, task = await _task(request)
+    state, task = await _task(Call.of(request))
     state.engine.kill(task)
-    return _tasklist(state, task)
+    return to_response(_tasklist(state, task))
 
 
 async def input_output_delete(request: Request) -> Response:
     """Forget a finished task's inputs and outputs (Wiro: terminal tasks only)."""
-    state, task = await _task(request)
+    state, task = await _task(Call.of(request))
     state.engine.sync(task)
     if not task.terminal:
         raise TaskStateError("Task is not in a deletable state.")
@@ -85,15 +102,17 @@ async def input_output_delete(request: Request) -> Response:
             state.files.delete(token)
     task.planned = ()
     task.output_sizes = ()
-    return json_response({"errors": [], "result": True})
+    state.details.discard(task)
+    return to_response(reply({"errors": [], "result": True}))
 
 
 async def task_list(request: Request) -> Response:
     """The project's tasks, newest first; optional `status`, `limit` (default 20), `start`."""
-    state = state_of(request)
-    project = authenticate(request)
-    fields = await read_fields(request, state.config.limits.max_json_bytes)
-    remember(request, describe(fields))
+    call = Call.of(request)
+    state = call.state
+    project = authenticate(call)
+    fields = await read_fields(call, state.config.limits.max_json_bytes)
+    remember(call, describe(fields))
     try:
         limit = max(1, min(1000, int(_text(fields.get("limit")) or 20)))
         start = max(0, int(_text(fields.get("start")) or 0))
@@ -109,11 +128,13 @@ async def task_list(request: Request) -> Response:
     if wanted:
         tasks = [t for t in tasks if t.status.value == wanted]
     page = tasks[start : start + limit]
-    return json_response(
-        {
-            "total": str(len(tasks)),
-            "errors": [],
-            "tasklist": [render_task(t, state.clock.epoch) for t in page],
-            "result": True,
-        }
+    return to_response(
+        reply(
+            {
+                "total": str(len(tasks)),
+                "errors": [],
+                "tasklist": [render_task(t, state.clock.epoch) for t in page],
+                "result": True,
+            }
+        )
     )

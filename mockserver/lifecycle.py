@@ -22,6 +22,7 @@ import math
 import time
 from collections.abc import Callable
 from functools import cache
+from typing import TypeVar
 
 from codegen.schema import Status
 from mockserver.config import ClockMode, MockConfig, Project
@@ -29,6 +30,7 @@ from mockserver.errors import TaskStateError
 from mockserver.task import TIMED_TYPES, Step, Task
 
 MSG_NOT_CANCELLABLE = "Task is not in a cancellable state."
+R = TypeVar("R")
 CANCEL_STEP = Step("task_cancel", Status.CANCEL)
 
 
@@ -158,12 +160,25 @@ class Engine:
         return task
 
     def poll(self, task: Task) -> Task:
-        """What a Task/Detail read does: one event in step mode, catch up otherwise."""
+        """A socket tick: one event in step mode, catch up otherwise."""
         if self.clock.mode == "step":
             if not task.terminal and not task.stalled:
                 self._enter(task, task.cursor + 1, self.clock.now())
             return task
         return self.sync(task)
+
+    def read(self, task: Task, render: Callable[[Task], R]) -> R:
+        """What a Task/Detail read does, around rendering the answer.
+
+        In step mode the read reports the task as it is and then moves it one event on, so
+        a client polling from the Run response on observes every status, `task_queue`
+        first; in the other modes the task catches up with the clock first.
+        """
+        if self.clock.mode != "step":
+            return render(self.sync(task))
+        answer = render(task)
+        self.poll(task)
+        return answer
 
     def advance(self, task: Task, steps: int = 1, to: str | None = None) -> Task:
         """Force a task forward (admin): `steps` events, or until status/event `to` (or 'end')."""

@@ -74,8 +74,7 @@ async def detail(request: Request) -> Response:
 async def detail_call(call: Call) -> Reply:
     """The Task/Detail logic, whichever entrance (router or fast path) it came through."""
     state, task = await _task(call)
-    state.engine.poll(task)
-    return _tasklist(state, task, total=True)
+    return state.engine.read(task, lambda current: _tasklist(state, current, total=True))
 
 
 async def cancel(request: Request) -> Response:

@@ -115,7 +115,8 @@ async def test_cancel_queued_only(client: httpx.AsyncClient) -> None:
     again = await client.post("/Task/Cancel", json={"taskid": r.json()["taskid"]})
     assert again.json()["errors"] == [{"code": 1, "message": "Task is not in a cancellable state."}]
     running = await run_task(client, "reve/generate", BODY)
-    await detail(client, running)  # step mode: now task_accept
+    await detail(client, running)  # step mode: a read reports task_queue, then steps on
+    assert (await detail(client, running))["status"] == "task_accept"
     r = await client.post("/Task/Cancel", json={"taskid": running})
     assert errors(r) == ["Task is not in a cancellable state."]
 

@@ -43,7 +43,7 @@ async def test_step_mode_walks_documented_order(client: httpx.AsyncClient) -> No
             seen.append(status)
         if status == "task_postprocess_end":
             break
-    assert seen == [s.value for s in LIFECYCLE[1:]]
+    assert seen == [s.value for s in LIFECYCLE]  # a read reports, then steps: queue is seen
 
 
 async def test_manual_clock() -> None:
@@ -75,6 +75,7 @@ async def test_switch_clock_mode_at_runtime() -> None:
     async with _client(clock={"mode": "realtime", "speed": 0.001}) as c:
         taskid = await run_task(c, "reve/generate", BODY)
         await c.post("http://mock/__mock__/clock", json={"mode": "step"})
+        assert (await detail(c, taskid))["status"] == "task_queue"
         assert (await detail(c, taskid))["status"] == "task_accept"
 
 

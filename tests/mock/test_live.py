@@ -183,7 +183,11 @@ def test_callback_delivered_with_retries(wiro_mock: WiroMock) -> None:
             time.sleep(0.02)
         body = _Receiver.bodies[0]
         assert body["tasklist"][0]["status"] == "task_postprocess_end"
+        # the mock journals a delivery after reading its answer: wait for that, boundedly
         attempts = wiro_mock.callbacks(task_id=started["taskid"])
+        while len(attempts) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+            attempts = wiro_mock.callbacks(task_id=started["taskid"])
         assert [a["status"] for a in attempts] == [500, 500, 200]
         remote = run(wiro_mock, {"prompt": "x", "callbackUrl": "https://example.com/h"})
         wiro_mock.advance(remote["taskid"], to="end")

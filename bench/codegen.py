@@ -2,10 +2,16 @@
 
 The corpus is shaped like Wiro's real catalogue (input counts per model, input
 kinds, option list lengths) as sampled in
-``/work/shared/corpus/wiro_openapi_params.tsv``, written in the line-structured
-llms.txt format of ``specs/wiro__cartoonify.llms.md``. Each timing runs in a
-fresh interpreter (cold imports included, interpreter start-up excluded and
-reported separately).
+``shared/corpus/wiro_openapi_params.tsv`` (the ``shared/`` folder beside the
+repository), written in the line-structured llms.txt format of
+``specs/wiro__cartoonify.llms.md``, later sections included (the header prepare,
+run command and response fences every real doc carries), so parsing costs what
+it costs on real docs and no synthetic doc looks truncated. Each timing runs in
+a fresh interpreter (cold imports included, interpreter start-up excluded and
+reported separately): cold (the incremental cache removed first), warm with
+nothing changed, and warm after one spec changed. ``cpu`` is each run's CPU
+time, workers included: on a busy machine it shows the work that wall-clock
+figures hide behind contention.
 
     .venv/bin/python bench/codegen.py [--models 1000] [--keep DIR]
 
@@ -18,6 +24,7 @@ import argparse
 import csv
 import json
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -27,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TSV = Path("/work/shared/corpus/wiro_openapi_params.tsv")
+TSV = ROOT.parent / "shared" / "corpus" / "wiro_openapi_params.tsv"
 TARGET_COLD = 1.5
 TARGET_ONE = 0.3
 
@@ -64,9 +71,12 @@ class Param:
 
 def load_shapes() -> list[list[Param]]:
     """One list of params per real model in the TSV (the distribution to sample)."""
+    if not TSV.is_file():
+        raise SystemExit(
+            f"bench: {TSV} not found; the benchmark samples its corpus shape from it "
+            "(the shared/ folder beside the repository)"
+        )
     by_model: dict[str, list[Param]] = {}
-    if not TSV.exists():
-        return [[Param("prompt", "string", "", True, "a cat")]]
     with TSV.open(encoding="utf-8") as fh:
         for row in csv.reader(fh, delimiter="\t"):
             if not row or row[0].startswith("#") or len(row) < 10:
@@ -125,7 +135,58 @@ def model_doc(index: int, params: list[Param], rng: random.Random) -> tuple[str,
     for p in params:
         lines += _input_lines(p, rng)
     lines += ["## Model Parameter Inspires:", "", "- prompt: a synthetic example prompt", ""]
+    lines += _later_sections(f"{owner}/{project}", params)
     return f"{owner}__{project}.llms.md", "\n".join(lines) + "\n"
+
+
+def _later_sections(slug: str, params: list[Param]) -> list[str]:
+    """What follows the inputs in a real doc: fenced shell and JSON samples, then the
+    task-detail and status sections (copied from the real cartoonify doc)."""
+    body = {p.name: p.default for p in params}
+    body["callbackUrl"] = "You can provide a callback URL; Wiro will send a POST request to it."
+    return [
+        "",
+        "## Integration Header Prepare ",
+        "```bash",
+        "  # Sign up Wiro dashboard and create project",
+        '  export YOUR_API_KEY="{{useSelectedProjectAPIKey}}"; ',
+        '  export YOUR_API_SECRET="XXXXXXXXX"; ',
+        "  export NONCE=$(date +%s);",
+        '  export SIGNATURE="$(echo -n "${YOUR_API_SECRET}${NONCE}" | openssl dgst -sha256 '
+        '-hmac "${YOUR_API_KEY}")";',
+        "```",
+        "",
+        "## Run Command - Make HTTP Post Request ",
+        "```bash",
+        f'curl -X POST "https://api.wiro.ai/v1/Run/{slug}" ',
+        '-H "Content-Type: multipart/form-data" ',
+        '-H "x-api-key: ${YOUR_API_KEY}" ',
+        '-H "x-nonce: ${NONCE}" ',
+        '-H "x-signature: ${SIGNATURE}" ',
+        f"-d '{json.dumps(body, indent=2)}';",
+        "```",
+        "",
+        "## Run Command - Response",
+        "```json",
+        json.dumps(
+            {"errors": [], "taskid": "2221", "socketaccesstoken": "eDcCm5", "result": True},
+            indent=4,
+        ),
+        "```",
+        "",
+        *_REAL_TAIL,
+    ]
+
+
+def _real_tail() -> list[str]:
+    """The task-detail/kill/cancel/status sections of the real cartoonify doc."""
+    doc = ROOT / "specs" / "wiro__cartoonify.llms.md"
+    text = doc.read_text(encoding="utf-8") if doc.is_file() else ""
+    start = text.find("## Get Task Detail")
+    return text[start:].splitlines() if start >= 0 else []
+
+
+_REAL_TAIL = _real_tail()
 
 
 def write_corpus(folder: Path, count: int) -> list[Path]:
@@ -142,6 +203,8 @@ def write_corpus(folder: Path, count: int) -> list[Path]:
 
 
 def run_child(specs: Path, out: Path) -> dict[str, float]:
+    """One timed run in a fresh interpreter; `cpu` is its (and its workers') CPU time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", _CHILD, str(specs), str(out)],
@@ -151,10 +214,13 @@ def run_child(specs: Path, out: Path) -> dict[str, float]:
         check=False,
     )
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"generate failed:\n{proc.stderr}")
     result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
     result["wall"] = wall
+    result["cpu"] = cpu
     return result
 
 
@@ -199,6 +265,33 @@ def _openapi_doc(catalogue: object) -> dict[str, object]:
     return {"openapi": "3.0.3", "info": {"title": "wiro", "version": "1"}, "paths": paths}
 
 
+def clear_cache(specs: Path) -> None:
+    """Make the next run really cold: no incremental cache (see codegen.cache)."""
+    sys.path.insert(0, str(ROOT))
+    from codegen.cache import cache_dir
+
+    folder = cache_dir(specs)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def print_table(
+    count: int, startup: float, rows: list[tuple[str, dict[str, float], float]]
+) -> None:
+    print(f"{count} models, interpreter start-up {startup:.2f} s (excluded)\n")
+    cols = ("seconds", "import", "parse", "render", "write", "wall", "cpu")
+    head = " ".join(f"{c:>8}" for c in cols)
+    print(f"{'run':32} {head} {'written':>8} {'target':>7} {'ratio':>6}  ok")
+    for label, res, target in rows:
+        ok = "yes" if res["seconds"] <= target else "NO"
+        nums = " ".join(f"{res[c]:8.3f}" for c in cols)
+        ratio = res["seconds"] / target
+        print(f"{label:32} {nums} {int(res['written']):8d} {target:7.2f} {ratio:6.2f}  {ok}")
+    print("\nseconds = import + parse (codegen.parser) + render + write, in a fresh interpreter")
+    print("wall = the whole child process; cpu = its user+sys time, workers included")
+    print("ratio = seconds / target (<= 1.00 meets the target)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=1000)
@@ -207,28 +300,25 @@ def main(argv: list[str] | None = None) -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="wirogen-bench-"))
     specs, out = work / "specs", work / "generated"
     shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(specs, ignore_errors=True)
     paths = write_corpus(specs, args.models)
     startup = startup_seconds()
+    clear_cache(specs)
     cold = run_child(specs, out)
     noop = run_child(specs, out)
-    paths[len(paths) // 2].write_text(
-        paths[len(paths) // 2].read_text().replace("Synthetic", "Changed synthetic")
-    )
+    changed = paths[len(paths) // 2]
+    changed.write_text(changed.read_text().replace("Synthetic", "Changed synthetic"))
     one = run_child(specs, out)
     opc = openapi_python_client(specs, work)
-    rows = [
-        ("cold: parse + generate", cold, TARGET_COLD),
-        ("no change: parse + check + skip", noop, TARGET_ONE),
-        ("one spec changed", one, TARGET_ONE),
-    ]
-    print(f"{args.models} models, interpreter start-up {startup:.2f} s (excluded)\n")
-    cols = ("seconds", "import", "parse", "render", "write", "wall")
-    print(f"{'run':32} " + " ".join(f"{c:>8}" for c in cols) + f" {'written':>8} {'target':>7}  ok")
-    for label, res, target in rows:
-        ok = "yes" if res["seconds"] <= target else "NO"
-        nums = " ".join(f"{res[c]:8.3f}" for c in cols)
-        print(f"{label:32} {nums} {int(res['written']):8d} {target:7.2f}  {ok}")
-    print("\nseconds = import + parse (codegen.parser) + render + write, in a fresh interpreter")
+    print_table(
+        args.models,
+        startup,
+        [
+            ("cold: parse + generate", cold, TARGET_COLD),
+            ("warm, nothing changed", noop, TARGET_ONE),
+            ("warm, one spec changed", one, TARGET_ONE),
+        ],
+    )
     print(f"\nopenapi-python-client on the same corpus: {opc}")
     if opc.endswith(" s"):
         print(

@@ -24,6 +24,10 @@ class SpecError(WirogenError):
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
         return f"{where}: {self.message}"
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[str, str, int | None]]:
+        """Pickle by fields (a parallel parse sends errors back from its workers)."""
+        return type(self), (self.path, self.message, self.line)
+
 
 class OverrideError(SpecError):
     """An override file is not valid TOML or does not fit the override schema."""

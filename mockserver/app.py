@@ -15,12 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from codegen.schema import Model
+from codegen import openapi
+from codegen.schema import Catalogue, Model
 from mockserver.config import MockConfig, load_config
 from mockserver.errors import CODE_GENERAL, CODE_NOT_FOUND, MockError, envelope_error
 from mockserver.middleware import DropFilter, MockMiddleware
 from mockserver.routes import admin, files, run, socket, tasks
-from mockserver.routes.common import error_reply, json_response, to_response
+from mockserver.routes.common import Call, api_base, error_reply, json_response, to_response
 from mockserver.state import MockState
 
 ADMIN = "/__mock__"
@@ -43,6 +44,7 @@ def routes() -> list[BaseRoute]:
         WebSocketRoute("/", socket.task_socket),
         Route("/", _info, methods=["GET"]),
         Route("/v1", _info, methods=["GET"]),
+        Route("/v1/openapi.json", _openapi, methods=["GET"]),
         Route(ADMIN, admin.index, methods=["GET"]),
         Route(f"{ADMIN}/models", admin.models, methods=["GET"]),
         Route(f"{ADMIN}/journal", admin.journal, methods=["GET"]),
@@ -69,6 +71,15 @@ async def _info(request: Request) -> Response:
         {"result": True, "errors": [], "service": "wiro-mock",
          "models": len(state.registry.models), "admin": ADMIN}
     )  # fmt: skip
+
+
+async def _openapi(request: Request) -> Response:
+    """The OpenAPI document of the models this mock serves, with itself as the server."""
+    state: MockState = request.app.state.mock
+    models = tuple(sorted(state.registry.models.values(), key=lambda m: m.slug))
+    doc = openapi.document(Catalogue(models=models))
+    doc["servers"] = [{"url": api_base(Call.of(request))}]
+    return Response(openapi.dumps(doc), media_type="application/json")
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -11,18 +11,27 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from functools import cache
+from typing import TYPE_CHECKING
 
 from codegen.errors import SpecError
 from codegen.parser.raw import RawDoc, RawInput, RawOption
 from codegen.parser.restore import is_flattened, restore
 
-_MD = MarkdownIt("zero").enable(["heading", "list", "fence"]).disable(["inline", "text_join"])
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
 _KEY_LINE = re.compile(r"^([A-Za-z][\w ()]*?):(?!//)\s?(.*)$")
 _INPUT_KEYS = ("name", "label", "help", "type", "default")
 _LATER_SECTIONS = ("Integration Header", "Run Command", "Task Status")
+#: A column-0 ATX heading opening a later section: a cut point, see `_cut_later`.
+#: (Starting with a literal newline lets the regex engine skip ahead quickly.)
+_LATER_HEADING = re.compile(r"\n#{1,6}[ \t]+(?:Integration Header|Run Command|Task Status)")
+#: Heading-like lines at any indentation (a nested heading is still a heading).
+_HEADING_LINE = re.compile(r"^[ \t]*#{1,6}[ \t]+(.*)$", re.MULTILINE)
+#: Titles of the sections `parse_llms` reads; if one may follow the cut, no cut.
+_READ_TITLES = ("Basic tool info", "Inputs", "Parameter Inspires")
 
 
 @dataclass
@@ -37,7 +46,8 @@ def parse_llms(path: str, text: str) -> RawDoc:
     if is_flattened(text):
         text = restore(text)
         doc.warn("restored_newlines", "the doc had lost its newlines; structure restored")
-    sections = _sections(_MD.parse(text))
+    text, later = _cut_later(text)
+    sections = _sections(markdown().parse(text))
     info = _find(sections, "Basic tool info")
     if info is None:
         raise SpecError(path, "expected a '## Basic tool info' section")
@@ -49,8 +59,39 @@ def parse_llms(path: str, text: str) -> RawDoc:
     examples = _find(sections, "Parameter Inspires:")
     if examples is not None:
         doc.examples = _read_examples(examples)
-    _check_truncation(doc, sections)
+    _check_truncation(doc, sections, later)
     return doc
+
+
+@cache
+def markdown() -> MarkdownIt:
+    """The parser, built on first use: a run served from the cache never imports it."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("zero").enable(["heading", "list", "fence"]).disable(["inline", "text_join"])
+
+
+def _cut_later(text: str) -> tuple[str, bool]:
+    """The doc up to its first later section (run command, ...), and whether it had one.
+
+    Those sections are mostly big fenced samples the parser never reads, yet
+    markdown-it's cost grows with every character; a real doc is ~80% of them.
+    The cut is only made where it cannot change the tokens kept: at a column-0
+    ATX heading (which ends any open list or paragraph), with no fence opened
+    before it (a fence could swallow the heading) and no heading after it that
+    could be a section the parser reads.
+    """
+    match = _LATER_HEADING.search(text)
+    if match is None:
+        return text, False
+    head, tail = text[: match.start() + 1], text[match.start() + 1 :]
+    if "```" in head or "~~~" in head:
+        return text, False
+    if any(name in tail for name in _READ_TITLES) and any(
+        name in title.group(1) for title in _HEADING_LINE.finditer(tail) for name in _READ_TITLES
+    ):
+        return text, False
+    return head, True
 
 
 def _sections(tokens: list[Token]) -> list[_Section]:
@@ -195,7 +236,7 @@ def _read_examples(section: _Section) -> list[dict[str, str]]:
     return examples
 
 
-def _check_truncation(doc: RawDoc, sections: list[_Section]) -> None:
+def _check_truncation(doc: RawDoc, sections: list[_Section], cut_later: bool) -> None:
     last = doc.inputs[-1] if doc.inputs else None
     if last is not None and not last.complete:
         doc.warn(
@@ -204,5 +245,5 @@ def _check_truncation(doc: RawDoc, sections: list[_Section]) -> None:
             input=last.name,
             line=last.line,
         )
-    elif not any(s.title.startswith(_LATER_SECTIONS) for s in sections):
+    elif not cut_later and not any(s.title.startswith(_LATER_SECTIONS) for s in sections):
         doc.warn("truncated", "the doc ends before its 'Run Command' section; it may be cut off")

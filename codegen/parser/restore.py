@@ -34,9 +34,15 @@ _OPTION_EXTRAS = ("description", "triggerwords", "generatesettings")
 _EXAMPLE_KEY = re.compile(r"(?:^|\s)- ([A-Za-z_]\w*): ")
 
 
+#: `_HEADING` after a whitespace character on the same line (one that is not a
+#: line boundary for `str.splitlines`), in one pass over the whole text. The
+#: pattern starts with the literal "##" so the regex engine can skip to it.
+_MID_LINE_HEADING = re.compile(r"##(?<=[^\S\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]##)#{0,4} ")
+
+
 def is_flattened(text: str) -> bool:
     """A doc whose headings are not at line starts has lost its newlines."""
-    return any(_HEADING.search(line, 1) for line in text.splitlines() if "## " in line[1:])
+    return _MID_LINE_HEADING.search(text) is not None
 
 
 def restore(text: str) -> str:

@@ -10,13 +10,17 @@ from __future__ import annotations
 import ast
 import hashlib
 import keyword
+import pickle
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+from pydantic_core import to_json
 
+from codegen import parallel
+from codegen.cache import Pack, cache_dir, code_version, key, loads
 from codegen.errors import GenerateError
 from codegen.render import quote, view
 from codegen.render.layout import Group, render
@@ -25,6 +29,9 @@ from codegen.schema import Model
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 RUNTIME = Path(__file__).resolve().parent.parent / "runtime"
+#: The code a model's view and module depend on (see `codegen.cache.code_version`).
+_RENDER_CODE = ("render/*.py", "templates/*.j2", "schema.py", "errors.py")
+_RENDER_LIBRARIES = ("jinja2", "pydantic", "pydantic-core")
 
 #: Names the package ``__init__`` re-exports from each runtime module, besides
 #: whatever that module lists in ``__all__`` (errors and response types).
@@ -68,16 +75,95 @@ def render_tree(
     specs_dir: Path | None = None,
     version: str = FIRST_VERSION,
 ) -> dict[str, bytes]:
-    """Every file of the distribution, keyed by POSIX path relative to the output dir."""
+    """Every file of the distribution, keyed by POSIX path relative to the output dir.
+
+    Each model's view and module come from the render cache when an earlier run
+    rendered the same model under the same names, else are made on every CPU
+    for big catalogues (see :class:`_ModelRenderer`).
+    """
     check_package_name(package)
     specs = PurePosixPath(specs_dir.resolve().as_posix()) if specs_dir is not None else None
-    cat = view.catalogue_view(models, package, specs)
-    tree: dict[str, bytes] = {}
-    for m in cat.models:
-        tree[m.file_path] = _render("model.py.j2", m=m)
+    renderer = _ModelRenderer(Pack(cache_dir(specs_dir), "render"))
+    cat = view.catalogue_view(models, package, specs, renderer.make_views)
+    tree: dict[str, bytes] = {m.file_path: renderer.modules[m.file_path] for m in cat.models}
+    renderer.pack.save()
     tree.update(_package_files(cat, version))
     tree.update(runtime_files(package))
     return dict(sorted(tree.items()))
+
+
+class _ModelRenderer:
+    """Every model's view and module: from the render cache, else made on every CPU.
+
+    The key is everything both depend on: the render code's version, the
+    model's exact content and the names and paths ``model_view`` is given. The
+    content is its fields as JSON with NaN/Infinity spelled out (pydantic's own
+    JSON writes them as null, which would collide with None); each field's type
+    is fixed by the schema, so equal JSON means equal fields. (A pickle would
+    not do: it depends on which equal strings happen to be one object, and on
+    the per-process order of the model's fields-set.)
+    """
+
+    def __init__(self, pack: Pack) -> None:
+        self.pack = pack
+        self.modules: dict[str, bytes] = {}
+
+    def make_views(self, jobs: list[view.ViewJob]) -> list[view.ModelView]:
+        """``view.ViewsMaker``: each job's view, in order; their modules kept aside."""
+        entries = [self._key(job) for job in jobs]
+        made: list[tuple[view.ModelView, bytes] | None] = [self._cached(e) for e in entries]
+        todo = [index for index, hit in enumerate(made) if hit is None]
+        if todo:
+            environment().get_template("model.py.j2")  # compiled once, before any fork
+        results = parallel.run(lambda n: _view_and_module(jobs[todo[n]]), len(todo), None)
+        for index, (pair, blob) in zip(todo, results, strict=True):
+            made[index] = pair
+            entry = entries[index]
+            if entry is not None:
+                self.pack.put(entry, blob if blob is not None else pickle.dumps(pair, 5))
+        views: list[view.ModelView] = []
+        for result in made:
+            assert result is not None  # every miss was made above
+            self.modules[result[0].file_path] = result[1]
+            views.append(result[0])
+        return views
+
+    def _key(self, job: view.ViewJob) -> str | None:
+        if self.pack.path is None:
+            return None
+        specs_dir = job.specs_dir.as_posix() if job.specs_dir is not None else None
+        return key(
+            (
+                code_version(_RENDER_CODE, _RENDER_LIBRARIES),
+                to_json(job.model.model_dump(), inf_nan_mode="constants"),
+                job.package,
+                job.owner_attr,
+                job.module,
+                specs_dir,
+                job.registry_alias,
+            )
+        )
+
+    def _cached(self, entry: str | None) -> tuple[view.ModelView, bytes] | None:
+        data = self.pack.get(entry) if entry is not None else None
+        if entry is None or data is None:
+            return None
+        value = loads(self.pack, entry, data, tuple)
+        if (
+            isinstance(value, tuple)
+            and len(value) == 2
+            and isinstance(value[0], view.ModelView)
+            and isinstance(value[1], bytes)
+        ):
+            return value[0], value[1]
+        if value is not None:
+            self.pack.discard(entry)
+        return None
+
+
+def _view_and_module(job: view.ViewJob) -> tuple[view.ModelView, bytes]:
+    made = job.make()
+    return made, _render("model.py.j2", m=made)
 
 
 def _package_files(cat: view.CatalogueView, version: str) -> dict[str, bytes]:

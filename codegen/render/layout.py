@@ -42,34 +42,48 @@ def flat(item: Item) -> str | None:
     """One-line rendering, or None when the item must span several lines."""
     if isinstance(item, str):
         return item
-    if item.magic and item.items:
+    return _flat_group(item, _flat_items(item))
+
+
+def _flat_items(group: Group) -> list[str | None] | None:
+    """Each item's one-line form; None for a non-empty magic group (never one line)."""
+    if group.magic and group.items:
         return None
-    parts = [flat(i) for i in item.items]
-    if any(p is None for p in parts):
+    return [i if isinstance(i, str) else flat(i) for i in group.items]
+
+
+def _flat_group(group: Group, parts: list[str | None] | None) -> str | None:
+    if parts is None or None in parts:
         return None
-    return item.head + ", ".join(p for p in parts if p is not None) + item.tail
+    return group.head + ", ".join(p for p in parts if p is not None) + group.tail
 
 
 def lines(item: Item, indent: int, suffix: str = "") -> list[str]:
-    """Format ``item`` starting at ``indent`` levels, followed by ``suffix``."""
+    """Format ``item`` starting at ``indent`` levels, followed by ``suffix``.
+
+    Each group's items are flattened once and reused by rules 1 and 2: this
+    runs for every field of every model, so repeated flattening showed up.
+    """
     pad = INDENT * indent
-    one = flat(item)
-    if one is not None and len(pad) + len(one) + len(suffix) <= LINE_LENGTH:
-        return [pad + one + suffix]
     if isinstance(item, str):
         return [pad + item + suffix]
+    parts = _flat_items(item)
+    one = _flat_group(item, parts)
+    if one is not None and len(pad) + len(one) + len(suffix) <= LINE_LENGTH:
+        return [pad + one + suffix]
     inner = INDENT * (indent + 1)
-    if not item.magic:
-        parts = [flat(i) for i in item.items]
-        if all(p is not None for p in parts):
-            body = ", ".join(p for p in parts if p is not None)
-            if len(item.items) == 1 and not item.hug_single:
-                pass
-            elif len(item.items) == 1 or len(inner) + len(body) <= LINE_LENGTH:
-                return [pad + item.head, inner + body, pad + item.tail + suffix]
+    if parts is not None and not item.magic and None not in parts:
+        body = ", ".join(p for p in parts if p is not None)
+        if len(item.items) == 1 and not item.hug_single:
+            pass
+        elif len(item.items) == 1 or len(inner) + len(body) <= LINE_LENGTH:
+            return [pad + item.head, inner + body, pad + item.tail + suffix]
     out = [pad + item.head]
     for child in item.items:
-        out.extend(lines(child, indent + 1, ","))
+        if isinstance(child, str):
+            out.append(inner + child + ",")
+        else:
+            out.extend(lines(child, indent + 1, ","))
     out.append(pad + item.tail + suffix)
     return out
 

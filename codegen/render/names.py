@@ -14,6 +14,7 @@ import keyword
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 _CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
@@ -47,11 +48,13 @@ def ascii_words(text: str) -> list[str]:
 MAX_LENGTH = 60
 
 
+@lru_cache(maxsize=4096)
 def snake(text: str, fallback: str) -> str:
     """A safe lowercase identifier for ``text`` (``inputImageUrl`` -> ``input_image_url``).
 
     Leading digits get a prefix, reserved words get a trailing underscore; very
-    long names are cut (the Namer keeps cut names unique).
+    long names are cut (the Namer keeps cut names unique). Memoized: the same
+    input names (``prompt``, ``seed``...) recur across a whole catalogue.
     """
     name = "_".join(w.lower() for w in ascii_words(text))[:MAX_LENGTH].strip("_") or fallback
     if name[0].isdigit():
@@ -61,6 +64,7 @@ def snake(text: str, fallback: str) -> str:
     return name
 
 
+@lru_cache(maxsize=4096)
 def pascal(text: str, fallback: str) -> str:
     """A safe class name for ``text`` (``image-to-image-v3`` -> ``ImageToImageV3``)."""
     name = "".join(w[0].upper() + w[1:] for w in ascii_words(text))[:MAX_LENGTH] or fallback

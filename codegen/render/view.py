@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -563,10 +563,44 @@ def combined_hash(models: Sequence[Model]) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class ViewJob:
+    """One :func:`model_view` call, its names already allocated."""
+
+    model: Model
+    package: str
+    owner_attr: str
+    module: str
+    specs_dir: PurePosixPath | None
+    registry_alias: str
+
+    def make(self) -> ModelView:
+        return model_view(
+            self.model,
+            self.package,
+            self.owner_attr,
+            self.module,
+            self.specs_dir,
+            self.registry_alias,
+        )
+
+
+#: Makes every job's view, in order (the engine's does it in parallel, cached).
+ViewsMaker = Callable[[list[ViewJob]], list[ModelView]]
+
+
 def catalogue_view(
-    models: Sequence[Model], package: str, specs_dir: PurePosixPath | None
+    models: Sequence[Model],
+    package: str,
+    specs_dir: PurePosixPath | None,
+    make_views: ViewsMaker | None = None,
 ) -> CatalogueView:
-    """Names for every owner and model, allocated in slug order (deterministic)."""
+    """Names for every owner and model, allocated in slug order (deterministic).
+
+    Names are allocated first, for the whole catalogue; the views, which only
+    depend on their own model and names, are then made all at once by
+    ``make_views`` (default: :meth:`ViewJob.make` on each, in order).
+    """
     slugs = [m.slug for m in models]
     if len(set(slugs)) != len(slugs):
         dupes = sorted({s for s in slugs if slugs.count(s) > 1})
@@ -575,7 +609,8 @@ def catalogue_view(
     owner_classes = Namer(_NAMESPACE_RESERVED)
     owners: dict[str, OwnerView] = {}
     module_namers: dict[str, Namer] = {}
-    views: list[ModelView] = []
+    jobs: list[ViewJob] = []
+    homes: list[OwnerView] = []
     for model in sorted(models, key=lambda m: m.slug):
         owner_slug, project = _split_slug(model)
         owner = owners.get(owner_slug)
@@ -597,11 +632,12 @@ def catalogue_view(
             owners[owner_slug] = owner
             module_namers[owner_slug] = Namer({"l"})
         module = module_namers[owner_slug].claim(snake(project, "model"))
-        alias = f"_m{len(views)}"
-        view = model_view(model, package, owner.attr, module, specs_dir, alias)
-        owner.models.append(view)
-        owner.sources.append(model)
-        views.append(view)
+        jobs.append(ViewJob(model, package, owner.attr, module, specs_dir, f"_m{len(jobs)}"))
+        homes.append(owner)
+    views = make_views(jobs) if make_views is not None else [job.make() for job in jobs]
+    for job, home, view in zip(jobs, homes, views, strict=True):
+        home.models.append(view)
+        home.sources.append(job.model)
     digest = combined_hash(models)
     label = specs_dir.name if specs_dir is not None else "specs"
     return CatalogueView(

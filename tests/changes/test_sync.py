@@ -201,7 +201,7 @@ def test_sync_regenerates_and_moves_version_and_changelog(
     assert "version 0.2.0 (2 changes)" in result.stdout
     assert _version(project) == "0.2.0"
     module = project / "generated" / "wiro_client" / "models" / "xiabs" / "dreamomni2.py"
-    assert "seed: str = \"42\"" in module.read_text()
+    assert 'seed: str = "42"' in module.read_text()
 
     docs_site.model("reve", "generate", docs.reve_generate_v2())
     result = _wirogen(project, "sync", "--docs-url", docs_site.url, generate=True)

@@ -109,3 +109,18 @@ def _value(prop: dict[str, Any], key: str) -> Any:
     if key == "x-input-type" and prop.get(key) in ("text", "textarea", "number", "float"):
         return None  # Wiro writes x-input-type only for selects and files
     return prop.get(key)
+
+
+async def test_the_mock_serves_the_document(catalogue: Catalogue) -> None:
+    import httpx
+
+    from mockserver import create_app
+
+    transport = httpx.ASGITransport(app=create_app(SPECS))
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock.test") as http:
+        served = (await http.get("/v1/openapi.json")).json()
+    validate(served)
+    assert served["servers"] == [{"url": "http://mock.test/v1"}]
+    expected = openapi.document(catalogue)
+    assert served["paths"] == expected["paths"]
+    assert served["components"] == expected["components"]

@@ -1,0 +1,153 @@
+"""The incremental cache: parsed models and rendered modules from earlier runs.
+
+Regenerating 1,000 models after one doc changed should cost about one doc's
+work. Each entry is keyed by the sha256 of everything its value depends on
+(the code version, i.e. a hash of the source files that compute it, plus the
+inputs), so an entry is never stale, only unused: a changed doc, override or
+generator simply asks for a different key. The cache can therefore never
+change output, only skip work; anything unreadable in it counts as a miss.
+
+Entries live in one *pack* per kind (``parse.pack``, ``render.pack``) rather
+than a file per entry: writing 1,000 small files atomically costs more than a
+cold run's parse would save. A pack is rewritten (atomically) only when a run
+added entries, and keeps just the entries that run used, so it never grows
+beyond one catalogue's worth.
+
+Where: ``<specs folder's parent>/.wirogen-cache/`` (git-ignored), or
+``$WIROGEN_CACHE_DIR``; ``WIROGEN_NO_CACHE=1`` turns it off. Packs are pickles,
+trusted like ``__pycache__``: the cache folder must be as private as the specs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import os
+import pickle
+import sys
+import threading
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+DIR_NAME = ".wirogen-cache"
+ENV_DIR = "WIROGEN_CACHE_DIR"
+ENV_OFF = "WIROGEN_NO_CACHE"
+_FORMAT = b"wirogen-pack-1"
+_CODEGEN = Path(__file__).resolve().parent
+
+
+def cache_dir(specs: str | Path | None) -> Path | None:
+    """The cache folder for a specs folder, or None when caching is off."""
+    if os.environ.get(ENV_OFF, "").strip() not in ("", "0"):
+        return None
+    override = os.environ.get(ENV_DIR, "").strip()
+    if override:
+        return Path(override)
+    return Path(specs).parent / DIR_NAME if specs is not None else None
+
+
+@cache
+def code_version(patterns: tuple[str, ...], libraries: tuple[str, ...]) -> str:
+    """A hash of the codegen source files matching ``patterns`` and of the versions of
+    the ``libraries`` (distribution names) whose behaviour shapes the result.
+
+    Any edit to the code that computes an entry, or an upgrade of a library it
+    relies on, makes every old key miss. Computed once per process.
+    """
+    digest = hashlib.sha256(sys.version.encode())
+    for name in libraries:
+        try:
+            version = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            version = "?"
+        digest.update(f"\0{name}=={version}".encode())
+    for path in sorted({p for pattern in patterns for p in _CODEGEN.glob(pattern)}):
+        digest.update(path.relative_to(_CODEGEN).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def key(parts: Iterable[str | bytes | None]) -> str:
+    """sha256 over the parts, each length-prefixed so no two part lists collide."""
+    digest = hashlib.sha256()
+    for part in parts:
+        if part is None:
+            digest.update(b"-")
+            continue
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(b"%d:" % len(data))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+class Pack:
+    """One kind of entries ``{key: bytes}``: loaded whole, saved whole, atomically.
+
+    ``Pack(None)`` is a cache that is off: every lookup misses, nothing is saved.
+    """
+
+    def __init__(self, folder: Path | None, kind: str) -> None:
+        self.path = folder / f"{kind}.pack" if folder is not None else None
+        self._old = _load(self.path) if self.path is not None else {}
+        self._used: dict[str, bytes] = {}
+        self._added = False
+
+    def get(self, entry: str) -> bytes | None:
+        value = self._old.get(entry)
+        if value is not None:
+            self._used[entry] = value
+        return value
+
+    def put(self, entry: str, value: bytes) -> None:
+        self._used[entry] = value
+        self._added = True
+
+    def discard(self, entry: str) -> None:
+        """Forget an entry whose value turned out unreadable (it will be recomputed)."""
+        self._used.pop(entry, None)
+        self._old.pop(entry, None)
+        self._added = True
+
+    def save(self) -> None:
+        """Write the entries this run used, if it added any; failure to write is ignored."""
+        if self.path is None or not self._added:
+            return
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(pickle.dumps((_FORMAT, self._used), pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            return
+        self._added = False
+
+
+def _load(path: Path) -> dict[str, bytes]:
+    """A pack's entries; an absent, foreign or corrupted pack is an empty one."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    try:
+        tag, entries = pickle.loads(data)
+    except Exception:  # any corruption means "no cache", never an error
+        return {}
+    if tag != _FORMAT or not isinstance(entries, dict):
+        return {}
+    return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, bytes)}
+
+
+def loads(pack: Pack, entry: str, data: bytes, expected: type[object]) -> object | None:
+    """Unpickle one entry's value, or None (and drop the entry) if it is unreadable."""
+    try:
+        value = pickle.loads(data)
+    except Exception:  # a corrupted entry is recomputed, never fatal
+        value = None
+    if not isinstance(value, expected):
+        pack.discard(entry)
+        return None
+    return value

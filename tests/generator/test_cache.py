@@ -1,0 +1,152 @@
+"""The incremental cache and parallel rendering never change output.
+
+Cold cache, warm cache and no cache give the same bytes; so do rendering in
+one process and in several.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from codegen.errors import GenerateError
+from codegen.parser import load_catalogue
+from codegen.render.commands import build
+from codegen.render.engine import render_tree
+from codegen.schema import InputKind
+from tests.forking import in_fresh_process
+from tests.generator.hostile import hostile_models
+from tests.paths import SPECS
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the specs; the cache goes to its default place beside them."""
+    monkeypatch.delenv("WIROGEN_NO_CACHE", raising=False)
+    monkeypatch.delenv("WIROGEN_CACHE_DIR", raising=False)
+    shutil.copytree(SPECS, tmp_path / "specs")
+    return tmp_path
+
+
+def _tree(project: Path) -> dict[str, bytes]:
+    return build(project / "specs", project / "generated", "pkg")[0]
+
+
+def _uncached(project: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    with monkeypatch.context() as patch:
+        patch.setenv("WIROGEN_NO_CACHE", "1")
+        return _tree(project)
+
+
+def test_cold_warm_and_off_are_identical(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    off = _uncached(project, monkeypatch)
+    assert not (project / ".wirogen-cache").exists()
+    assert _tree(project) == off  # cold: fills the cache
+    assert {p.name for p in (project / ".wirogen-cache").iterdir()} == {
+        "parse.pack",
+        "render.pack",
+    }
+    assert _tree(project) == off  # warm
+
+
+def test_a_changed_spec_is_not_served_stale(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _tree(project)
+    doc = project / "specs" / "wiro__cartoonify.llms.md"
+    doc.write_text(doc.read_text().replace("name: seed", "name: seedValue"))
+    warm = _tree(project)
+    assert warm == _uncached(project, monkeypatch)
+    assert b"seed_value" in warm["pkg/models/wiro/cartoonify.py"]
+
+
+def test_render_cache_keys_on_names_and_package(project: Path) -> None:
+    models = hostile_models()
+    specs = project / "specs"
+    for package in ("pkg", "other", "pkg"):
+        assert render_tree(models, package, specs) == render_tree(models, package, None)
+    assert render_tree(models[1:], "pkg", specs) == render_tree(models[1:], "pkg", None)
+
+
+def test_corrupted_cache_is_recomputed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    off = _uncached(project, monkeypatch)
+    _tree(project)
+    cache = project / ".wirogen-cache"
+    for pack in cache.iterdir():
+        tag, entries = pickle.loads(pack.read_bytes())
+        for index, entry in enumerate(entries):
+            # garbage, a valid pickle of the wrong type, and a truncated value
+            entries[entry] = (b"junk", pickle.dumps(("x", 1)), entries[entry][:20])[index % 3]
+        pack.write_bytes(pickle.dumps((tag, entries)))
+    assert _tree(project) == off
+    assert _tree(project) == off  # the recomputed entries were written back
+    for pack in cache.iterdir():
+        pack.write_bytes(b"not a pack at all")
+    assert _tree(project) == off
+
+
+def test_unwritable_cache_dir_is_not_fatal(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    off = _uncached(project, monkeypatch)
+    blocker = project / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("WIROGEN_CACHE_DIR", str(blocker / "cache"))
+    assert _tree(project) == off
+
+
+def test_warm_run_reuses_parse_and_render(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = _tree(project)
+
+    def fail(*_args: object) -> None:
+        raise AssertionError("recomputed despite a warm cache")
+
+    monkeypatch.setattr("codegen.parser.many.parse_located", fail)
+    monkeypatch.setattr("codegen.render.view.model_view", fail)
+    assert _tree(project) == cold
+
+
+def check_parallel_render_equals_serial(workdir: Path) -> None:
+    """Cached or not, forked rendering gives the serial bytes (run in a fresh process)."""
+    import codegen.parallel
+
+    shutil.copytree(SPECS, workdir / "specs")
+    specs = workdir / "specs"
+    real = load_catalogue(specs).models
+    slugs = {m.slug for m in real}
+    models = [*real, *(m for m in hostile_models() if m.slug not in slugs)]
+    for cached in (False, True):
+        os.environ.pop("WIROGEN_NO_CACHE", None)
+        if not cached:
+            os.environ["WIROGEN_NO_CACHE"] = "1"
+        codegen.parallel.PARALLEL_MIN = 10_000
+        serial = render_tree(models, "pkg", specs)
+        codegen.parallel.PARALLEL_MIN = 2  # fork even for this few
+        assert codegen.parallel.processes(len(models), None) > 1
+        assert render_tree(models, "pkg", specs) == serial
+        assert render_tree(models, "pkg", specs) == serial
+
+
+def check_parallel_render_raises_like_serial(workdir: Path) -> None:
+    import codegen.parallel
+
+    os.environ["WIROGEN_NO_CACHE"] = "1"
+    models = hostile_models()
+    bad = models[3].inputs[0].model_copy(update={"kind": InputKind.NUMBER, "minimum": math.nan})
+    models[3] = models[3].model_copy(update={"inputs": (bad,)})
+    with pytest.raises(GenerateError) as serial:
+        render_tree(models, "pkg")
+    codegen.parallel.PARALLEL_MIN = 2
+    assert codegen.parallel.processes(len(models), None) > 1
+    with pytest.raises(GenerateError) as parallel:
+        render_tree(models, "pkg")
+    assert str(parallel.value) == str(serial.value)
+
+
+def test_parallel_render_equals_serial(tmp_path: Path) -> None:
+    in_fresh_process(__name__, "check_parallel_render_equals_serial", tmp_path)
+
+
+def test_parallel_render_raises_like_serial(tmp_path: Path) -> None:
+    in_fresh_process(__name__, "check_parallel_render_raises_like_serial", tmp_path)

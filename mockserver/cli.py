@@ -44,6 +44,8 @@ def parser() -> argparse.ArgumentParser:
         help="also deliver callbacks to HOST (repeatable; '*' = any)",
     )  # fmt: skip
     p.add_argument("--public-url", default=None, help="base of file URLs handed out")
+    p.add_argument("--no-admin", action="store_true", help="turn the /__mock__ admin API off")
+    p.add_argument("--admin-token", default=None, help="require this token on /__mock__")
     p.add_argument("--log-level", default="warning", help="uvicorn log level")
     return p
 
@@ -72,6 +74,11 @@ def build_overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides["validation"] = {"unknown_fields": "ignore" if args.lenient else "reject"}
     if args.allow_callback_host:
         overrides["callbacks"] = {"allow_hosts": args.allow_callback_host}
+    admin = {"enabled": False} if args.no_admin else {}
+    if args.admin_token:
+        admin["token"] = args.admin_token
+    if admin:
+        overrides["admin"] = admin
     return overrides
 
 

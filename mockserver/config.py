@@ -132,6 +132,15 @@ class FaultRule(Strict):
         return value.lower() if value else value
 
 
+class Admin(Strict):
+    """The `/__mock__` control API (and anything served under it): on/off, and a token."""
+
+    enabled: bool = True
+    #: When set, admin requests must send `Authorization: Bearer TOKEN`, the header
+    #: `x-mock-admin-token: TOKEN`, or (for a browser) the query parameter `?token=TOKEN`.
+    token: str | None = None
+
+
 class MockConfig(Strict):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -149,6 +158,7 @@ class MockConfig(Strict):
     callbacks: Callbacks = Field(default_factory=Callbacks)
     validation: Validation = Field(default_factory=Validation)
     faults: list[FaultRule] = Field(default_factory=list)
+    admin: Admin = Field(default_factory=Admin)
 
     def effective_projects(self) -> list[Project]:
         """The configured projects, or the default signature-mode dev project."""

@@ -14,18 +14,23 @@ same `error_reply` the app's exception handler uses; only the dispatch differs.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.config import Admin
 from mockserver.errors import (
+    AuthError,
     BodyTooLargeError,
     DropConnection,
     InjectedError,
     MockError,
+    NotFoundError,
 )
 from mockserver.routes.common import (
     Call,
@@ -82,6 +87,11 @@ class MockMiddleware:
         state.ensure_started()
         path: str = scope["path"]
         if path.startswith(ADMIN_PREFIX):
+            try:
+                check_admin(state.config.admin, scope)
+            except MockError as exc:
+                await _send_error(send, exc)
+                return
             await self._guarded(scope, receive, send)
             return
         started = time.time()
@@ -205,6 +215,23 @@ async def _fast(call: Call, route: FastRoute, args: tuple[str, ...]) -> Reply:
     except Exception as exc:  # the promise: never an unshaped 500
         log.exception("wiro-mock: unexpected error on %s", call.scope.get("path"))
         return error_reply(internal_error(exc))
+
+
+def check_admin(admin: Admin, scope: Scope) -> None:
+    """The admin API exists only when enabled, and answers only to its token when it has one."""
+    if not admin.enabled:
+        raise NotFoundError("Not found.", status=404)
+    if admin.token is None:
+        return
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    offered = [
+        headers.get("authorization", "").removeprefix("Bearer ").strip(),
+        headers.get("x-mock-admin-token", ""),
+        *query.get("token", []),
+    ]
+    if not any(hmac.compare_digest(o.encode(), admin.token.encode()) for o in offered if o):
+        raise AuthError("Admin API token is missing or wrong.")
 
 
 async def _send_error(send: Send, exc: MockError) -> None:

@@ -52,7 +52,10 @@ class WiroMock:
         config_.timeout_graceful_shutdown = 1
         self._server = uvicorn.Server(config_)
         self._thread = threading.Thread(target=self._serve, name="wiro-mock", daemon=True)
-        self._admin = httpx.Client(timeout=10, trust_env=False)
+        token = state.config.admin.token
+        self._admin = httpx.Client(
+            timeout=10, trust_env=False, headers={"x-mock-admin-token": token} if token else None
+        )
 
     def _serve(self) -> None:
         asyncio.run(self._server.serve())

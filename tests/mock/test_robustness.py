@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -96,3 +98,32 @@ async def test_file_routes(client: httpx.AsyncClient) -> None:
     assert (await client.get(item["url"].removeprefix("http://mock/v1"))).content[:4] == b"\x89PNG"
     assert (await client.post("/File/Upload", data={"x": "1"})).status_code == 400
     assert (await client.post("/File/FolderCreate", json={})).status_code == 400
+
+
+async def test_admin_api_can_be_turned_off_or_bound_to_a_token() -> None:
+    off = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(SPECS, admin={"enabled": False}))
+    )
+    async with off:
+        r = await off.get("http://mock/__mock__/tasks")
+        assert r.status_code == 404 and r.json()["result"] is False
+        assert (await off.get("http://mock/v1")).status_code == 200  # the API itself is unaffected
+    app = create_app(SPECS, admin={"token": "s3cret"})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://mock"
+    ) as c:
+        denied = await c.get("/__mock__/tasks")
+        assert denied.status_code == 401
+        assert denied.json()["errors"][0]["message"] == "Admin API token is missing or wrong."
+        for header, status in (
+            ({"authorization": "Bearer wrong"}, 401),
+            ({"authorization": "Bearer s3cret"}, 200),
+            ({"x-mock-admin-token": "s3cret"}, 200),
+        ):
+            assert (await c.get("/__mock__/tasks", headers=header)).status_code == status
+        assert (await c.get("/__mock__/tasks?token=s3cret")).status_code == 200
+
+
+def test_plugin_sends_the_admin_token(wiro_mock_factory: Any) -> None:
+    server = wiro_mock_factory(admin={"token": "t0ken"})
+    assert server.tasks() == []  # the fixture's own admin calls carry the token

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -224,3 +225,35 @@ def test_sync_regenerates_and_moves_version_and_changelog(
         check=False,
     )
     assert check.returncode == 0, check.stdout
+
+
+def test_added_model_is_served_by_the_mock_and_run_by_the_regenerated_client(
+    project: Path, docs_site: DocsSite, tmp_path: Path
+) -> None:
+    """Onboarding end to end: `add` -> regenerated client -> the mock serves it -> a task runs."""
+    from mockserver.pytest_plugin import WiroMock
+
+    shutil.copytree(ROOT / "generated", project / "generated")
+    text = docs.original("wiro__cartoonify.llms.md").replace("wiro/cartoonify", "acme/Toonify")
+    docs_site.model("acme", "toonify", text)
+    added = _wirogen(project, "add", "acme/toonify", "--docs-url", docs_site.url, generate=True)
+    assert added.returncode == 0, added.stderr
+    assert (project / "generated" / "wiro_client" / "models" / "acme" / "toonify.py").is_file()
+    mock = WiroMock(project / "specs", clock={"mode": "step"}).start()
+    try:
+        script = (
+            "import sys, runpy; sys.path.insert(0, sys.argv.pop(1)); "
+            "runpy.run_module('wiro_client', run_name='__main__')"
+        )
+        env = {**os.environ, "WIRO_API_KEY": mock.api_key, "WIRO_API_SECRET": mock.api_secret or ""}
+        env["WIRO_BASE_URL"] = mock.base_url
+        run = subprocess.run(
+            [sys.executable, "-c", script, str(project / "generated"), "run", "acme/toonify",
+             "--aspectRatio", "16:9", "--via", "socket", "--out", str(tmp_path / "out")],
+            capture_output=True, text=True, env=env, check=False,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        assert [p.suffix for p in (tmp_path / "out").iterdir()] == [".jpg"]
+        assert mock.requests(path="*/Run/acme/toonify", status=200)
+    finally:
+        mock.stop()

@@ -144,20 +144,28 @@ def _json_response(name: str, description: str) -> JSON:
     return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
 
 
-def _errors() -> JSON:
-    return {
+def _errors(not_found: bool = False) -> JSON:
+    """The error statuses every POST operation can answer (all in Wiro's envelope)."""
+    errors = {
         "400": _json_response("ErrorResponse", "Invalid request (Wiro error envelope)"),
         "401": _json_response("ErrorResponse", "Missing or invalid credentials"),
+        "413": _json_response("ErrorResponse", "Request body too large"),
+        "415": _json_response("ErrorResponse", "Unsupported request content type"),
         "429": _json_response("ErrorResponse", "Rate limited; honour Retry-After"),
     }
+    if not_found:
+        errors["404"] = _json_response("ErrorResponse", "No such task (code 1)")
+    return dict(sorted(errors.items()))
 
 
-def _operation(op_id: str, summary: str, body: JSON | None, ok: JSON, tag: str) -> JSON:
+def _operation(
+    op_id: str, summary: str, body: JSON | None, ok: JSON, tag: str, not_found: bool = False
+) -> JSON:
     operation: JSON = {
         "operationId": op_id,
         "summary": summary,
         "tags": [tag],
-        "responses": {"200": ok, **_errors()},
+        "responses": {"200": ok, **_errors(not_found)},
     }
     if body is not None:
         operation["requestBody"] = body
@@ -186,10 +194,12 @@ def _task_paths() -> JSON:
     tasks = _json_response("TaskListResponse", "The task, in a one-item list")
     return {
         "/Task/Detail": _operation(
-            "task_detail", "Task status, parameters and outputs", body, tasks, "Task"
+            "task_detail", "Task status, parameters and outputs", body, tasks, "Task", True
         ),
-        "/Task/Cancel": _operation("task_cancel", "Cancel a queued task", body, tasks, "Task"),
-        "/Task/Kill": _operation("task_kill", "Kill a running task", body, tasks, "Task"),
+        "/Task/Cancel": _operation(
+            "task_cancel", "Cancel a queued task", body, tasks, "Task", True
+        ),
+        "/Task/Kill": _operation("task_kill", "Kill a running task", body, tasks, "Task", True),
         "/Task/List": _operation("task_list", "The project's tasks", None, tasks, "Task"),
         "/Task/InputOutputDelete": _operation(
             "task_input_output_delete",
@@ -197,6 +207,7 @@ def _task_paths() -> JSON:
             body,
             _json_response("Envelope", "Deleted"),
             "Task",
+            True,
         ),
     }
 

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from codegen import openapi
 from codegen.schema import Catalogue, Model
 from mockserver.config import MockConfig, load_config
+from mockserver.dashboard import routes as dashboard
 from mockserver.errors import CODE_GENERAL, CODE_NOT_FOUND, MockError, envelope_error
 from mockserver.middleware import DropFilter, MockMiddleware
 from mockserver.routes import admin, files, run, socket, tasks
@@ -62,6 +63,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{ADMIN}/limits", admin.limits, methods=["GET", "POST"]),
         Route(f"{ADMIN}/reset", admin.reset, methods=["POST"]),
         Route(f"{ADMIN}/reload", admin.reload, methods=["POST"]),
+        *dashboard.routes(),  # /__mock__/ui: under the admin prefix, so its guard applies
     ]
 
 

@@ -3,11 +3,17 @@
 `x-signature = hex(HMAC-SHA256(key=API_KEY, msg=API_SECRET + NONCE))`. The docs' bash
 recipe pipes through `openssl dgst`, whose output is `SHA2-256(stdin)= <hex>`; users
 paste that variable as the header, so the part after the last `= ` is what is compared.
+
+Signatures are compared with `hmac.compare_digest` (constant time). Wiro documents no
+freshness window for the nonce, so by default a nonce may be reused; `--strict-nonce`
+(config `strict_nonce = true`) rejects a signed request whose `(api_key, nonce)` pair was
+already accepted, remembering the last `limits.nonce_memory` pairs (oldest forgotten first).
 """
 
 from __future__ import annotations
 
 import hmac
+from collections import OrderedDict
 from collections.abc import Mapping
 from hashlib import sha256
 
@@ -19,6 +25,10 @@ MSG_SIGNATURE_REQUIRED = (
     "Project requires signature authentication. x-signature and x-nonce headers are required."
 )
 MSG_INVALID = "Project authorization is not valid."
+MSG_NONCE_REUSED = (
+    "Project authorization is not valid. x-nonce has already been used; send a fresh nonce "
+    "with each request."
+)
 
 #: The project used when auth is disabled (`--no-auth`).
 ANONYMOUS = Project(api_key="", name="anonymous", id="0")
@@ -69,13 +79,45 @@ class Signer:
         return outer.hexdigest()
 
 
+class NonceMemory:
+    """The most recent `size` accepted `(api_key, nonce)` pairs (oldest forgotten first)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    def use(self, api_key: str, nonce: str) -> bool:
+        """Record the pair; False if it was already recorded (a replay)."""
+        pair = (api_key, nonce)
+        if pair in self._seen:
+            return False
+        self._seen[pair] = None
+        if len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return True
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
 class Authenticator:
     """Maps `x-api-key` to a project and checks the signature when the project needs one."""
 
-    def __init__(self, projects: list[Project], enabled: bool = True) -> None:
+    def __init__(
+        self,
+        projects: list[Project],
+        enabled: bool = True,
+        *,
+        strict_nonce: bool = False,
+        nonce_memory: int = 100_000,
+    ) -> None:
         self.enabled = enabled
         self.projects = {p.api_key: p for p in projects}
         self._signers: dict[tuple[str, str], Signer] = {}
+        self.nonces = NonceMemory(nonce_memory) if strict_nonce else None
 
     def check(self, headers: Mapping[str, str]) -> Project:
         if not self.enabled:
@@ -96,6 +138,8 @@ class Authenticator:
             signer = self._signers[credentials] = Signer(*credentials)
         if not hmac.compare_digest(signature, signer.hexdigest(nonce)):
             raise AuthError(MSG_INVALID)
+        if self.nonces is not None and not self.nonces.use(project.api_key, nonce):
+            raise AuthError(MSG_NONCE_REUSED)
         return project
 
     def describe(self) -> str:
@@ -108,4 +152,6 @@ class Authenticator:
                 parts.append(f"api-key={p.api_key} (key-only)")
             else:
                 parts.append(f"api-key={p.api_key} api-secret={p.api_secret}")
+        if self.nonces is not None:
+            parts.append("strict nonce")
         return "; ".join(parts)

@@ -32,6 +32,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--api-key", default=None, help="accepted API key")
     p.add_argument("--api-secret", default=None, help="its secret (omit: API-key-only mode)")
     p.add_argument("--no-auth", action="store_true", help="accept requests without credentials")
+    p.add_argument(
+        "--strict-nonce", action="store_true",
+        help="reject a signed request whose x-nonce was already used (replay protection)",
+    )  # fmt: skip
     p.add_argument("--watch", action="store_true", help="reload changed or added specs")
     p.add_argument("--clock", choices=["realtime", "step", "manual"], default=None)
     p.add_argument("--speed", type=float, default=None, help="realtime clock speed factor")
@@ -60,6 +64,8 @@ def build_overrides(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.no_auth:
         overrides["auth"] = False
+    if args.strict_nonce:
+        overrides["strict_nonce"] = True
     if args.watch:
         overrides["watch"] = True
     if args.api_key:

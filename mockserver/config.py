@@ -81,6 +81,8 @@ class Limits(Strict):
     upload_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     files_max_total_bytes: int = Field(default=1024 * 1024 * 1024, ge=1)
     journal_size: int = Field(default=10_000, ge=0)
+    #: Accepted `(api_key, nonce)` pairs remembered for `strict_nonce` (oldest forgotten).
+    nonce_memory: int = Field(default=100_000, ge=1)
     min_balance: float = 0.0
 
 
@@ -147,6 +149,9 @@ class MockConfig(Strict):
     specs: str = "specs"
     seed: int = 0
     auth: bool = True
+    #: Reject a signed request whose nonce this project already used (Wiro documents no
+    #: freshness rule, so this is off by default).
+    strict_nonce: bool = False
     public_url: str | None = None
     watch: bool = False
     watch_interval: float = Field(default=0.5, gt=0)

@@ -14,8 +14,10 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +35,11 @@ API_KEY = "demo-key"
 API_SECRET = "demo-secret"
 SAMPLE_SIZE = (640, 480)
 _URL_LINE = re.compile(r"(http://127\.0\.0\.1:\d+/v1)")
+CHROMIUM_ARGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--hide-scrollbars", "--window-size=1400,1000", "--virtual-time-budget=3000",
+)  # fmt: skip
 
 
 @dataclass
@@ -180,6 +187,54 @@ def print_table(outcomes: list[Outcome]) -> None:
             print("  ".join("-" * width for width in widths))
 
 
+def screenshot(url: str, target: Path) -> bool:
+    """A headless-Chromium PNG of `url` (the dashboard); False when there is no Chromium."""
+    executable = next(
+        (found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))),
+        None,
+    )
+    if executable is None:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="wiro-demo-chromium-") as profile:
+        command = [
+            executable, *CHROMIUM_ARGS, f"--user-data-dir={profile}",
+            f"--screenshot={target.resolve()}", url,
+        ]  # fmt: skip
+        try:
+            subprocess.run(command, capture_output=True, timeout=60, check=False)
+        except subprocess.TimeoutExpired:
+            return False
+    return target.is_file() and target.stat().st_size > 0
+
+
+def dashboard_screenshot(base_url: str, outcomes: list[Outcome], target: Path) -> None:
+    """Save the dashboard after the demo, opened on the last task that made an image."""
+    images = [o for o in outcomes if any(
+        str(x.get("contenttype", "")).startswith("image/") for x in o.outputs
+    )]  # fmt: skip
+    anchor = ""
+    if images:
+        url = str(images[-1].outputs[0].get("url", ""))
+        task = _task_id(base_url, url)
+        anchor = f"#task-{task}" if task else ""
+    url = base_url.removesuffix("/v1") + "/__mock__/ui" + anchor
+    if screenshot(url, target):
+        print(f"dashboard screenshot: {target}")
+    else:
+        print("dashboard screenshot skipped: no Chromium found (apt-get install chromium)")
+
+
+def _task_id(base_url: str, output_url: str) -> str | None:
+    """The id of the task an output URL belongs to (the admin API knows its socket token)."""
+    token = output_url.split("/File/", 1)[-1].partition("/")[0]
+    try:
+        reply = httpx.get(base_url.removesuffix("/v1") + f"/__mock__/tasks/{token}", timeout=10)
+        return str(reply.json()["task"]["id"]) if reply.status_code == 200 else None
+    except (httpx.HTTPError, KeyError, ValueError):
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mockserver.demo", description=__doc__)
     parser.add_argument("--specs", type=Path, default=Path("specs"))
@@ -196,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
             outcome = run_model(model, ("socket", "poll")[index % 2], base_url, args.out, samples)
             print_timeline(outcome)
             outcomes.append(outcome)
-    print_table(outcomes)
+        print_table(outcomes)
+        dashboard_screenshot(base_url, outcomes, args.out / "dashboard.png")
     failed = [o.model.slug for o in outcomes if o.exit_code]
     print(f"\n{len(outcomes) - len(failed)}/{len(outcomes)} models ran; outputs in {args.out}/")
     return 1 if failed else 0

@@ -78,16 +78,14 @@ class FaultSet:
         self.active = bool(self.rules)
 
     def for_request(self, path: str, model: str | None, scenario: str | None) -> list[FaultRule]:
-        return [r for r in self._matching(path, model, scenario) if r.kind in REQUEST_KINDS]
+        return self._matching(path, model, scenario, REQUEST_KINDS)
 
     def for_task(self, path: str, model: str | None, scenario: str | None) -> TaskFaults:
         faults = TaskFaults()
         if not self.rules and not scenario:  # nothing can match (the common case)
             return faults
         names = []
-        for rule in self._matching(path, model, scenario):
-            if rule.kind not in TASK_KINDS:
-                continue
+        for rule in self._matching(path, model, scenario, TASK_KINDS):
             names.append(rule.name or rule.kind)
             if rule.kind in ("fail", "error") and faults.outcome == "success":
                 faults.outcome, faults.pexit, faults.message = rule.kind, rule.pexit, rule.message
@@ -113,14 +111,23 @@ class FaultSet:
             value = base
         return max(0.0, value)
 
-    def _matching(self, path: str, model: str | None, scenario: str | None) -> list[FaultRule]:
+    def _matching(
+        self, path: str, model: str | None, scenario: str | None, kinds: frozenset[str]
+    ) -> list[FaultRule]:
+        """The rules of `kinds` that match and fire. Rules of other kinds are not drawn for, so
+        a request never uses up a task rule's `times` budget or random draws (nor Run an HTTP
+        rule's twice)."""
         found = []
         for rule in self.rules:
-            if self._matches(rule, path, model, scenario) and self._fires(rule):
+            if (
+                rule.kind in kinds
+                and self._matches(rule, path, model, scenario)
+                and self._fires(rule)
+            ):
                 found.append(rule)
         if scenario and not any(r.scenario == scenario for r in self.rules):
             builtin = BUILTIN.get(scenario.strip().lower())
-            if builtin is not None:
+            if builtin is not None and builtin.kind in kinds:
                 found.append(builtin)
         return found
 

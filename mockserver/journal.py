@@ -13,6 +13,7 @@ import fnmatch
 import itertools
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 #: A request entry as recorded: (id, started, ended, method, path, query, headers, body,
@@ -45,6 +46,8 @@ class Journal:
         self._entries: deque[dict[str, Any] | RawRequest] = deque(maxlen=size or None)
         self._ids = itertools.count(1)
         self.enabled = size > 0
+        #: Called after each new entry while a dashboard page is connected (else None).
+        self.listener: Callable[[], None] | None = None
 
     def request(
         self,
@@ -64,6 +67,8 @@ class Journal:
             (next(self._ids), started, time.time(), method, path, query, headers, body, model,
              status, fault)
         )  # fmt: skip
+        if self.listener is not None:
+            self.listener()
 
     def callback(
         self, task_id: str, url: str, attempt: int, status: int | None, error: str | None
@@ -83,6 +88,8 @@ class Journal:
                 "error": error,
             }
         )
+        if self.listener is not None:
+            self.listener()
 
     def query(
         self,
@@ -119,6 +126,25 @@ class Journal:
                 continue
             out.append(entry)
         return out[-limit:] if limit else out
+
+    def since(self, entry_id: int, limit: int) -> list[dict[str, Any]]:
+        """The newest entries with an id above `entry_id` (at most `limit`), oldest first;
+        reads from the end, so it costs what it returns, not the journal's length."""
+        out: list[dict[str, Any]] = []
+        for raw in reversed(self._entries):
+            entry = raw if isinstance(raw, dict) else _request_entry(raw)
+            if entry["id"] <= entry_id or len(out) >= limit:
+                break
+            out.append(entry)
+        out.reverse()
+        return out
+
+    def last_id(self) -> int:
+        """The id of the newest entry (0 when empty)."""
+        if not self._entries:
+            return 0
+        raw = self._entries[-1]
+        return int(raw["id"] if isinstance(raw, dict) else raw[0])
 
     def clear(self) -> None:
         self._entries.clear()

@@ -81,18 +81,26 @@ class MockMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            if scope["type"] == "websocket" and scope["path"].startswith(ADMIN_PREFIX):
+                try:  # the dashboard's live feed: same switch and token as the admin API
+                    check_admin(self.state.config.admin, scope)
+                except MockError:
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
             await self.app(scope, receive, send)
             return
         state = self.state
         state.ensure_started()
         path: str = scope["path"]
         if path.startswith(ADMIN_PREFIX):
+            limit = state.config.limits.max_json_bytes  # admin bodies are small JSON
             try:
                 check_admin(state.config.admin, scope)
+                _check_length(scope, limit)
             except MockError as exc:
                 await _send_error(send, exc)
                 return
-            await self._guarded(scope, receive, send)
+            await self._guarded(scope, _limited(receive, limit), send)
             return
         started = time.time()
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
@@ -187,6 +195,13 @@ class MockMiddleware:
                 await send({"type": "http.response.body", "body": b'{"res', "more_body": True})
                 raise DropConnection(rule.name)
         return applied
+
+
+def _check_length(scope: Scope, limit: int) -> None:
+    """A declared `content-length` over `limit` is refused before any body is read."""
+    for key, value in scope["headers"]:
+        if key.lower() == b"content-length" and value.isdigit() and int(value) > limit:
+            raise BodyTooLargeError(f"Request body is larger than {limit} bytes.")
 
 
 def _limited(receive: Receive, limit: int) -> Receive:

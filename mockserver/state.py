@@ -20,6 +20,7 @@ from mockserver.auth import Authenticator
 from mockserver.callbacks import CallbackSender
 from mockserver.catalogue import Registry
 from mockserver.config import MockConfig, Project
+from mockserver.dashboard.feed import Feed
 from mockserver.faults import FaultSet, TaskFaults
 from mockserver.journal import Journal
 from mockserver.lifecycle import Clock, Engine, build_plan
@@ -55,12 +56,18 @@ class MockState:
             self.registry.set_models(models)
         else:
             self.registry.load()
-        self.auth = Authenticator(config.effective_projects(), config.auth)
+        self.auth = Authenticator(
+            config.effective_projects(),
+            config.auth,
+            strict_nonce=config.strict_nonce,
+            nonce_memory=config.limits.nonce_memory,
+        )
         self.clock = Clock(config.clock.mode, config.clock.speed)
         self.engine = Engine(config, self.clock)
         self.tasks = MemoryTaskStore(config.limits.max_tasks, self.engine.is_finished)
         self.files = MemoryFileStore(config.limits.files_max_total_bytes)
         self.journal = Journal(config.limits.journal_size)
+        self.feed = Feed(self.journal)
         self.details = DetailCache()
         self.faults = FaultSet(list(config.faults), config.seed)
         self.callbacks = CallbackSender(config.callbacks, self.journal, self.detail_envelope)
@@ -144,6 +151,8 @@ class MockState:
             task.debugerror = faults.message or lifecycle.error_message
         self.engine.start(task)
         self.tasks.add(task)
+        if self.feed.active:
+            self.feed.task_added(task)
         return task
 
     def _charge(self, task: Task) -> None:
@@ -177,3 +186,6 @@ class MockState:
         self.clock.reset()
         self._next_id = 1
         self._rng = random.Random(self.config.seed)
+        self.feed.reset()
+        if self.auth.nonces is not None:
+            self.auth.nonces.clear()

@@ -99,7 +99,11 @@ def _display_name(doc: RawDoc) -> str:
 def _run_path(doc: RawDoc, display_name: str) -> str:
     """The Run path from the doc's endpoint URL; else guessed from the display name."""
     endpoint = doc.info.get("Run Task Endpoint (POST)", "")
-    match = _RUN_PATH.search(urlparse(endpoint).path) if endpoint else None
+    try:
+        path = urlparse(endpoint).path
+    except ValueError:  # a mangled URL (`https://api.wiro.ai[/v1/...`): read the raw text
+        path = endpoint
+    match = _RUN_PATH.search(path) if endpoint else None
     if match:
         return match.group(1)
     doc.warn("run_path_guessed", "no Run endpoint URL in the doc; derived from the model name")

@@ -89,3 +89,25 @@ async def test_balance_code_97_and_charging() -> None:
         ).is_success
         limits = (await c.get(f"{ADMIN}/limits")).json()
         assert limits["k"]["balance"] == 5 and limits["k"]["live_tasks"] == 1
+
+
+def test_rules_are_drawn_only_where_their_kind_applies() -> None:
+    """A request never uses up a task rule's budget, and Run draws an HTTP rule once."""
+    from mockserver.config import FaultRule
+    from mockserver.faults import FaultSet
+
+    faults = FaultSet(
+        [
+            FaultRule(name="drop-once", kind="socket_drop", times=1),
+            FaultRule(name="503-once", kind="http", status=503, times=1, route="/v1/run/"),
+        ],
+        seed=0,
+    )
+    for _ in range(3):
+        assert faults.for_request("/v1/Task/Detail", None, None) == []
+    assert faults.for_task("/v1/Run/reve/generate", "reve/generate", None).socket_drop_after == 3
+    used = {str(r["name"]): r["used"] for r in faults.describe()}
+    assert used == {"drop-once": 1, "503-once": 0}
+    assert [r.name for r in faults.for_request("/v1/Run/reve/generate", "reve/generate", None)] == [
+        "503-once"
+    ]

@@ -64,3 +64,12 @@ def test_mutated_docs_raise_only_spec_error(text: str) -> None:
 @given(st.sampled_from(DOCS), st.data())
 def test_every_prefix_parses_or_fails_cleanly(text: str, data: st.DataObject) -> None:
     _parse(text[: data.draw(st.integers(0, len(text)))])
+
+
+def test_mangled_endpoint_url_is_not_a_crash() -> None:
+    """Found by the atheris run (bench/fuzz_parser.py): `urlparse` raises ValueError on a
+    bracket in the host; the Run path is then read from the raw text or guessed."""
+    doc = next(d for d in DOCS if "Run Task Endpoint (POST): https://api.wiro.ai/v1/" in d)
+    for mangled in ("https://api.wiro.ai[/v1/", "https://[api.wiro.ai/v1/", "http://]/v1/"):
+        text = doc.replace("https://api.wiro.ai/v1/", mangled, 1)
+        _parse(text)

@@ -1,0 +1,75 @@
+"""Fixtures for the dashboard: a headless system Chromium driven by Playwright.
+
+Chromium is Debian's (`apt-get install chromium`, done by `.ci/run` when missing); Playwright's
+own browser download is not used. Browser tests skip, saying why, only when there is no
+Chromium or no Playwright on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mockserver.pytest_plugin import WiroMock
+from tests.paths import SPECS
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser"):
+        if candidate and (found := shutil.which(candidate)):
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")  # closed before other modules' asyncio tests run
+def browser() -> Iterator[Any]:
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("no Chromium on this machine (apt-get install chromium; .ci/run does it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the playwright Python package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as pw:  # launch() gives the browser a fresh temporary profile
+        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport=VIEWPORT)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def mock_server(request: pytest.FixtureRequest) -> Iterator[WiroMock]:
+    """A mock for one test; config from `@pytest.mark.wiro_mock(...)` like the plugin's."""
+    marker = request.node.get_closest_marker("wiro_mock")
+    config = dict(marker.kwargs) if marker else {}
+    mock = WiroMock(SPECS, **config).start()
+    yield mock
+    mock.stop()
+
+
+def open_dashboard(page: Any, mock: WiroMock, token: str | None = None) -> None:
+    from playwright.sync_api import expect
+
+    suffix = f"?token={token}" if token else ""
+    page.goto(f"{mock.root_url}/__mock__/ui{suffix}")
+    expect(page.locator(".live-state")).to_have_text("live")

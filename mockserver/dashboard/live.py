@@ -26,6 +26,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from mockserver.dashboard import templates
 from mockserver.dashboard.feed import Subscriber
 from mockserver.dashboard.views import JOURNAL_PAGE, PAGE_SIZE, journal_row, task_card
+from mockserver.routes.socket import pump_while_receiving
 from mockserver.state import MockState
 from mockserver.task import Task
 
@@ -42,13 +43,7 @@ class LiveStream:
         self.gone = False
 
     async def run(self) -> None:
-        receiver = asyncio.create_task(self._receive())
-        try:
-            await self._pump()
-        finally:
-            receiver.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await receiver
+        await pump_while_receiving(self._pump, self._receive)
 
     async def _receive(self) -> None:
         while True:

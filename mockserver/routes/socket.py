@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import math
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,20 @@ def error_message(message: str, code: int = 0, token: str | None = None) -> dict
     }
 
 
+async def pump_while_receiving(
+    pump: Callable[[], Coroutine[Any, Any, None]], receive: Callable[[], Coroutine[Any, Any, None]]
+) -> None:
+    """Run `pump` (our messages out) while `receive` reads the client; when the pump ends,
+    stop the reader. Shared by the task socket and the dashboard's live feed."""
+    receiver = asyncio.create_task(receive())
+    try:
+        await pump()
+    finally:
+        receiver.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await receiver
+
+
 @dataclass(slots=True)
 class Subscription:
     task: Task
@@ -57,13 +72,9 @@ class Connection:
         self.wake = asyncio.Event()
 
     async def run(self) -> None:
-        receiver = asyncio.create_task(self._receive())
         try:
-            await self._pump()
+            await pump_while_receiving(self._pump, self._receive)
         finally:
-            receiver.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await receiver
             for sub in self.subs.values():
                 if sub.task.waiters is not None:
                     sub.task.waiters.discard(self.wake)

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from codegen.errors import WirogenError
 from codegen.render.engine import render_tree
 from codegen.render.release import CHANGELOG, LOCK, Release, release
 from codegen.render.tree import Report, diff_tree, write_tree
@@ -61,11 +60,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    try:
-        report = generate(args.specs, args.out, args.package)
-    except WirogenError as exc:
-        print(f"wirogen generate: {exc}", file=sys.stderr)
-        return 2
+    """Errors (bad docs, bad package names) reach `wirogen`'s main: one message, exit 2."""
+    report = generate(args.specs, args.out, args.package)
     for rel in report.written:
         print(f"wrote {rel}")
     for rel in report.deleted:
@@ -75,11 +71,7 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    try:
-        problems = check(args.specs, args.out, args.package)
-    except WirogenError as exc:
-        print(f"wirogen check: {exc}", file=sys.stderr)
-        return 2
+    problems = check(args.specs, args.out, args.package)
     for line in problems:
         print(line)
     if problems:

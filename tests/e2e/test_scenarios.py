@@ -221,8 +221,10 @@ def test_callback_url_receives_the_finished_task(
     url, received = receiver
     task = client.reve.generate.run(prompt="x", callback_url=url)
     assert task.wait(timeout=30, poll_interval=0.01).pexit == 0
-    for _ in range(200):  # delivery is asynchronous: wait for it, boundedly
-        if received:
+    # Delivery is asynchronous, and the mock journals it after reading the receiver's answer:
+    # wait for both, boundedly.
+    for _ in range(400):
+        if received and mock.callbacks():
             break
         time.sleep(0.025)
     (payload,) = received

@@ -92,7 +92,6 @@ class ModelView:
     owner_attr: str
     registry_alias: str
     module: str  # module name inside models/<owner>/
-    module_path: str  # dotted, from the package
     file_path: str  # relative to the output dir
     class_name: str
     async_class_name: str
@@ -470,7 +469,6 @@ def model_view(
     if not any(i.name == "callbackUrl" for i in model.inputs):
         fields.append(_callback_field(names))
     has_files = any(i.kind.is_file for i in model.inputs)
-    dotted = f"{package}.models.{owner_attr}.{module}"
     desc = doc_text_plain(model.description)
     return ModelView(
         slug=model.slug,
@@ -478,7 +476,6 @@ def model_view(
         registry_alias=registry_alias,
         owner_attr=owner_attr,
         module=module,
-        module_path=dotted,
         file_path=f"{package}/models/{owner_attr}/{module}.py",
         class_name=class_name,
         async_class_name=async_class,
@@ -550,7 +547,6 @@ class CatalogueView:
     owners: list[OwnerView]
     models: list[ModelView]
     specs_label: str
-    combined_sha256: str
 
 
 def combined_hash(models: Sequence[Model]) -> str:
@@ -647,7 +643,6 @@ def catalogue_view(
         owners=list(owners.values()),
         models=views,
         specs_label=label,
-        combined_sha256=digest,
     )
 
 

@@ -112,21 +112,22 @@ class Authenticator:
         enabled: bool = True,
         *,
         strict_nonce: bool = False,
-        nonce_memory: int = 100_000,
     ) -> None:
         self.enabled = enabled
         self.projects = {p.api_key: p for p in projects}
         self._signers: dict[tuple[str, str], Signer] = {}
-        self.nonces = NonceMemory(nonce_memory) if strict_nonce else None
+        self.strict_nonce = strict_nonce
 
-    def check(self, headers: Mapping[str, str]) -> Project:
+    def check(self, headers: Mapping[str, str]) -> tuple[Project, str]:
+        """The project of a request, and the nonce it signed with ("" when it signed none):
+        the caller, which knows where used nonces are kept, enforces `strict_nonce`."""
         if not self.enabled:
-            return ANONYMOUS
+            return ANONYMOUS, ""
         project = self.projects.get(headers.get("x-api-key", "").strip())
         if project is None:
             raise AuthError(MSG_UNKNOWN)
         if project.api_secret is None:
-            return project
+            return project, ""
         nonce = headers.get("x-nonce", "").strip()
         signature = headers.get("x-signature", "").strip()
         if not nonce or not signature:
@@ -138,9 +139,7 @@ class Authenticator:
             signer = self._signers[credentials] = Signer(*credentials)
         if not hmac.compare_digest(signature, signer.hexdigest(nonce)):
             raise AuthError(MSG_INVALID)
-        if self.nonces is not None and not self.nonces.use(project.api_key, nonce):
-            raise AuthError(MSG_NONCE_REUSED)
-        return project
+        return project, nonce
 
     def describe(self) -> str:
         """One-line summary of the accepted credentials, for the start-up log line."""
@@ -152,6 +151,6 @@ class Authenticator:
                 parts.append(f"api-key={p.api_key} (key-only)")
             else:
                 parts.append(f"api-key={p.api_key} api-secret={p.api_secret}")
-        if self.nonces is not None:
+        if self.strict_nonce:
             parts.append("strict nonce")
         return "; ".join(parts)

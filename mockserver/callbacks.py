@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from mockserver.config import Callbacks
-from mockserver.journal import Journal
+from mockserver.journal import JournalStore
 from mockserver.task import Task
 
 log = logging.getLogger("mockserver.callbacks")
@@ -50,7 +50,7 @@ class CallbackSender:
     """Schedules one delivery task per terminal task with a callback URL."""
 
     def __init__(
-        self, config: Callbacks, journal: Journal, body: Callable[[Task], dict[str, Any]]
+        self, config: Callbacks, journal: JournalStore, body: Callable[[Task], dict[str, Any]]
     ) -> None:
         self.config = config
         self.journal = journal
@@ -59,16 +59,14 @@ class CallbackSender:
         self._pending: set[asyncio.Task[None]] = set()
 
     def on_terminal(self, task: Task) -> None:
+        """Called by the store, inside the change that finished the task: the delivery (or
+        the journal entry saying why there is none) runs as its own job."""
         if not task.callback_url:
-            return
-        problem = callback_target_problem(task.callback_url, self.config.allow_hosts)
-        if problem is not None:
-            self.journal.callback(task.id, task.callback_url, 0, None, f"skipped: {problem}")
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            self.journal.callback(task.id, task.callback_url, 0, None, "skipped: no event loop")
+            log.warning("callback for task %s skipped: no event loop", task.id)
             return
         payload = json.dumps(self.body(task)).encode()
         job = loop.create_task(self._deliver(task.id, task.callback_url, payload, task))
@@ -76,6 +74,10 @@ class CallbackSender:
         job.add_done_callback(self._pending.discard)
 
     async def _deliver(self, task_id: str, url: str, payload: bytes, task: Task) -> None:
+        problem = callback_target_problem(url, self.config.allow_hosts)
+        if problem is not None:
+            await self.journal.callback(task_id, url, 0, None, f"skipped: {problem}")
+            return
         delay = self.config.delay + task.callback_delay
         if delay:
             await asyncio.sleep(delay)
@@ -90,7 +92,7 @@ class CallbackSender:
                 status = response.status_code
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
-            self.journal.callback(task_id, url, attempt, status, error)
+            await self.journal.callback(task_id, url, attempt, status, error)
             if status is not None and status < 400:
                 return
             if attempt <= self.config.retries:

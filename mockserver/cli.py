@@ -1,4 +1,5 @@
-"""`wiro-mock`: serve the mock on loopback (one uvicorn worker, httptools + uvloop if present).
+"""`wiro-mock`: serve the mock on loopback (httptools + uvloop if present): one process, or
+`--workers N` processes on one port sharing a Redis store (`--store redis://...`).
 
 Binds its socket before starting uvicorn so `--port 0` works and the single start-up line
 can show the real URL, the number of models and the credentials accepted.
@@ -10,14 +11,17 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from mockserver.app import create_app
-from mockserver.config import Project, load_config
+from mockserver.config import MockConfig, Project, load_config
+from mockserver.errors import StoreUnavailableError
 from mockserver.state import MockState
 
 log = logging.getLogger("mockserver")
@@ -50,6 +54,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--public-url", default=None, help="base of file URLs handed out")
     p.add_argument("--no-admin", action="store_true", help="turn the /__mock__ admin API off")
     p.add_argument("--admin-token", default=None, help="require this token on /__mock__")
+    p.add_argument(
+        "--store", default=None, metavar="redis://HOST:PORT/DB",
+        help="keep tasks, files, journal and clock in Redis (several processes, one mock)",
+    )  # fmt: skip
+    p.add_argument("--store-ttl", type=float, default=None, help="seconds finished tasks stay")
+    p.add_argument("--files-dir", default=None, help="shared folder for uploads (with --store)")
+    p.add_argument(
+        "--workers", type=int, default=1,
+        help="uvicorn worker processes on one port (more than 1 needs --store)",
+    )  # fmt: skip
     p.add_argument("--log-level", default="warning", help="uvicorn log level")
     return p
 
@@ -85,6 +99,13 @@ def build_overrides(args: argparse.Namespace) -> dict[str, Any]:
         admin["token"] = args.admin_token
     if admin:
         overrides["admin"] = admin
+    store = {
+        k: v
+        for k, v in (("url", args.store), ("ttl", args.store_ttl), ("files_dir", args.files_dir))
+        if v is not None
+    }
+    if store:
+        overrides["store"] = store
     return overrides
 
 
@@ -96,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"wiro-mock: bad configuration: {exc}", file=sys.stderr)
         return 2
+    if args.workers > 1:
+        return serve_workers(config, args.workers, args.log_level)
     app = create_app(config=config)
     server = uvicorn.Server(server_config(app, config.host, config.port, args.log_level))
     # This process only serves the mock: move the start-up heap (parsed specs, pydantic models,
@@ -122,15 +145,66 @@ async def _serve(server: uvicorn.Server, state: MockState) -> None:
         await asyncio.sleep(0.01)
     if server.started:
         host, port = bound_address(server)
-        for error in state.registry.errors:
-            log.warning("wiro-mock: skipped %s", error)
-        log.info(
-            "wiro-mock: http://%s:%s/v1 (socket ws://%s:%s/v1) serving %d models from %s; %s; "
-            "clock %s",
-            host, port, host, port, len(state.registry.models), state.config.specs,
-            state.auth.describe(), state.config.clock.mode,
-        )  # fmt: skip
+        store = f"store {state.config.store.url}" if state.config.store.url else "in memory"
+        _log_start(state, host, port, store)
     await job
+
+
+CONFIG_ENV = "WIRO_MOCK_CONFIG"
+
+
+def worker_app() -> Any:
+    """The app of one `--workers` process, from the configuration its parent passed down."""
+    app = create_app(config=MockConfig.model_validate_json(os.environ[CONFIG_ENV]))
+    gc.collect()
+    gc.freeze()
+    return app
+
+
+def serve_workers(config: MockConfig, workers: int, log_level: str) -> int:
+    """N uvicorn workers on one socket; they share state through the Redis store.
+
+    The parent binds the socket (so `--port 0` works and the log line shows the real port),
+    checks that the specs load and Redis answers, then uvicorn's supervisor forks the
+    workers; each builds its own app from the configuration in the environment."""
+    if not config.store.url:
+        print("wiro-mock: --workers needs a shared store: add --store redis://HOST:PORT/DB",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    state = create_app(config=config).state.mock
+    problem = asyncio.run(_check_store(state))
+    if problem:
+        print(f"wiro-mock: cannot use the store {config.store.url}: {problem}", file=sys.stderr)
+        return 2
+    os.environ[CONFIG_ENV] = config.model_dump_json()
+    uv = server_config("mockserver.cli:worker_app", config.host, config.port, log_level)
+    uv.factory, uv.workers = True, workers
+    sock = uv.bind_socket()
+    host, port = sock.getsockname()[:2]
+    _log_start(state, str(host), int(port), f"{workers} workers, store {config.store.url}")
+    Multiprocess(uv, sockets=[sock]).run()
+    return 0
+
+
+async def _check_store(state: MockState) -> str | None:
+    try:
+        await state.store.refresh()
+    except StoreUnavailableError as exc:
+        return str(exc.__cause__ or exc)
+    finally:
+        await state.store.aclose()
+    return None
+
+
+def _log_start(state: MockState, host: str, port: int, how: str) -> None:
+    for error in state.registry.errors:
+        log.warning("wiro-mock: skipped %s", error)
+    log.info(
+        "wiro-mock: http://%s:%s/v1 (socket ws://%s:%s/v1) serving %d models from %s; %s; "
+        "clock %s; %s",
+        host, port, host, port, len(state.registry.models), state.config.specs,
+        state.auth.describe(), state.config.clock.mode, how,
+    )  # fmt: skip
 
 
 def bound_address(server: uvicorn.Server) -> tuple[str, int]:

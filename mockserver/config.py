@@ -143,6 +143,19 @@ class Admin(Strict):
     token: str | None = None
 
 
+class StoreSettings(Strict):
+    """Where the mock keeps its state: this process (default) or a shared Redis."""
+
+    #: `redis://HOST:PORT/DB` (None: in memory, one process).
+    url: str | None = None
+    #: Seconds a finished task (and an uploaded file) stays in Redis; live tasks never expire.
+    ttl: float = Field(default=3600.0, gt=0)
+    #: Folder shared by every process for uploaded files (None: the bytes go into Redis).
+    files_dir: str | None = None
+    #: Prefix of every Redis key, so several mocks can share one Redis database.
+    prefix: str = "wiro-mock"
+
+
 class MockConfig(Strict):
     host: str = "127.0.0.1"
     port: int = 8000
@@ -164,6 +177,7 @@ class MockConfig(Strict):
     validation: Validation = Field(default_factory=Validation)
     faults: list[FaultRule] = Field(default_factory=list)
     admin: Admin = Field(default_factory=Admin)
+    store: StoreSettings = Field(default_factory=StoreSettings)
 
     def effective_projects(self) -> list[Project]:
         """The configured projects, or the default signature-mode dev project."""

@@ -83,6 +83,16 @@ class InjectedError(MockError):
     """An HTTP error a fault rule asked for (429, 500, 503)."""
 
 
+class StoreUnavailableError(MockError):
+    """The shared store (Redis) cannot be reached: HTTP 503 with Retry-After, so clients
+    back off and retry; nothing acknowledged before is lost."""
+
+    status = 503
+
+    def __init__(self, message: str = "Service unavailable. Please retry later.") -> None:
+        super().__init__(message, headers={"retry-after": "1"})
+
+
 class DropConnection(Exception):
     """Raised after the response started to make the server close the socket abruptly."""
 

@@ -155,6 +155,14 @@ class FaultSet:
             rng = self._rng[key] = random.Random(f"{self.seed}:{rule.name}")
         return rng
 
+    def snapshot(self) -> list[dict[str, object]]:
+        """The rules, as a shared store keeps them (budgets and draws stay per process)."""
+        return [r.model_dump() for r in self.rules]
+
+    def restore(self, rules: list[dict[str, object]]) -> None:
+        if rules != self.snapshot():
+            self.clear([FaultRule.model_validate(r) for r in rules])
+
     def describe(self) -> list[dict[str, object]]:
         return [
             {**r.model_dump(exclude_defaults=True), "name": r.name, "kind": r.kind,

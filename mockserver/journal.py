@@ -13,17 +13,17 @@ import fnmatch
 import itertools
 import time
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 #: A request entry as recorded: (id, started, ended, method, path, query, headers, body,
-#: model, status, fault); `_request_entry` makes the dict the admin API shows.
+#: model, status, fault); `request_entry` makes the dict the admin API shows.
 RawRequest = tuple[
     int, float, float, str, str, bytes, dict[str, str], Any, str | None, int, str | None
 ]
 
 
-def _request_entry(raw: RawRequest) -> dict[str, Any]:
+def request_entry(raw: RawRequest) -> dict[str, Any]:
     entry_id, started, ended, method, path, query, headers, body, model, status, fault = raw
     return {
         "id": entry_id,
@@ -41,7 +41,45 @@ def _request_entry(raw: RawRequest) -> dict[str, Any]:
     }
 
 
+class JournalStore(Protocol):
+    """Where entries go: this process's ring (`Journal`) or a shared one (Redis)."""
+
+    enabled: bool
+    listener: Callable[[], None] | None
+
+    async def request(
+        self, method: str, path: str, query: bytes, headers: dict[str, str], body: Any,
+        model: str | None, status: int, started: float, fault: str | None = None,
+    ) -> None: ...  # fmt: skip
+    async def callback(
+        self, task_id: str, url: str, attempt: int, status: int | None, error: str | None
+    ) -> None: ...
+    async def query(self, **filters: Any) -> list[dict[str, Any]]: ...
+    async def since(self, entry_id: int, limit: int) -> list[dict[str, Any]]: ...
+    async def last_id(self) -> int: ...
+    async def clear(self) -> None: ...
+    async def count(self) -> int: ...
+
+
+def callback_entry(
+    entry_id: int, task_id: str, url: str, attempt: int, status: int | None, error: str | None
+) -> dict[str, Any]:
+    return {
+        "id": entry_id,
+        "kind": "callback",
+        "time": time.time(),
+        "method": "POST",
+        "path": url,
+        "task_id": task_id,
+        "attempt": attempt,
+        "status": status,
+        "error": error,
+    }
+
+
 class Journal:
+    """The journal of one process: a bounded ring of entries."""
+
     def __init__(self, size: int) -> None:
         self._entries: deque[dict[str, Any] | RawRequest] = deque(maxlen=size or None)
         self._ids = itertools.count(1)
@@ -49,7 +87,7 @@ class Journal:
         #: Called after each new entry while a dashboard page is connected (else None).
         self.listener: Callable[[], None] | None = None
 
-    def request(
+    async def request(
         self,
         method: str,
         path: str,
@@ -70,87 +108,82 @@ class Journal:
         if self.listener is not None:
             self.listener()
 
-    def callback(
+    async def callback(
         self, task_id: str, url: str, attempt: int, status: int | None, error: str | None
     ) -> None:
         if not self.enabled:
             return
-        self._entries.append(
-            {
-                "id": next(self._ids),
-                "kind": "callback",
-                "time": time.time(),
-                "method": "POST",
-                "path": url,
-                "task_id": task_id,
-                "attempt": attempt,
-                "status": status,
-                "error": error,
-            }
-        )
+        self._entries.append(callback_entry(next(self._ids), task_id, url, attempt, status, error))
         if self.listener is not None:
             self.listener()
 
-    def query(
-        self,
-        *,
-        kind: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        model: str | None = None,
-        status: int | None = None,
-        since: int | None = None,
-        task_id: str | None = None,
-        header: str | None = None,
-        limit: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """Entries matching every given filter; `path` is a glob (`*/Run/*`) or a substring."""
-        out = []
-        for raw in self._entries:
-            entry = raw if isinstance(raw, dict) else _request_entry(raw)
-            if since is not None and entry["id"] <= since:
-                continue
-            if kind is not None and entry["kind"] != kind:
-                continue
-            if method is not None and entry["method"].upper() != method.upper():
-                continue
-            if path is not None and not _path_matches(entry["path"], path):
-                continue
-            if model is not None and (entry.get("model") or "").lower() != model.lower():
-                continue
-            if status is not None and entry.get("status") != status:
-                continue
-            if task_id is not None and entry.get("task_id") != task_id:
-                continue
-            if header is not None and not _has_header(entry, header):
-                continue
-            out.append(entry)
-        return out[-limit:] if limit else out
+    async def query(self, **filters: Any) -> list[dict[str, Any]]:
+        return select((_entry(raw) for raw in self._entries), **filters)
 
-    def since(self, entry_id: int, limit: int) -> list[dict[str, Any]]:
+    async def since(self, entry_id: int, limit: int) -> list[dict[str, Any]]:
         """The newest entries with an id above `entry_id` (at most `limit`), oldest first;
         reads from the end, so it costs what it returns, not the journal's length."""
         out: list[dict[str, Any]] = []
         for raw in reversed(self._entries):
-            entry = raw if isinstance(raw, dict) else _request_entry(raw)
+            entry = _entry(raw)
             if entry["id"] <= entry_id or len(out) >= limit:
                 break
             out.append(entry)
         out.reverse()
         return out
 
-    def last_id(self) -> int:
+    async def last_id(self) -> int:
         """The id of the newest entry (0 when empty)."""
         if not self._entries:
             return 0
         raw = self._entries[-1]
         return int(raw["id"] if isinstance(raw, dict) else raw[0])
 
-    def clear(self) -> None:
+    async def clear(self) -> None:
         self._entries.clear()
 
-    def __len__(self) -> int:
+    async def count(self) -> int:
         return len(self._entries)
+
+
+def _entry(raw: dict[str, Any] | RawRequest) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else request_entry(raw)
+
+
+def select(
+    entries: Iterable[dict[str, Any]],
+    *,
+    kind: str | None = None,
+    method: str | None = None,
+    path: str | None = None,
+    model: str | None = None,
+    status: int | None = None,
+    since: int | None = None,
+    task_id: str | None = None,
+    header: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Entries matching every given filter; `path` is a glob (`*/Run/*`) or a substring."""
+    out = []
+    for entry in entries:
+        if since is not None and entry["id"] <= since:
+            continue
+        if kind is not None and entry["kind"] != kind:
+            continue
+        if method is not None and entry["method"].upper() != method.upper():
+            continue
+        if path is not None and not _path_matches(entry["path"], path):
+            continue
+        if model is not None and (entry.get("model") or "").lower() != model.lower():
+            continue
+        if status is not None and entry.get("status") != status:
+            continue
+        if task_id is not None and entry.get("task_id") != task_id:
+            continue
+        if header is not None and not _has_header(entry, header):
+            continue
+        out.append(entry)
+    return out[-limit:] if limit else out
 
 
 def _path_matches(value: str, pattern: str) -> bool:

@@ -5,7 +5,7 @@ pre-run error), shared by every task with that outcome. The task only holds a cu
 plan and the virtual time its next event is due, and is advanced lazily whenever something
 reads it (Task/Detail, the socket, the admin API) — so idle tasks cost nothing. Tasks whose
 transitions have side effects nobody polls for (a callback URL, project limits) are also put
-on a timer heap so they advance on time.
+on the store's timer so they advance on time.
 
 Clock modes: `realtime` (virtual time = real time x speed), `step` (each Task/Detail or socket
 tick advances a task one event; timestamps use real time) and `manual` (time moves only when
@@ -14,18 +14,14 @@ the admin API advances it or a task).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import heapq
-import itertools
 import math
 import time
 from collections.abc import Callable
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from codegen.schema import Status
-from mockserver.config import ClockMode, MockConfig, Project
+from mockserver.config import ClockMode, MockConfig
 from mockserver.errors import TaskStateError
 from mockserver.task import TIMED_TYPES, Step, Task
 
@@ -35,12 +31,22 @@ CANCEL_STEP = Step("task_cancel", Status.CANCEL)
 
 
 class Clock:
-    """Virtual seconds since start; how they relate to real time depends on the mode."""
+    """Virtual seconds since start; how they relate to real time depends on the mode.
 
-    def __init__(self, mode: ClockMode = "realtime", speed: float = 1.0) -> None:
+    `timer` is the real-time source: the monotonic clock in one process; wall time when
+    several processes share the clock (their monotonic clocks have unrelated origins).
+    """
+
+    def __init__(
+        self,
+        mode: ClockMode = "realtime",
+        speed: float = 1.0,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.mode: ClockMode = mode
         self.speed = speed
-        self._base_real = time.monotonic()
+        self._timer = timer
+        self._base_real = timer()
         self._base_virtual = 0.0
         self.epoch = time.time()
 
@@ -48,7 +54,7 @@ class Clock:
         if self.mode == "manual":
             return self._base_virtual
         speed = self.speed if self.mode == "realtime" else 1.0
-        return self._base_virtual + (time.monotonic() - self._base_real) * speed
+        return self._base_virtual + (self._timer() - self._base_real) * speed
 
     def real_delay(self, virtual: float) -> float:
         """Real seconds until `virtual` seconds of clock time pass (inf if time is frozen)."""
@@ -61,13 +67,25 @@ class Clock:
 
     def set(self, mode: ClockMode, speed: float | None = None) -> None:
         now = self.now()
-        self._base_virtual, self._base_real = now, time.monotonic()
+        self._base_virtual, self._base_real = now, self._timer()
         self.mode = mode
         if speed is not None:
             self.speed = speed
 
     def reset(self) -> None:
-        self._base_real, self._base_virtual, self.epoch = time.monotonic(), 0.0, time.time()
+        self._base_real, self._base_virtual, self.epoch = self._timer(), 0.0, time.time()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The clock's whole state (what a shared store keeps so every process agrees)."""
+        return {
+            "mode": self.mode, "speed": self.speed, "base_real": self._base_real,
+            "base_virtual": self._base_virtual, "epoch": self.epoch,
+        }  # fmt: skip
+
+    def restore(self, data: dict[str, Any]) -> None:
+        self.mode, self.speed = data["mode"], float(data["speed"])
+        self._base_real, self._base_virtual = float(data["base_real"]), float(data["base_virtual"])
+        self.epoch = float(data["epoch"])
 
 
 @cache
@@ -104,46 +122,24 @@ def build_plan(outcome: str, progress: int, text: bool) -> tuple[Step, ...]:
 
 
 class Engine:
-    """Creates tasks and moves them along their plans; the single writer of task state."""
+    """Moves tasks along their plans: the only code that changes a task's lifecycle state.
+
+    It holds no tasks. The store owns them and hears of what matters to it through two
+    hooks: `on_scheduled` (a tracked task's next event got a due time: put it on a timer)
+    and `on_terminal` (a task just finished: charge it, send its callback, free its slot).
+    """
 
     def __init__(self, config: MockConfig, clock: Clock) -> None:
         self.config = config
         self.clock = clock
         self.on_terminal: list[Callable[[Task], None]] = []
-        self.live: dict[str, set[Task]] = {}
-        self.balances: dict[str, float | None] = {}
-        self.concurrency: dict[str, int | None] = {}
-        self._heap: list[tuple[float, int, Task]] = []
-        self._seq = itertools.count()
-        self._wake = asyncio.Event()
-        for project in config.effective_projects():
-            self.set_limits(project, project.concurrent_tasks, project.balance)
-
-    # -- limits -----------------------------------------------------------------------------
-    def set_limits(self, project: Project, concurrent: int | None, balance: float | None) -> None:
-        self.concurrency[project.api_key] = concurrent
-        self.balances[project.api_key] = balance
-
-    def has_limits(self, project: Project) -> bool:
-        key = project.api_key
-        return self.concurrency.get(key) is not None or self.balances.get(key) is not None
-
-    def live_count(self, project: Project) -> int:
-        live = self.live.get(project.api_key)
-        if not live:
-            return 0
-        for task in list(live):
-            self.sync(task)
-        return len(live)
+        self.on_scheduled: Callable[[Task], None] | None = None
 
     # -- creation ---------------------------------------------------------------------------
-    def start(self, task: Task) -> Task:
-        """Enter the first event (task_queue) and register the task as live."""
-        live = self.live.get(task.project.api_key)
-        if live is None:
-            live = self.live[task.project.api_key] = set()
-        live.add(task)
-        task.tracked = bool(task.callback_url) or self.has_limits(task.project)
+    def start(self, task: Task, tracked: bool) -> Task:
+        """Enter the first event (task_queue). `tracked`: its events must happen on time even
+        when nobody reads it (a callback URL, project limits), so the store keeps a timer."""
+        task.tracked = tracked
         self._enter(task, 0, task.created)
         return task
 
@@ -214,6 +210,16 @@ class Engine:
         task.killed = True
         return self._stop(task, "kill")
 
+    def retime(self, task: Task) -> Task:
+        """Give a live task a due time under the clock's current mode (after a mode change)."""
+        if task.terminal:
+            return task
+        if self.clock.mode == "step" or (task.stalled and task.step.type == "task_queue"):
+            task.due = None
+        else:
+            self._schedule_next(task, self.clock.now())
+        return task
+
     def _stop(self, task: Task, outcome: str) -> Task:
         task.plan = (*task.plan[: task.cursor + 1], CANCEL_STEP)
         task.outcome = outcome
@@ -236,69 +242,27 @@ class Engine:
 
     def _schedule_next(self, task: Task, at: float) -> None:
         task.due = at + self.config.durations.of(task.step.type)
-        if task.tracked:
-            heapq.heappush(self._heap, (task.due, next(self._seq), task))
-            self._wake.set()
+        if task.tracked and self.on_scheduled is not None:
+            self.on_scheduled(task)
 
     def _finish(self, task: Task) -> None:
         if task.outcome == "success":
             task.pexit = "0"
         elif task.outcome in ("cancel", "kill"):
             task.pexit = task.pexit or "0"
-        self.live.get(task.project.api_key, set()).discard(task)
         for hook in self.on_terminal:
             hook(task)
 
     def is_finished(self, task: Task) -> bool:
         return self.sync(task).terminal
 
-    # -- mode changes and the timer heap ----------------------------------------------------
-    def set_clock(self, mode: ClockMode, speed: float | None = None) -> None:
-        """Switch clock mode; live tasks get fresh due times under the new mode."""
-        for live in self.live.values():
-            for task in list(live):
-                self.sync(task)
-        self.clock.set(mode, speed)
-        now = self.clock.now()
-        for live in self.live.values():
-            for task in live:
-                stalled = task.stalled and task.step.type == "task_queue"
-                if mode == "step" or stalled:
-                    task.due = None
-                else:
-                    self._schedule_next(task, now)
-        self._wake.set()
-
-    def advance_clock(self, seconds: float) -> None:
-        self.clock.advance(seconds)
-        self.run_due()
-
-    def run_due(self) -> None:
-        """Advance every tracked task whose next event is due (fires callbacks on time)."""
-        now = self.clock.now()
-        heap = self._heap
-        while heap and heap[0][0] <= now:
-            due, _, task = heapq.heappop(heap)
-            if task.due is not None and task.due <= due:
-                self.sync(task)
-
-    async def run_scheduler(self) -> None:
-        """Background loop: sleep until the next tracked event is due, then apply it."""
-        self._wake = asyncio.Event()  # bound to the loop this runs in
-        while True:
-            delay = (
-                self.clock.real_delay(self._heap[0][0] - self.clock.now()) if self._heap else None
-            )
-            if delay is not None and math.isinf(delay):
-                delay = None
-            self._wake.clear()
-            if delay is None or delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), delay)
-            self.run_due()
-
-    def reset(self) -> None:
-        self.live.clear()
-        self._heap.clear()
-        for project in self.config.effective_projects():
-            self.set_limits(project, project.concurrent_tasks, project.balance)
+    def remaining(self, task: Task) -> float | None:
+        """Virtual seconds until the task's last event, if nothing interferes (None: unknown,
+        in step mode or while it is stalled)."""
+        if task.terminal:
+            return 0.0
+        if task.due is None:
+            return None
+        durations = self.config.durations
+        rest = sum(durations.of(s.type) for s in task.plan[task.cursor + 1 : -1])
+        return max(0.0, task.due - self.clock.now()) + rest

@@ -14,6 +14,7 @@ same `error_reply` the app's exception handler uses; only the dispatch differs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 import time
@@ -31,6 +32,7 @@ from mockserver.errors import (
     InjectedError,
     MockError,
     NotFoundError,
+    StoreUnavailableError,
 )
 from mockserver.routes.common import (
     Call,
@@ -91,6 +93,12 @@ class MockMiddleware:
             return
         state = self.state
         state.ensure_started()
+        if state.store.shared:  # what other processes changed: clock, fault rules, limits
+            try:
+                await state.store.refresh()
+            except StoreUnavailableError as exc:
+                await _send_error(send, exc)
+                return
         path: str = scope["path"]
         if path.startswith(ADMIN_PREFIX):
             limit = state.config.limits.max_json_bytes  # admin bodies are small JSON
@@ -135,17 +143,18 @@ class MockMiddleware:
             await _send_error(send_wrapper, exc)
         finally:
             state_dict: dict[str, Any] = scope.get("state") or {}
-            state.journal.request(
-                scope["method"],
-                path,
-                scope.get("query_string", b""),
-                headers,
-                state_dict.get("journal_body"),
-                state_dict.get("journal_model") or _model_from_path(path),
-                status_box[0],
-                started,
-                fault_name,
-            )
+            with contextlib.suppress(StoreUnavailableError):  # already answered with a 503
+                await state.journal.request(
+                    scope["method"],
+                    path,
+                    scope.get("query_string", b""),
+                    headers,
+                    state_dict.get("journal_body"),
+                    state_dict.get("journal_model") or _model_from_path(path),
+                    status_box[0],
+                    started,
+                    fault_name,
+                )
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False

@@ -1,8 +1,8 @@
 """Everything one running mock holds, wired together: the object routes work against.
 
-Created by `create_app`; background work (the timer heap, the spec watcher) starts lazily on
-the first request or socket so the app also works under transports that skip lifespan
-events (httpx's ASGITransport).
+Created by `create_app`; background work (the store's timers, the spec watcher) starts
+lazily on the first request or socket so the app also works under transports that skip
+lifespan events (httpx's ASGITransport).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import binascii
 import contextlib
 import logging
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,30 +23,27 @@ from mockserver.catalogue import Registry
 from mockserver.config import MockConfig, Project
 from mockserver.dashboard.feed import Feed
 from mockserver.faults import FaultSet, TaskFaults
-from mockserver.journal import Journal
 from mockserver.lifecycle import Clock, Engine, build_plan
+from mockserver.limits import Limits
 from mockserver.outputs import output_kind
-from mockserver.store import MemoryFileStore, MemoryTaskStore
-from mockserver.task import COST_PER_SECOND, DetailCache, Task, render_task, task_cost
+from mockserver.store import MemoryStore, Store
+from mockserver.task import COST_PER_SECOND, DetailCache, Task, render_task
 
 log = logging.getLogger("mockserver")
-
-
-def new_uuid(rng: random.Random) -> str:
-    """A version-4-shaped UUID string from the seeded generator (cheaper than uuid.UUID)."""
-    h = f"{rng.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
-
 
 _TOKEN_CHARS = bytes.maketrans(b"+/", b"xy")
 
 
-def new_token(rng: random.Random) -> str:
-    """A 30-character alphanumeric socket token, like Wiro's (seeded: reproducible runs).
+def task_identity(seed: int, task_id: str) -> tuple[str, str]:
+    """(socket token, uuid) of a task: reproducible from the seed and the id alone, so
+    processes sharing a store never hand out the same token.
 
-    Base64 of 24 random bytes with `+` -> `x` and `/` -> `y`, cut to 30 characters."""
+    The token is 30 alphanumeric characters like Wiro's (base64 of random bytes with `+`
+    and `/` replaced); the uuid is version-4 shaped."""
+    rng = random.Random(f"{seed}:{task_id}")
     raw = binascii.b2a_base64(rng.randbytes(24), newline=False).translate(_TOKEN_CHARS)
-    return raw[:30].decode()
+    h = f"{rng.getrandbits(128):032x}"
+    return raw[:30].decode(), f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
 
 
 class MockState:
@@ -56,37 +54,39 @@ class MockState:
             self.registry.set_models(models)
         else:
             self.registry.load()
-        self.auth = Authenticator(
-            config.effective_projects(),
-            config.auth,
-            strict_nonce=config.strict_nonce,
-            nonce_memory=config.limits.nonce_memory,
-        )
-        self.clock = Clock(config.clock.mode, config.clock.speed)
-        self.engine = Engine(config, self.clock)
-        self.tasks = MemoryTaskStore(config.limits.max_tasks, self.engine.is_finished)
-        self.files = MemoryFileStore(config.limits.files_max_total_bytes)
-        self.journal = Journal(config.limits.journal_size)
+        projects = config.effective_projects()
+        self.auth = Authenticator(projects, config.auth, strict_nonce=config.strict_nonce)
+        self.faults = FaultSet(list(config.faults), config.seed)
+        self.limits = Limits(projects)
+        self.store: Store
+        if config.store.url:
+            from mockserver.redis_store import RedisStore  # redis is needed only here
+
+            self.clock = Clock(config.clock.mode, config.clock.speed, timer=time.time)
+            self.engine = Engine(config, self.clock)
+            self.store = RedisStore(config, self.engine, self.limits, self.faults, self.registry)
+        else:
+            self.clock = Clock(config.clock.mode, config.clock.speed)
+            self.engine = Engine(config, self.clock)
+            self.store = MemoryStore(config, self.engine, self.limits)
+        self.files = self.store.files
+        self.journal = self.store.journal
         self.feed = Feed(self.journal)
         self.details = DetailCache()
-        self.faults = FaultSet(list(config.faults), config.seed)
         self.callbacks = CallbackSender(config.callbacks, self.journal, self.detail_envelope)
-        self.engine.on_terminal.append(self._charge)
-        self.engine.on_terminal.append(self.callbacks.on_terminal)
+        self.store.on_terminal.append(self.callbacks.on_terminal)
         COST_PER_SECOND[0] = config.lifecycle.cps
-        self._rng = random.Random(config.seed)
-        self._next_id = 1
         self._background: list[asyncio.Task[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- background work --------------------------------------------------------------------
     def ensure_started(self) -> None:
-        """Start the scheduler (and watcher) in the running loop, once per loop."""
+        """Start the store's background work (and the watcher) in the running loop, once."""
         loop = asyncio.get_running_loop()
         if self._loop is loop:
             return
         self._loop = loop
-        self._background = [loop.create_task(self.engine.run_scheduler())]
+        self._background = [loop.create_task(self.store.background())]
         if self.config.watch and self.registry.specs is not None:
             self._background.append(loop.create_task(self._watch()))
 
@@ -106,9 +106,10 @@ class MockState:
                 await job
         self._background, self._loop = [], None
         await self.callbacks.aclose()
+        await self.store.aclose()
 
     # -- tasks ------------------------------------------------------------------------------
-    def new_task(
+    async def new_task(
         self,
         model: Model,
         project: Project,
@@ -118,16 +119,14 @@ class MockState:
         faults: TaskFaults,
         input_size: tuple[int, int] | None,
     ) -> Task:
-        task_id = str(self._next_id)
-        self._next_id += 1
-        rng = self._rng
-        token = new_token(rng)
+        task_id = await self.store.next_id()
+        token, uuid = task_identity(self.config.seed, task_id)
         lifecycle = self.config.lifecycle
         outcome = faults.outcome
         text = output_kind(model) == "text"
         task = Task(
             id=task_id,
-            uuid=new_uuid(rng),
+            uuid=uuid,
             token=token,
             model=model,
             project=project,
@@ -149,22 +148,19 @@ class MockState:
         elif outcome == "error":
             task.pexit = faults.pexit
             task.debugerror = faults.message or lifecycle.error_message
-        self.engine.start(task)
-        self.tasks.add(task)
+        tracked = bool(callback_url) or self.limits.applies(project.api_key)
+        self.engine.start(task, tracked)
+        await self.store.add(task)
         if self.feed.active:
             self.feed.task_added(task)
         return task
 
-    def _charge(self, task: Task) -> None:
-        balance = self.engine.balances.get(task.project.api_key)
-        if balance is not None:
-            self.engine.balances[task.project.api_key] = balance - task_cost(task)
+    async def find_task(self, task_id: str | None, token: str | None) -> Task | None:
+        return await self.store.get(task_id, token)
 
-    def find_task(self, task_id: str | None, token: str | None) -> Task | None:
-        task = self.tasks.by_id(task_id) if task_id else None
-        if task is None and token:
-            task = self.tasks.by_token(token)
-        return task
+    async def synced(self, task: Task) -> Task:
+        """A fresh reading of `task` (itself, if the store no longer has it)."""
+        return await self.store.get(task.id) or task
 
     def detail_envelope(self, task: Task) -> dict[str, Any]:
         return {
@@ -174,18 +170,17 @@ class MockState:
             "result": True,
         }
 
-    def reset(self) -> None:
+    async def control_changed(self) -> None:
+        """After an admin change to the clock, faults or limits: let every process know."""
+        await self.store.publish_control()
+
+    async def reset(self) -> None:
         """Back to a fresh start: tasks, files, journal, faults (config's), clock, limits."""
-        self.tasks.clear()
+        await self.store.clear()
         self.details.clear()
-        self.files.clear()
-        self.journal.clear()
         self.faults.clear(list(self.config.faults))
-        self.engine.reset()
+        self.limits.reset()
         self.clock.set(self.config.clock.mode, self.config.clock.speed)
         self.clock.reset()
-        self._next_id = 1
-        self._rng = random.Random(self.config.seed)
         self.feed.reset()
-        if self.auth.nonces is not None:
-            self.auth.nonces.clear()
+        await self.store.publish_control()

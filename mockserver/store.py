@@ -1,34 +1,39 @@
-"""Where tasks and files live: small interfaces with in-memory implementations.
+"""Where a running mock keeps its state, behind one interface: `Store`.
 
-The interfaces (`TaskStore`, `FileStore`) are what the rest of the mock uses, so a shared
-store (Redis, for several workers) can replace the memory one without touching the routes.
-The task store is bounded: past `max_tasks`, *finished* tasks are evicted oldest first; a
-live task is never evicted, whatever the count.
+`MemoryStore` (the default) keeps everything in this process: nothing to install, and the
+hot paths stay plain dictionary lookups. `RedisStore` (`mockserver.redis_store`) keeps the
+same things in Redis so several processes serve as one mock. Routes only ever talk to the
+interface: find a task, change it atomically with a function (`update`), list, count.
+
+The memory task index is bounded: past `max_tasks`, *finished* tasks are evicted oldest
+first; a live task is never evicted, whatever the count.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import heapq
+import itertools
+import math
 import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from mockserver.task import Task
+from mockserver.auth import NonceMemory
+from mockserver.config import MockConfig
+from mockserver.journal import Journal, JournalStore
+from mockserver.lifecycle import Clock, Engine
+from mockserver.limits import Limits
+from mockserver.task import Task, task_cost
+
+R = TypeVar("R")
 
 #: How many of the oldest tasks one insertion may examine for eviction (bounds the cost).
 EVICTION_SCAN = 64
-
-
-class TaskStore(Protocol):
-    def add(self, task: Task) -> None: ...
-    def by_id(self, task_id: str) -> Task | None: ...
-    def by_token(self, token: str) -> Task | None: ...
-    def remove(self, task: Task) -> None: ...
-    def clear(self) -> None: ...
-    def __iter__(self) -> Iterator[Task]: ...
-    def __len__(self) -> int: ...
 
 
 class MemoryTaskStore:
@@ -114,16 +119,22 @@ class Folder:
 
 
 class FileStore(Protocol):
-    def put(self, name: str, data: bytes, content_type: str, folder_id: str = "") -> StoredFile: ...
-    def get(self, token: str, name: str | None = None) -> StoredFile | None: ...
-    def folder(self, name: str, parent_id: str) -> Folder: ...
-    def folder_by_id(self, folder_id: str) -> Folder | None: ...
-    def delete(self, token: str) -> bool: ...
-    def clear(self) -> None: ...
+    """Uploaded files and folders (task outputs are rendered on demand, never stored)."""
+
+    async def put(
+        self, name: str, data: bytes, content_type: str, folder_id: str = ""
+    ) -> StoredFile: ...
+    async def get(self, token: str, name: str | None = None) -> StoredFile | None: ...
+    async def folder(self, name: str, parent_id: str) -> Folder: ...
+    async def folder_by_id(self, folder_id: str) -> Folder | None: ...
+    async def delete(self, token: str) -> bool: ...
+    async def clear(self) -> None: ...
 
 
 class MemoryFileStore:
     """Uploaded files in memory, bounded by total bytes (oldest evicted first)."""
+
+    shared = False
 
     def __init__(self, max_total_bytes: int) -> None:
         self.max_total_bytes = max_total_bytes
@@ -132,7 +143,9 @@ class MemoryFileStore:
         self._total = 0
         self._next_id = 1
 
-    def put(self, name: str, data: bytes, content_type: str, folder_id: str = "") -> StoredFile:
+    async def put(
+        self, name: str, data: bytes, content_type: str, folder_id: str = ""
+    ) -> StoredFile:
         token = secrets.token_urlsafe(22).replace("-", "x").replace("_", "y")[:30]
         stored = StoredFile(
             id=self._id(), token=token, name=name, content_type=content_type, data=data,
@@ -145,28 +158,28 @@ class MemoryFileStore:
             self._total -= len(old.data)
         return stored
 
-    def get(self, token: str, name: str | None = None) -> StoredFile | None:
+    async def get(self, token: str, name: str | None = None) -> StoredFile | None:
         stored = self._files.get(token)
         if stored is None or (name is not None and name != stored.name):
             return None
         return stored
 
-    def folder(self, name: str, parent_id: str) -> Folder:
+    async def folder(self, name: str, parent_id: str) -> Folder:
         folder = Folder(id=self._id(), name=name, parent_id=parent_id, added=time.time())
         self._folders[folder.id] = folder
         return folder
 
-    def folder_by_id(self, folder_id: str) -> Folder | None:
+    async def folder_by_id(self, folder_id: str) -> Folder | None:
         return self._folders.get(folder_id)
 
-    def delete(self, token: str) -> bool:
+    async def delete(self, token: str) -> bool:
         stored = self._files.pop(token, None)
         if stored is None:
             return False
         self._total -= len(stored.data)
         return True
 
-    def clear(self) -> None:
+    async def clear(self) -> None:
         self._files.clear()
         self._folders.clear()
         self._total = 0
@@ -175,3 +188,192 @@ class MemoryFileStore:
         value = f"{self._next_id:032x}"
         self._next_id += 1
         return value
+
+
+class Store(Protocol):
+    """Tasks, files, the journal, and the control state (clock, faults, limits) of a mock.
+
+    Task objects a store hands out are *readings*: change a task only through `update`,
+    which runs the change atomically on the current task (in Redis: on a fresh copy, retried
+    when another process changed it first) and records what it did.
+    """
+
+    @property
+    def shared(self) -> bool:
+        """True when several processes share this store (so there is control state to pull)."""
+
+    @property
+    def files(self) -> FileStore: ...
+    @property
+    def journal(self) -> JournalStore: ...
+
+    #: Called once per task when it reaches a terminal status (after the store charged it).
+    on_terminal: list[Callable[[Task], None]]
+
+    async def background(self) -> None: ...
+    async def aclose(self) -> None: ...
+    async def refresh(self) -> None: ...
+    async def publish_control(self) -> None: ...
+    async def next_id(self) -> str: ...
+    async def add(self, task: Task) -> None: ...
+    async def get(self, task_id: str | None = None, token: str | None = None) -> Task | None:
+        """The task as of now (by id, else by socket token), or None."""
+
+    async def update(self, task: Task, change: Callable[[Task], R]) -> R: ...
+    async def tasks(self) -> list[Task]: ...
+    async def count(self) -> int: ...
+    async def live_count(self, api_key: str) -> int: ...
+    async def retime(self, change_clock: Callable[[], None]) -> None: ...
+    async def run_due(self) -> None: ...
+    async def use_nonce(self, api_key: str, nonce: str) -> bool: ...
+    async def clear(self) -> None: ...
+    def watch(self, task: Task, wake: asyncio.Event) -> None: ...
+    def unwatch(self, task: Task, wake: asyncio.Event) -> None: ...
+
+
+class MemoryStore:
+    """Everything in this process: tasks are live objects changed in place.
+
+    Tracked tasks (a callback URL, project limits) sit on a timer heap so their events happen
+    on time; every other task only moves when something reads it.
+    """
+
+    shared = False
+
+    def __init__(self, config: MockConfig, engine: Engine, limits: Limits) -> None:
+        self.config = config
+        self.engine = engine
+        self.clock: Clock = engine.clock
+        self.limits = limits
+        self.index = MemoryTaskStore(config.limits.max_tasks, engine.is_finished)
+        self.files = MemoryFileStore(config.limits.files_max_total_bytes)
+        self.journal = Journal(config.limits.journal_size)
+        self.nonces = NonceMemory(config.limits.nonce_memory)
+        self.on_terminal: list[Callable[[Task], None]] = []
+        self.live: dict[str, set[Task]] = {}
+        self._heap: list[tuple[float, int, Task]] = []
+        self._seq = itertools.count()
+        self._next_id = 1
+        self._wake = asyncio.Event()
+        engine.on_scheduled = self._scheduled
+        engine.on_terminal.append(self._finished)
+
+    # -- background --------------------------------------------------------------------------
+    async def background(self) -> None:
+        """The timer loop: sleep until the next tracked event is due, then apply it."""
+        self._wake = asyncio.Event()  # bound to the loop this runs in
+        clock = self.clock
+        while True:
+            delay = clock.real_delay(self._heap[0][0] - clock.now()) if self._heap else None
+            if delay is not None and math.isinf(delay):
+                delay = None
+            self._wake.clear()
+            if delay is None or delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), delay)
+            await self.run_due()
+
+    async def aclose(self) -> None:
+        return None
+
+    async def refresh(self) -> None:
+        return None  # nothing is shared: this process's state is the whole state
+
+    async def publish_control(self) -> None:
+        """After a clock, fault or limit change: live tasks catch up (waking their sockets,
+        which a manual clock advance would not otherwise do) and the timer recomputes."""
+        for live in self.live.values():
+            for task in list(live):
+                self.engine.sync(task)
+        self._wake.set()
+
+    # -- tasks ----------------------------------------------------------------------------
+    async def next_id(self) -> str:
+        task_id = str(self._next_id)
+        self._next_id += 1
+        return task_id
+
+    async def add(self, task: Task) -> None:
+        if not task.terminal:
+            self.live.setdefault(task.project.api_key, set()).add(task)
+        self.index.add(task)
+
+    async def get(self, task_id: str | None = None, token: str | None = None) -> Task | None:
+        task = self.index.by_id(task_id) if task_id else None
+        if task is None and token:
+            task = self.index.by_token(token)
+        return None if task is None else self.engine.sync(task)
+
+    async def update(self, task: Task, change: Callable[[Task], R]) -> R:
+        return change(task)  # one event loop: nothing can interleave with a plain call
+
+    async def tasks(self) -> list[Task]:
+        return list(self.index)
+
+    async def count(self) -> int:
+        return len(self.index)
+
+    async def live_count(self, api_key: str) -> int:
+        live = self.live.get(api_key)
+        if not live:
+            return 0
+        for task in list(live):
+            self.engine.sync(task)
+        return len(live)
+
+    async def retime(self, change_clock: Callable[[], None]) -> None:
+        """Change the clock: live tasks catch up under the old one, then get due times under
+        the new one."""
+        live = [task for tasks in self.live.values() for task in tasks]
+        for task in live:
+            self.engine.sync(task)
+        change_clock()
+        for task in live:
+            self.engine.retime(task)
+        self._wake.set()
+
+    async def run_due(self) -> None:
+        """Advance every tracked task whose next event is due (fires callbacks on time)."""
+        now = self.clock.now()
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            due, _, task = heapq.heappop(heap)
+            if task.due is not None and task.due <= due:
+                self.engine.sync(task)
+
+    async def use_nonce(self, api_key: str, nonce: str) -> bool:
+        return self.nonces.use(api_key, nonce)
+
+    async def clear(self) -> None:
+        self.index.clear()
+        await self.files.clear()
+        await self.journal.clear()
+        self.nonces.clear()
+        self.live.clear()
+        self._heap.clear()
+        self._next_id = 1
+
+    # -- socket wake-ups ---------------------------------------------------------------------
+    def watch(self, task: Task, wake: asyncio.Event) -> None:
+        if task.waiters is None:
+            task.waiters = set()
+        task.waiters.add(wake)
+
+    def unwatch(self, task: Task, wake: asyncio.Event) -> None:
+        if task.waiters is not None:
+            task.waiters.discard(wake)
+
+    # -- engine hooks -------------------------------------------------------------------------
+    def _scheduled(self, task: Task) -> None:
+        heapq.heappush(self._heap, (task.due or 0.0, next(self._seq), task))
+        self._wake.set()
+
+    def _finished(self, task: Task) -> None:
+        live = self.live.get(task.project.api_key)
+        if live is not None:
+            live.discard(task)
+        balance = self.limits.balances.get(task.project.api_key)
+        if balance is not None:
+            self.limits.balances[task.project.api_key] = balance - task_cost(task)
+        for hook in self.on_terminal:
+            hook(task)

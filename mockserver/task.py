@@ -90,6 +90,8 @@ class Task:
     output_sizes: tuple[int, ...] | None = None
     waiters: set[asyncio.Event] | None = None
     tracked: bool = False
+    #: The stored record this reading was decoded from (a shared store's first CAS guess).
+    record: bytes | None = None
 
     @property
     def step(self) -> Step:
@@ -229,16 +231,16 @@ _ITEM_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 class DetailCache:
     """The Task/Detail items of recently read tasks, as JSON bytes (bounded, oldest out).
 
-    A rendered item depends only on the task's state, the clock's epoch and the cost per
-    second; the key holds every task field `render_task` reads that can change after
-    creation, so an entry is reused only while the task is unchanged (a finished task being
-    polled is the common case) and re-rendered after any transition, cancel or
-    InputOutputDelete.
+    Keyed by task id (a shared store hands out a new reading per request). A rendered item
+    depends only on the task's state, the clock's epoch and the cost per second; the key
+    holds every task field `render_task` reads that can change after creation, so an entry
+    is reused only while the task is unchanged (a finished task being polled is the common
+    case) and re-rendered after any transition, cancel or InputOutputDelete.
     """
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self._items: dict[Task, tuple[tuple[Any, ...], bytes]] = {}
+        self._items: dict[str, tuple[tuple[Any, ...], bytes]] = {}
 
     @staticmethod
     def _key(task: Task, epoch: float) -> tuple[Any, ...]:
@@ -251,18 +253,18 @@ class DetailCache:
         self, task: Task, epoch: float, render: Callable[[Task, float], dict[str, Any]]
     ) -> bytes:
         """`render(task, epoch)` as compact JSON bytes, from the cache when still valid."""
-        hit = self._items.get(task)
+        hit = self._items.get(task.id)
         if hit is not None and hit[0] == self._key(task, epoch):
             return hit[1]
         data = _ITEM_ENCODER.encode(render(task, epoch)).encode()
         items = self._items
         if hit is None and len(items) >= self.size:
             del items[next(iter(items))]
-        items[task] = (self._key(task, epoch), data)  # after rendering: it fills output_sizes
+        items[task.id] = (self._key(task, epoch), data)  # after rendering: it fills output_sizes
         return data
 
     def discard(self, task: Task) -> None:
-        self._items.pop(task, None)
+        self._items.pop(task.id, None)
 
     def clear(self) -> None:
         self._items.clear()

@@ -51,7 +51,7 @@ async def run_model(request: Request, owner: str, project: str) -> Reply:
     except MockError as exc:
         result = error_reply(exc)
     journal: dict[str, Any] = scope["state"]
-    state.journal.request(
+    await state.journal.request(
         "POST",
         request.url.path,
         b"",
@@ -73,16 +73,17 @@ def parked(request: Request) -> dict[str, FaultRule]:
     return store
 
 
-def toggle_fault(request: Request, name: str) -> bool | None:
+async def toggle_fault(request: Request, name: str) -> bool | None:
     """Switch the rule `name` off (kept aside) or back on; its new state, None if unknown."""
     state: MockState = request.app.state.mock
     off = parked(request)
-    for rule in state.faults.rules:
-        if rule.name == name:
-            state.faults.remove(name)
-            off[name] = rule
-            return False
-    if name not in off:
+    rule = next((r for r in state.faults.rules if r.name == name), None)
+    if rule is not None:
+        state.faults.remove(name)
+        off[name] = rule
+    elif name in off:
+        state.faults.add(off.pop(name))
+    else:
         return None
-    state.faults.add(off.pop(name))
-    return True
+    await state.control_changed()  # other processes sharing the store apply it too
+    return rule is None  # it was parked: now it is on

@@ -32,16 +32,16 @@ def _int(value: str | None, default: int = 0) -> int:
         return default
 
 
-def _board(request: Request) -> dict[str, Any]:
+async def _board(request: Request) -> dict[str, Any]:
     q = request.query_params
-    return views.task_page(
+    return await views.task_page(
         state_of(request), _int(q.get("page")), q.get("status", ""), q.get("model", "").lower()
     )
 
 
-def _journal(request: Request) -> dict[str, Any]:
+async def _journal(request: Request) -> dict[str, Any]:
     q = request.query_params
-    return views.journal_page(
+    return await views.journal_page(
         state_of(request),
         q.get("model", "").lower(),
         q.get("status", ""),
@@ -59,9 +59,9 @@ async def page(request: Request) -> Response:
         static_url=f"{UI}/static",
         token=token,
         token_query=f"?token={quote(token)}" if token else "",
-        board=_board(request),
-        journal=views.journal_page(state),
-        controls=views.controls_view(state, actions.parked(request).values()),
+        board=await _board(request),
+        journal=await views.journal_page(state),
+        controls=await views.controls_view(state, actions.parked(request).values()),
         models=models["models"],
         spec_errors=models["errors"],
         model_slugs=sorted(state.registry.models),
@@ -72,7 +72,7 @@ async def page(request: Request) -> Response:
 
 
 async def board(request: Request) -> Response:
-    data = _board(request)
+    data = await _board(request)
     return JSONResponse(
         {"html": templates.part("board", data), "ids": data["ids"], "head": data["head"]}
     )
@@ -80,19 +80,19 @@ async def board(request: Request) -> Response:
 
 async def task_detail(request: Request) -> Response:
     state = state_of(request)
-    task = state.tasks.by_id(request.path_params["id"])
+    task = await state.store.get(request.path_params["id"])
     if task is None:
         raise NotFoundError("There is no task yet.")
     return HTMLResponse(templates.part("detail", views.task_detail(state, task)))
 
 
 async def journal(request: Request) -> Response:
-    data = _journal(request)
+    data = await _journal(request)
     return JSONResponse({"html": templates.part("journal", data), "last_id": data["last_id"]})
 
 
 async def controls(request: Request) -> Response:
-    data = views.controls_view(state_of(request), actions.parked(request).values())
+    data = await views.controls_view(state_of(request), actions.parked(request).values())
     return HTMLResponse(templates.part("controls", data))
 
 
@@ -102,7 +102,7 @@ async def run(request: Request) -> Response:
 
 
 async def toggle_fault(request: Request) -> Response:
-    enabled = actions.toggle_fault(request, request.path_params["name"])
+    enabled = await actions.toggle_fault(request, request.path_params["name"])
     if enabled is None:
         raise NotFoundError("No fault rule with that name.")
     return JSONResponse({"name": request.path_params["name"], "enabled": enabled})

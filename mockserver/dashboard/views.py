@@ -2,19 +2,23 @@
 
 Every function here returns plain dicts/lists of strings and numbers, ready for a template:
 task cards (the board), task details, journal rows (with the auth explanation), model
-descriptions with their generated run forms, the controls. Lists are paginated: a page
-holds at most `PAGE_SIZE` cards or `JOURNAL_PAGE` rows, whatever the store holds, so the
-page's DOM stays the same size at 10 or 10,000 tasks.
+descriptions with their generated run forms, the controls. Those that gather what a page
+shows (`task_page`, `journal_page`, `controls_view`) are async, as the store is; the rest
+render what they are given. Lists are paginated: a page holds at most `PAGE_SIZE` cards or
+`JOURNAL_PAGE` rows, whatever the store holds, so the page's DOM stays the same size at 10
+or 10,000 tasks.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from codegen.schema import LIFECYCLE, Input, InputKind, Model
+from mockserver.auth import Authenticator
 from mockserver.config import FaultRule
 from mockserver.dashboard.signature import explain
 from mockserver.state import MockState
@@ -74,20 +78,32 @@ def _matches(task: Task, status: str, model: str) -> bool:
     return task.status.value == status
 
 
-def task_page(state: MockState, page: int = 0, status: str = "", model: str = "") -> dict[str, Any]:
-    """A page of the board, newest first; `head` when it is the first page (new tasks land)."""
-    engine = state.engine
-    tasks = list(state.tasks)
+async def readings(state: MockState, tasks: Sequence[Task]) -> list[Task]:
+    """Current readings of `tasks`, in order. A shared store answers over the network, so
+    they are asked for all at once (its client sends them as one pipeline); in memory a
+    reading is a dictionary lookup, cheaper one after another than as concurrent tasks."""
+    if state.store.shared:
+        return list(await asyncio.gather(*(state.synced(task) for task in tasks)))
+    return [await state.synced(task) for task in tasks]
+
+
+async def task_page(
+    state: MockState, page: int = 0, status: str = "", model: str = ""
+) -> dict[str, Any]:
+    """A page of the board, newest first; `head` when it is the first page (new tasks land).
+
+    The store lists tasks without bringing them up to the clock, so only the tasks shown
+    are read as of now, unless a status filter needs every task's current state."""
+    tasks = await state.store.tasks()
     tasks.reverse()
-    if status:  # a status filter needs every task's current state
-        matched = [t for t in tasks if _matches(engine.sync(t), status, model)]
-    elif model:
-        matched = [t for t in tasks if t.model.slug == model]
-    else:
-        matched = tasks
+    if status:
+        tasks = await readings(state, tasks)
+    matched = [t for t in tasks if _matches(t, status, model)]
     pages = max(1, -(-len(matched) // PAGE_SIZE))
     page = min(max(0, page), pages - 1)
-    shown = [engine.sync(t) for t in matched[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
+    shown = matched[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    if not status:
+        shown = await readings(state, shown)
     now = state.clock.now()
     return {
         "cards": [task_card(t, now) for t in shown],
@@ -139,8 +155,8 @@ def _output_view(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def task_detail(state: MockState, task: Task) -> dict[str, Any]:
-    """Everything about one task: parameters, timeline, log lines, exit, outputs."""
-    state.engine.sync(task)
+    """Everything about one task (a current reading): parameters, timeline, log lines, exit,
+    outputs."""
     epoch = state.clock.epoch
     timeline = []
     logs = []
@@ -190,13 +206,13 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
-def journal_row(entry: dict[str, Any], state: MockState) -> dict[str, Any]:
+def journal_row(entry: dict[str, Any], authenticator: Authenticator) -> dict[str, Any]:
     """One journal line and its expansion: body, headers, and the auth check explained."""
     status = entry.get("status")
     path = str(entry.get("path", ""))
     auth = None
     if entry["kind"] == "request" and entry["method"] == "POST" and path.startswith("/v1/"):
-        auth = {**AUTH_KEYS, **explain(entry.get("headers") or {}, state.auth)}
+        auth = {**AUTH_KEYS, **explain(entry.get("headers") or {}, authenticator)}
         if auth["ok"] and status == 401:  # a check beyond the signature (a reused nonce)
             auth.update(ok=False, reason="rejected", message=REJECTED)
     body = _pretty(entry.get("body"))
@@ -243,17 +259,22 @@ def _status_matches(row: dict[str, Any], status: str) -> bool:
     return bool(row["status"] == status)
 
 
-def journal_page(
+async def journal_page(
     state: MockState, model: str = "", status: str = "", text: str = "", before: int = 0
 ) -> dict[str, Any]:
-    """Newest journal rows matching the filters, `JOURNAL_PAGE` at a time (`before` an id)."""
+    """Newest journal rows matching the filters, `JOURNAL_PAGE` at a time (`before` an id).
+
+    `last_id` is read before the entries: an entry journaled in between is then both shown
+    and pushed by the live feed (the page skips the copy) rather than neither."""
+    journal = state.journal
+    last_id = await journal.last_id()
     rows: list[dict[str, Any]] = []
     more = False
     needle = text.strip().lower()
-    for entry in reversed(state.journal.query(model=model or None)):
+    for entry in reversed(await journal.query(model=model or None)):
         if before and entry["id"] >= before:
             continue
-        row = journal_row(entry, state)
+        row = journal_row(entry, state.auth)
         if not _status_matches(row, status) or (needle and needle not in row["search"]):
             continue
         if len(rows) == JOURNAL_PAGE:
@@ -263,9 +284,9 @@ def journal_page(
     return {
         "rows": rows,
         "more": more,
-        "last_id": state.journal.last_id(),
+        "last_id": last_id,
         "oldest": rows[-1]["id"] if rows else 0,
-        "total": len(state.journal),
+        "total": await journal.count(),
     }
 
 
@@ -419,7 +440,7 @@ def _fault_view(rule: dict[str, Any], enabled: bool) -> dict[str, Any]:
     }
 
 
-def controls_view(state: MockState, parked: Iterable[FaultRule]) -> dict[str, Any]:
+async def controls_view(state: MockState, parked: Iterable[FaultRule]) -> dict[str, Any]:
     """Clock, projects (never their secrets), fault rules (active and switched off)."""
     active = state.faults.describe()
     names = {r["name"] for r in active}
@@ -443,5 +464,5 @@ def controls_view(state: MockState, parked: Iterable[FaultRule]) -> dict[str, An
         ],
         "faults": [_fault_view(r, True) for r in active] + [_fault_view(r, False) for r in off],
         "models": len(state.registry.models),
-        "tasks": len(state.tasks),
+        "tasks": await state.store.count(),
     }

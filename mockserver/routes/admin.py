@@ -11,7 +11,6 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mockserver.auth import ANONYMOUS
 from mockserver.bodies import parse_json
 from mockserver.config import FaultRule
 from mockserver.errors import NotFoundError, ValidationError
@@ -38,8 +37,8 @@ async def index(request: Request) -> Response:
     return json_response(
         {
             "models": sorted(state.registry.models),
-            "tasks": len(state.tasks),
-            "journal": len(state.journal),
+            "tasks": await state.store.count(),
+            "journal": await state.journal.count(),
             "clock": _clock(state),
             "auth": state.auth.describe(),
             "faults": state.faults.describe(),
@@ -61,7 +60,7 @@ async def models(request: Request) -> Response:
 
 async def journal(request: Request) -> Response:
     q = request.query_params
-    entries = state_of(request).journal.query(
+    entries = await state_of(request).journal.query(
         kind=q.get("kind"),
         method=q.get("method"),
         path=q.get("path"),
@@ -76,12 +75,11 @@ async def journal(request: Request) -> Response:
 
 
 async def journal_clear(request: Request) -> Response:
-    state_of(request).journal.clear()
+    await state_of(request).journal.clear()
     return json_response({"result": True})
 
 
 def _admin_task(state: MockState, task: Task) -> dict[str, Any]:
-    state.engine.sync(task)
     return {
         "task": render_task(task, state.clock.epoch),
         "model": task.model.slug,
@@ -99,8 +97,8 @@ async def tasks(request: Request) -> Response:
     q = request.query_params
     status, model = q.get("status"), q.get("model")
     out = []
-    for task in state.tasks:
-        state.engine.sync(task)
+    for task in await state.store.tasks():
+        task = await state.synced(task)
         if status and task.status.value != status:
             continue
         if model and task.model.slug != model.lower():
@@ -109,8 +107,8 @@ async def tasks(request: Request) -> Response:
     return json_response({"count": len(out), "tasks": out})
 
 
-def _find(state: MockState, key: str) -> Task:
-    task = state.tasks.by_id(key) or state.tasks.by_token(key)
+async def _find(state: MockState, key: str) -> Task:
+    task = await state.find_task(key, key)
     if task is None:
         raise NotFoundError("There is no task yet.")
     return task
@@ -118,13 +116,13 @@ def _find(state: MockState, key: str) -> Task:
 
 async def task_get(request: Request) -> Response:
     state = state_of(request)
-    return json_response(_admin_task(state, _find(state, request.path_params["key"])))
+    return json_response(_admin_task(state, await _find(state, request.path_params["key"])))
 
 
 async def task_advance(request: Request) -> Response:
     """Body `{"steps": N}` or `{"to": "task_start" | "end"}` (default: one step)."""
     state = state_of(request)
-    task = _find(state, request.path_params["key"])
+    task = await _find(state, request.path_params["key"])
     body = await _body(request)
     to = body.get("to")
     steps = body.get("steps", 1)
@@ -132,10 +130,15 @@ async def task_advance(request: Request) -> Response:
         raise ValidationError("'to' must be a status name or 'end'")
     if not isinstance(steps, int) or steps < 0:
         raise ValidationError("'steps' must be a non-negative integer")
-    state.engine.advance(task, steps=steps, to="task_postprocess_end" if to == "end" else to)
-    if to == "end" and not task.terminal:
-        state.engine.advance(task, to="task_cancel")
-    return json_response(_admin_task(state, task))
+    engine = state.engine
+
+    def advance(task: Task) -> Task:
+        engine.advance(task, steps=steps, to="task_postprocess_end" if to == "end" else to)
+        if to == "end" and not task.terminal:
+            engine.advance(task, to="task_cancel")
+        return task
+
+    return json_response(_admin_task(state, await state.store.update(task, advance)))
 
 
 def _clock(state: MockState) -> dict[str, Any]:
@@ -157,7 +160,9 @@ async def clock_set(request: Request) -> Response:
         raise ValidationError("mode must be realtime, step or manual")
     if speed is not None and (not isinstance(speed, int | float) or speed <= 0):
         raise ValidationError("speed must be a positive number")
-    state.engine.set_clock(mode, float(speed) if speed is not None else None)
+    await state.store.retime(
+        lambda: state.clock.set(mode, float(speed) if speed is not None else None)
+    )
     return json_response(_clock(state))
 
 
@@ -168,9 +173,9 @@ async def clock_advance(request: Request) -> Response:
     seconds = body.get("seconds", 0)
     if not isinstance(seconds, int | float) or seconds < 0:
         raise ValidationError("seconds must be a non-negative number")
-    state.engine.advance_clock(float(seconds))
-    for task in list(state.tasks):
-        state.engine.sync(task)
+    state.clock.advance(float(seconds))
+    await state.control_changed()
+    await state.store.run_due()
     return json_response(_clock(state))
 
 
@@ -192,11 +197,14 @@ async def faults_add(request: Request) -> Response:
             [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         ) from exc
     added = [state.faults.add(r).name for r in rules]
+    await state.control_changed()
     return json_response({"added": added, "faults": state.faults.describe()})
 
 
 async def faults_clear(request: Request) -> Response:
-    state_of(request).faults.clear()
+    state = state_of(request)
+    state.faults.clear()
+    await state.control_changed()
     return json_response({"faults": []})
 
 
@@ -204,6 +212,7 @@ async def fault_delete(request: Request) -> Response:
     state = state_of(request)
     if not state.faults.remove(request.path_params["name"]):
         raise NotFoundError("No fault rule with that name.")
+    await state.control_changed()
     return json_response({"faults": state.faults.describe()})
 
 
@@ -212,22 +221,23 @@ async def limits(request: Request) -> Response:
     state = state_of(request)
     body = await _body(request) if request.method == "POST" else {}
     projects = state.auth.projects if state.auth.enabled else {"": None}
+    limits = state.limits
     key = body.get("api_key")
     if request.method == "POST":
         targets = [key] if key is not None else list(projects)
         for k in targets:
             if k not in projects:
                 raise NotFoundError(f"No project with api_key {k!r}.")
-            project = state.auth.projects.get(k) if state.auth.enabled else None
-            concurrent = body.get("concurrent_tasks", state.engine.concurrency.get(k))
-            balance = body.get("balance", state.engine.balances.get(k))
-            state.engine.set_limits(project or ANONYMOUS, concurrent, balance)
+            concurrent = body.get("concurrent_tasks", limits.concurrency.get(k))
+            balance = body.get("balance", limits.balances.get(k))
+            limits.set(k, concurrent, balance)
+        await state.control_changed()
     return json_response(
         {
             k or "anonymous": {
-                "concurrent_tasks": state.engine.concurrency.get(k),
-                "balance": state.engine.balances.get(k),
-                "live_tasks": len(state.engine.live.get(k, ())),
+                "concurrent_tasks": limits.concurrency.get(k),
+                "balance": limits.balances.get(k),
+                "live_tasks": await state.store.live_count(k),
             }
             for k in projects
         }
@@ -235,7 +245,7 @@ async def limits(request: Request) -> Response:
 
 
 async def reset(request: Request) -> Response:
-    state_of(request).reset()
+    await state_of(request).reset()
     return json_response({"result": True})
 
 

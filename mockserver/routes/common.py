@@ -18,8 +18,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from mockserver.auth import MSG_NONCE_REUSED
 from mockserver.config import Project
-from mockserver.errors import MockError
+from mockserver.errors import AuthError, MockError
 from mockserver.state import MockState
 
 RawHeaders = list[tuple[bytes, bytes]]
@@ -150,8 +151,17 @@ def headers_of(request: Request) -> Mapping[str, str]:
     return headers if headers is not None else request.headers
 
 
-def authenticate(call: Call) -> Project:
-    return call.state.auth.check(call.headers)
+async def authenticate(call: Call) -> Project:
+    """The request's project; with `strict_nonce`, a nonce already used is refused."""
+    state = call.state
+    project, nonce = state.auth.check(call.headers)
+    if (
+        nonce
+        and state.auth.strict_nonce
+        and not await state.store.use_nonce(project.api_key, nonce)
+    ):
+        raise AuthError(MSG_NONCE_REUSED)
+    return project
 
 
 def api_base(call: Call) -> str:

@@ -30,14 +30,14 @@ MSG_FILE_REQUIRED = "Request files [file] required"
 async def folder_create(request: Request) -> Response:
     call = Call.of(request)
     state = call.state
-    authenticate(call)
+    await authenticate(call)
     fields = await read_fields(call, state.config.limits.max_json_bytes)
     remember(call, describe(fields))
     name = fields.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ValidationError("Request parameter [name] required")
     parent = fields.get("parentid")
-    folder = state.files.folder(safe_filename(name, "folder"), str(parent or ""))
+    folder = await state.files.folder(safe_filename(name, "folder"), str(parent or ""))
     item = {
         "id": folder.id,
         "name": folder.name,
@@ -52,7 +52,7 @@ async def folder_create(request: Request) -> Response:
 async def upload(request: Request) -> Response:
     call = Call.of(request)
     state = call.state
-    authenticate(call)
+    await authenticate(call)
     fields = await read_fields(call, state.config.limits.max_json_bytes)
     remember(call, describe(fields))
     files = fields.get("file")
@@ -64,7 +64,9 @@ async def upload(request: Request) -> Response:
         raise ValidationError(f"Request files [file] is too large: limit is {limit} bytes")
     folder = fields.get("folderid")
     ctype = sniff(entry.data)
-    stored = state.files.put(safe_filename(entry.filename), entry.data, ctype, str(folder or ""))
+    stored = await state.files.put(
+        safe_filename(entry.filename), entry.data, ctype, str(folder or "")
+    )
     item = {
         "id": stored.id,
         "name": stored.name,
@@ -83,12 +85,12 @@ async def get_file(request: Request) -> Response:
     state = state_of(request)
     token = request.path_params["token"]
     name = request.path_params["name"]
-    stored = state.files.get(token, name)
+    stored = await state.files.get(token, name)
     if stored is not None:
         return Response(stored.data, media_type=stored.content_type)
-    task = state.tasks.by_token(token)
+    task = await state.find_task(None, token)
     if task is not None:
-        state.engine.sync(task)
+        task = await state.synced(task)
         if task.succeeded:
             for spec in task.outputs:
                 if spec.name == name:

@@ -37,20 +37,20 @@ async def run(request: Request) -> Response:
 async def run_call(call: Call, owner: str, project_name: str) -> Reply:
     """The Run logic, whichever entrance (router or fast path) the request came through."""
     state = call.state
-    project = authenticate(call)
+    project = await authenticate(call)
     model = state.registry.lookup(owner, project_name)
     fields = await read_fields(call, state.config.limits.max_json_bytes)
     remember(call, describe(fields), model.slug if model else None)
     if model is None:
         raise ValidationError(MSG_UNKNOWN_MODEL, code=1)
     validated = state.registry.validator(model).validate(fields)
-    _check_limits(state, project)
+    await _check_limits(state, project)
     faults = state.faults.for_task(
         call.scope["path"], model.slug, call.headers.get("x-mock-scenario")
     )
     base = api_base(call)
-    input_size = _store_files(state, validated, base)
-    task = state.new_task(
+    input_size = await _store_files(state, validated, base)
+    task = await state.new_task(
         model, project, validated.params, validated.callback_url, base, faults, input_size
     )
     headers = {"x-mock-unknown-fields": ",".join(validated.unknown)} if validated.unknown else None
@@ -67,17 +67,17 @@ def run_body(task_id: str, token: str) -> bytes:
     ).encode()
 
 
-def _check_limits(state: MockState, project: Project) -> None:
-    engine = state.engine
-    limit = engine.concurrency.get(project.api_key)
-    if limit is not None and engine.live_count(project) >= limit:
+async def _check_limits(state: MockState, project: Project) -> None:
+    limits = state.limits
+    limit = limits.concurrency.get(project.api_key)
+    if limit is not None and await state.store.live_count(project.api_key) >= limit:
         raise LimitError(MSG_CONCURRENCY, code=CODE_CONCURRENCY)
-    balance = engine.balances.get(project.api_key)
+    balance = limits.balances.get(project.api_key)
     if balance is not None and balance <= state.config.limits.min_balance:
         raise LimitError(MSG_BALANCE, code=CODE_BALANCE)
 
 
-def _store_files(state: MockState, validated: Validated, base: str) -> tuple[int, int] | None:
+async def _store_files(state: MockState, validated: Validated, base: str) -> tuple[int, int] | None:
     """Store uploads, put their URLs in the parameters; return the first input image's size."""
     size: tuple[int, int] | None = None
     for name, entries in validated.files.items():
@@ -85,29 +85,29 @@ def _store_files(state: MockState, validated: Validated, base: str) -> tuple[int
         for entry in entries:
             if isinstance(entry, Upload):
                 ctype = sniff(entry.data)
-                stored = state.files.put(_safe_name(name, entry, ctype), entry.data, ctype)
+                stored = await state.files.put(_safe_name(name, entry, ctype), entry.data, ctype)
                 urls.append(f"{base}/File/{stored.token}/{stored.name}")
                 if size is None and family(ctype) == "image":
                     size = image_size(entry.data)
             else:
                 urls.append(entry)
                 if size is None:
-                    size = _hosted_image_size(state, entry)
+                    size = await _hosted_image_size(state, entry)
         validated.params[name] = ",".join(urls)
     if size is None:  # a URL-typed input (inputImageUrl) pointing at a file the mock serves
         for value in validated.params.values():
-            if "/File/" in value and (size := _hosted_image_size(state, value)):
+            if "/File/" in value and (size := await _hosted_image_size(state, value)):
                 break
     return size
 
 
-def _hosted_image_size(state: MockState, url: str) -> tuple[int, int] | None:
+async def _hosted_image_size(state: MockState, url: str) -> tuple[int, int] | None:
     """Size of an image the mock itself serves (a File/Upload URL), else None."""
     marker = "/File/"
     if marker not in url:
         return None
     token, _, name = url.split(marker, 1)[1].partition("/")
-    stored = state.files.get(token, name or None)
+    stored = await state.files.get(token, name or None)
     if stored is None:
         return None
     return image_size(stored.data)

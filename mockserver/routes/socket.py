@@ -19,6 +19,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from mockserver.errors import StoreUnavailableError
 from mockserver.state import MockState
 from mockserver.task import Task, socket_message
 
@@ -76,8 +77,7 @@ class Connection:
             await pump_while_receiving(self._pump, self._receive)
         finally:
             for sub in self.subs.values():
-                if sub.task.waiters is not None:
-                    sub.task.waiters.discard(self.wake)
+                self.state.store.unwatch(sub.task, self.wake)
 
     async def _receive(self) -> None:
         while True:
@@ -89,12 +89,15 @@ class Connection:
                 self.gone = True
                 self.wake.set()
                 return
-            self._handle(message.get("text"), message.get("bytes"))
+            try:
+                await self._handle(message.get("text"), message.get("bytes"))
+            except StoreUnavailableError as exc:
+                self._fail(exc.messages[0], CLOSE_DROPPED)
             self.wake.set()
             if self.close_code is not None:
                 return
 
-    def _handle(self, text: str | None, data: bytes | None) -> None:
+    async def _handle(self, text: str | None, data: bytes | None) -> None:
         if text is None and data is not None:
             try:
                 text = data.decode("utf-8")
@@ -117,23 +120,23 @@ class Connection:
         if not isinstance(token, str) or not token:
             self._fail("tasktoken is required", CLOSE_POLICY)
             return
-        task = self.state.tasks.by_token(token)
+        await self.state.store.refresh()
+        task = await self.state.find_task(None, token)
         if task is None:
             self._fail("There is no task yet.", CLOSE_POLICY, code=1, token=token)
             return
         if token not in self.subs and len(self.subs) < MAX_SUBSCRIPTIONS:
             self.subs[token] = Subscription(task)
-            if task.waiters is None:
-                task.waiters = set()
-            task.waiters.add(self.wake)
+            self.state.store.watch(task, self.wake)
 
     def _fail(self, message: str, close: int, code: int = 0, token: str | None = None) -> None:
         self.outbox.append(error_message(message, code, token))
         self.close_code = close
 
     async def _pump(self) -> None:
-        engine, clock = self.state.engine, self.state.clock
-        step_mode_pause = self.state.config.clock.step_interval
+        state = self.state
+        clock = state.clock
+        step_mode_pause = state.config.clock.step_interval
         while not self.gone:
             for item in self.outbox:
                 await self.ws.send_text(json.dumps(item))
@@ -143,23 +146,20 @@ class Connection:
                 return
             if await self._send_events():
                 return
-            if self.subs and all(
-                s.task.terminal and s.sent > s.task.cursor for s in self.subs.values()
-            ):
+            subs = self.subs.values()
+            if subs and all(s.task.terminal and s.sent > s.task.cursor for s in subs):
                 await self._close(CLOSE_NORMAL)
                 return
             timeout: float | None = None
-            if clock.mode == "step" and any(not s.task.terminal for s in self.subs.values()):
-                for sub in self.subs.values():
+            if clock.mode == "step" and any(not s.task.terminal for s in subs):
+                for sub in list(subs):
                     if not sub.task.terminal and sub.sent > sub.task.cursor:
-                        engine.poll(sub.task)
+                        sub.task = await state.store.update(sub.task, state.engine.poll)
                 timeout = step_mode_pause
             else:
                 now = clock.now()
                 delays = [
-                    clock.real_delay(s.task.due - now)
-                    for s in self.subs.values()
-                    if s.task.due is not None
+                    clock.real_delay(s.task.due - now) for s in subs if s.task.due is not None
                 ]
                 timeout = min(delays, default=None)
                 if timeout is not None and math.isinf(timeout):
@@ -173,15 +173,20 @@ class Connection:
 
     async def _send_events(self) -> bool:
         """Send every event each subscription has not seen; True if the socket was dropped."""
-        epoch = self.state.clock.epoch
+        state = self.state
+        await state.store.refresh()
         for sub in list(self.subs.values()):
-            task = self.state.engine.sync(sub.task)
+            task = sub.task = await state.synced(sub.task)
+            epoch = state.clock.epoch
             while sub.sent <= task.cursor:
                 drop = task.socket_drop_after
                 if drop is not None and sub.sent >= drop and not task.plan[sub.sent].terminal:
+                    claimed = await state.store.update(task, _claim_drop)
                     task.socket_drop_after = None  # once per task: a reconnect gets the rest
-                    await self._close(CLOSE_DROPPED, "mock fault: socket dropped")
-                    return True
+                    if claimed:
+                        await self._close(CLOSE_DROPPED, "mock fault: socket dropped")
+                        return True
+                    continue  # another connection took this task's drop
                 step = task.plan[sub.sent]
                 await self.ws.send_text(json.dumps(socket_message(task, step, epoch)))
                 sub.sent += 1
@@ -192,6 +197,13 @@ class Connection:
             await self.ws.close(code, reason)
 
 
+def _claim_drop(task: Task) -> bool:
+    """Take the task's one socket drop: True for the first connection to ask."""
+    claimed = task.socket_drop_after is not None
+    task.socket_drop_after = None
+    return claimed
+
+
 async def task_socket(ws: WebSocket) -> None:
     state: MockState = ws.app.state.mock
     state.ensure_started()
@@ -200,3 +212,7 @@ async def task_socket(ws: WebSocket) -> None:
         await Connection(ws, state).run()
     except (WebSocketDisconnect, RuntimeError, OSError):
         return  # the client went away mid-send: nothing to clean beyond run()'s finally
+    except StoreUnavailableError as exc:  # Redis away: say so, and let the client reconnect
+        with contextlib.suppress(Exception):
+            await ws.send_text(json.dumps(error_message(exc.messages[0])))
+            await ws.close(CLOSE_DROPPED, "store unavailable")

@@ -6,6 +6,7 @@ Each accepts the task as real clients send it: `taskid`, `tasktoken` or `socketa
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -38,14 +39,14 @@ _TAIL = b'],"result":true}'
 
 async def _task(call: Call) -> tuple[MockState, Task]:
     state = call.state
-    project = authenticate(call)
+    project = await authenticate(call)
     fields = await read_fields(call, state.config.limits.max_json_bytes)
     remember(call, describe(fields))
     task_id = _text(fields.get("taskid"))
     token = _text(fields.get("tasktoken")) or _text(fields.get("socketaccesstoken"))
     if not task_id and not token:
         raise ValidationError(MSG_ID_REQUIRED)
-    task = state.find_task(task_id, token)
+    task = await state.find_task(task_id, token)
     if task is None or (state.auth.enabled and task.project.api_key != project.api_key):
         raise NotFoundError(MSG_NO_TASK, status=404)
     remember_model(call, task.model.slug)
@@ -60,7 +61,7 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _tasklist(state: MockState, task: Task, total: bool = False) -> Reply:
+def _tasklist(state: MockState, task: Task, *, total: bool = False) -> Reply:
     # `render_task` is looked up here on every call (not bound into the cache) so a test
     # can replace it; the cache only skips rendering a task whose state did not change.
     item = state.details.item(task, state.clock.epoch, render_task)
@@ -74,42 +75,51 @@ async def detail(request: Request) -> Response:
 async def detail_call(call: Call) -> Reply:
     """The Task/Detail logic, whichever entrance (router or fast path) it came through."""
     state, task = await _task(call)
-    return state.engine.read(task, lambda current: _tasklist(state, current, total=True))
+    return await state.store.update(
+        task, lambda current: state.engine.read(current, partial(_tasklist, state, total=True))
+    )
 
 
 async def cancel(request: Request) -> Response:
     state, task = await _task(Call.of(request))
-    state.engine.cancel(task)
-    return to_response(_tasklist(state, task))
+    return to_response(await state.store.update(task, partial(_stopped, state, "cancel")))
 
 
 async def kill(request: Request) -> Response:
     state, task = await _task(Call.of(request))
-    state.engine.kill(task)
-    return to_response(_tasklist(state, task))
+    return to_response(await state.store.update(task, partial(_stopped, state, "kill")))
+
+
+def _stopped(state: MockState, how: str, task: Task) -> Reply:
+    getattr(state.engine, how)(task)
+    return _tasklist(state, task)
 
 
 async def input_output_delete(request: Request) -> Response:
     """Forget a finished task's inputs and outputs (Wiro: terminal tasks only)."""
     state, task = await _task(Call.of(request))
+    task = await state.store.update(task, partial(_forget_outputs, state))
+    for url in task.params.values():
+        if "/File/" in url:
+            await state.files.delete(url.split("/File/", 1)[1].partition("/")[0])
+    state.details.discard(task)
+    return to_response(reply({"errors": [], "result": True}))
+
+
+def _forget_outputs(state: MockState, task: Task) -> Task:
     state.engine.sync(task)
     if not task.terminal:
         raise TaskStateError("Task is not in a deletable state.")
-    for url in task.params.values():
-        if "/File/" in url:
-            token = url.split("/File/", 1)[1].partition("/")[0]
-            state.files.delete(token)
     task.planned = ()
     task.output_sizes = ()
-    state.details.discard(task)
-    return to_response(reply({"errors": [], "result": True}))
+    return task
 
 
 async def task_list(request: Request) -> Response:
     """The project's tasks, newest first; optional `status`, `limit` (default 20), `start`."""
     call = Call.of(request)
     state = call.state
-    project = authenticate(call)
+    project = await authenticate(call)
     fields = await read_fields(call, state.config.limits.max_json_bytes)
     remember(call, describe(fields))
     try:
@@ -119,11 +129,11 @@ async def task_list(request: Request) -> Response:
         raise ValidationError("Request parameter [limit] must be integer or float") from exc
     wanted = _text(fields.get("status"))
     tasks = [
-        t for t in reversed(list(state.tasks))
+        t for t in reversed(await state.store.tasks())
         if not state.auth.enabled or t.project.api_key == project.api_key
     ]  # fmt: skip
-    for t in tasks[: start + limit] if not wanted else tasks:
-        state.engine.sync(t)
+    todo = len(tasks) if wanted else start + limit
+    tasks[:todo] = [await state.synced(t) for t in tasks[:todo]]
     if wanted:
         tasks = [t for t in tasks if t.status.value == wanted]
     page = tasks[start : start + limit]

@@ -88,13 +88,14 @@ async def test_board_pages_and_the_feed_is_inert_without_a_page() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
         await _run(client, PAGE_SIZE + 5)
         assert state.feed.active is False and state.journal.listener is None
-        first = task_page(state)
+        first = await task_page(state)
         assert len(first["cards"]) == PAGE_SIZE and first["head"]
         assert first["ids"][0] == str(PAGE_SIZE + 5)
-        second = task_page(state, page=1)
+        second = await task_page(state, page=1)
         assert second["ids"] == [str(i) for i in range(5, 0, -1)] and not second["head"]
-        assert task_page(state, status="succeeded")["matched"] == 0
-        assert task_page(state, status="live", model="reve/generate")["matched"] == PAGE_SIZE + 5
+        assert (await task_page(state, status="succeeded"))["matched"] == 0
+        live = await task_page(state, status="live", model="reve/generate")
+        assert live["matched"] == PAGE_SIZE + 5
         page = await client.get("/__mock__/ui")
         assert page.status_code == 200 and "reve/generate" in page.text
         board = (await client.get("/__mock__/ui/board", params={"page": 1})).json()
@@ -115,6 +116,20 @@ async def test_dashboard_is_off_with_the_admin_api() -> None:
 
 def _ws(mock: WiroMock, token: str | None = None) -> str:
     return f"ws://127.0.0.1:{mock.port}/__mock__/ui/live" + (f"?token={token}" if token else "")
+
+
+async def _pushed(ws: Any, cards: int, rows: int) -> tuple[list[Any], list[Any]]:
+    """The first `cards` cards and `rows` journal rows pushed, in whatever order they come
+    (a push may be sent between two requests, so rows can precede a card)."""
+    got_cards: list[Any] = []
+    got_rows: list[Any] = []
+    while len(got_cards) < cards or len(got_rows) < rows:
+        message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 20))
+        if message["type"] == "tasks":
+            got_cards += message["cards"]
+        elif message["type"] == "journal":
+            got_rows += message["rows"]
+    return got_cards[:cards], got_rows[:rows]
 
 
 async def _next(ws: Any, kind: str) -> dict[str, Any]:
@@ -140,13 +155,9 @@ async def test_live_feed_pushes_cards_and_journal_rows(wiro_mock: WiroMock) -> N
                 "/Run/reve/generate", headers=wiro_mock.headers(), json={"prompt": "live"}
             )
         task_id = reply.json()["taskid"]
-        cards = await _next(ws, "tasks")
-        (card,) = cards["cards"]
+        (card,), rows = await _pushed(ws, cards=1, rows=2)
         assert card["id"] == task_id and card["new"] and card["status"] == "task_queue"
         assert f'id="task-{task_id}"' in card["html"]
-        rows: list[dict[str, Any]] = []
-        while len(rows) < 2:
-            rows += (await _next(ws, "journal"))["rows"]
         assert rows[0]["status"] == "401" and "mismatch" in rows[0]["html"]
         assert wiro_mock.api_secret is not None and wiro_mock.api_secret not in rows[0]["html"]
         wiro_mock.advance_clock(60)
@@ -160,3 +171,41 @@ async def test_live_feed_pushes_cards_and_journal_rows(wiro_mock: WiroMock) -> N
             break
         await asyncio.sleep(0.05)
     assert app_state.feed.active is False and app_state.journal.listener is None
+
+
+async def test_live_feed_shows_what_another_process_did(redis_url: str) -> None:
+    """Two mocks sharing a Redis serve as one: a page connected to one of them is sent the
+    tasks, journal entries, progress and reset that went through the other."""
+    config: dict[str, Any] = {"store": {"url": redis_url, "prefix": "dashboard-shared"}}
+    here = WiroMock(SPECS, clock={"mode": "manual"}, **config).start()
+    there = WiroMock(SPECS, clock={"mode": "manual"}, **config).start()
+    try:
+        first = _run_through(there, "before the page")
+        page = httpx.get(f"{here.root_url}/__mock__/ui")
+        assert f'id="task-{first}"' in page.text
+        async with websockets.connect(_ws(here)) as ws:
+            await ws.send(json.dumps({"type": "watch", "ids": [first], "head": True}))
+            second = _run_through(there, "while the page is open")
+            cards, (row,) = await _pushed(ws, cards=2, rows=1)
+            assert [(c["id"], c["new"]) for c in cards] == [(first, False), (second, True)]
+            assert row["model"] == "reve/generate" and "while the page is open" in row["html"]
+            there.advance_clock(60)
+            finished: set[str] = set()
+            while finished != {first, second}:
+                message = await _next(ws, "tasks")
+                finished |= {c["id"] for c in message["cards"] if c["state"] == "succeeded"}
+            there.reset()
+            assert (await _next(ws, "reset"))["type"] == "reset"
+        detail = httpx.get(f"{here.root_url}/__mock__/ui/tasks/{first}")
+        assert detail.status_code == 404
+    finally:
+        here.stop()
+        there.stop()
+
+
+def _run_through(mock: WiroMock, prompt: str) -> str:
+    reply = httpx.post(f"{mock.base_url}/Run/reve/generate", headers=mock.headers(),
+                       json={"prompt": prompt})  # fmt: skip
+    assert reply.status_code == 200, reply.text
+    task_id: str = reply.json()["taskid"]
+    return task_id

@@ -21,7 +21,7 @@ from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from mockserver.middleware import fast_route
 from mockserver.routes.common import Call, dumps
 from mockserver.routes.run import run_body
-from mockserver.state import MockState, new_token
+from mockserver.state import MockState, task_identity
 from mockserver.task import render_task
 from tests.mock.conftest import HEADERS, SPECS, png_bytes
 
@@ -111,8 +111,8 @@ REQUESTS: list[tuple[str, str, bytes, dict[str, str]]] = [
 ]  # fmt: skip
 
 
-def journal(app: Starlette) -> list[dict[str, Any]]:
-    entries = app.state.mock.journal.query()
+async def journal(app: Starlette) -> list[dict[str, Any]]:
+    entries = await app.state.mock.journal.query()
     return [{k: v for k, v in e.items() if k not in ("time", "duration_ms")} for e in entries]
 
 
@@ -122,8 +122,17 @@ async def test_fast_and_routed_paths_answer_byte_identically() -> None:
         got = await call(fast, method, path, body, headers)
         want = await call(routed, method, path, body, headers)
         assert got == want, (method, path, body)
-    assert journal(fast) == journal(routed)
-    assert [e["status"] for e in journal(fast)][:8] == [200, 200, 401, 401, 401, 400, 400, 400]
+    assert await journal(fast) == await journal(routed)
+    assert [e["status"] for e in await journal(fast)][:8] == [
+        200,
+        200,
+        401,
+        401,
+        401,
+        400,
+        400,
+        400,
+    ]
 
 
 async def test_identical_after_lifecycle_changes_and_admin_advance() -> None:
@@ -167,7 +176,7 @@ async def test_identical_multipart_and_unknown_fields_header() -> None:
         assert got == await call(routed, method, path, body, headers)
         assert got[0] == 200
     assert (b"x-mock-unknown-fields", b"extra") in got[1]
-    assert journal(fast) == journal(routed)
+    assert await journal(fast) == await journal(routed)
 
 
 @pytest.fixture
@@ -220,7 +229,7 @@ async def test_detail_cache_matches_a_fresh_render_at_every_step() -> None:
     state: MockState = app.state.mock
     await call(app, "POST", "/v1/Run/reve/generate", j({"prompt": "a koala"}), JSON)
     await call(app, "POST", "/v1/Run/reve/generate", j({"prompt": "x"}), JSON)
-    task = state.tasks.by_id("1")
+    task = state.store.index.by_id("1")
     assert task is not None
     epoch = state.clock.epoch
     seen = set()
@@ -237,17 +246,17 @@ async def test_detail_cache_matches_a_fresh_render_at_every_step() -> None:
             break
     assert {"task_queue", "task_accept", "task_output", "task_postprocess_end"} <= seen
     # a cancelled task, a reset clock: each re-rendered, never stale
-    other = state.tasks.by_id("2")
+    other = state.store.index.by_id("2")
     assert other is not None
     state.details.item(other, epoch, render_task)
-    state.engine.cancel(other)
+    await state.store.update(other, state.engine.cancel)
     assert state.details.item(other, epoch, render_task) == dumps(render_task(other, epoch))
     assert state.details.item(task, epoch + 10, render_task) == dumps(render_task(task, epoch + 10))
-    state.reset()
+    await state.reset()
     assert len(state.details) == 0
 
 
-def test_detail_cache_is_bounded() -> None:
+async def test_detail_cache_is_bounded() -> None:
     app = create_app(SPECS, clock={"mode": "manual"})
     state: MockState = app.state.mock
     state.details.size = 3
@@ -258,7 +267,7 @@ def test_detail_cache_is_bounded() -> None:
 
     for i in range(5):
         params = validator.validate({"prompt": f"p{i}"}).params
-        task = state.new_task(model, ANONYMOUS, params, "", "http://m/v1", TaskFaults(), None)
+        task = await state.new_task(model, ANONYMOUS, params, "", "http://m/v1", TaskFaults(), None)
         state.details.item(task, 0.0, render_task)
     assert len(state.details) == 3
 
@@ -292,10 +301,17 @@ def test_run_body_is_the_encoded_envelope(task_id: str, token: str) -> None:
     assert run_body(task_id, token) == dumps(envelope)
 
 
-def test_token_is_base64_of_seeded_bytes() -> None:
+def test_task_identity_is_seeded_per_id_and_shaped_like_wiro() -> None:
     import base64
 
-    a, b = random.Random(7), random.Random(7)
-    for _ in range(200):
-        raw = base64.b64encode(a.randbytes(24)).decode()
-        assert new_token(b) == raw.replace("+", "x").replace("/", "y")[:30]
+    seen = set()
+    for task_id in map(str, range(1, 201)):
+        token, uuid = task_identity(7, task_id)
+        rng = random.Random(f"7:{task_id}")
+        raw = base64.b64encode(rng.randbytes(24)).decode()
+        assert token == raw.replace("+", "x").replace("/", "y")[:30]
+        assert token.isalnum() and len(token) == 30
+        assert uuid[14] == "4" and len(uuid) == 36
+        assert task_identity(7, task_id) == (token, uuid)  # processes agree without talking
+        seen.add(token)
+    assert len(seen) == 200 and task_identity(8, "1") != task_identity(7, "1")

@@ -10,8 +10,7 @@ from PIL import Image
 
 from codegen.schema import LIFECYCLE
 from mockserver import create_app
-from mockserver.config import load_config
-from mockserver.lifecycle import Clock, Engine
+from mockserver.lifecycle import Clock
 from tests.mock.conftest import (
     HEADERS,
     SPECS,
@@ -151,30 +150,29 @@ async def test_video_audio_text_outputs() -> None:
         assert int.from_bytes(data[4:8], "little") == len(data) - 8
 
 
-def test_store_evicts_finished_never_live() -> None:
+async def test_memory_store_evicts_finished_never_live() -> None:
     app = create_app(SPECS, clock={"mode": "manual"}, limits={"max_tasks": 5})
     state = app.state.mock
     model = state.registry.models["reve/generate"]
     from mockserver.auth import ANONYMOUS
     from mockserver.faults import TaskFaults
 
-    def new() -> str:
-        task = state.new_task(model, ANONYMOUS, {"prompt": "x"}, "", "http://m/v1",
-                              TaskFaults(), None)  # fmt: skip
+    async def new() -> str:
+        task = await state.new_task(model, ANONYMOUS, {"prompt": "x"}, "", "http://m/v1",
+                                    TaskFaults(), None)  # fmt: skip
         return task.id
 
-    live = [new() for _ in range(8)]
-    assert len(state.tasks) == 8  # all live: nothing evicted, whatever the bound
-    state.engine.advance_clock(1000)
-    more = [new() for _ in range(3)]
-    assert len(state.tasks) == 5
-    assert all(state.tasks.by_id(i) for i in more)
-    assert state.tasks.by_id(live[0]) is None and state.tasks.evicted == 6
+    live = [await new() for _ in range(8)]
+    assert await state.store.count() == 8  # all live: nothing evicted, whatever the bound
+    state.clock.advance(1000)
+    more = [await new() for _ in range(3)]
+    assert await state.store.count() == 5
+    assert all([await state.find_task(i, None) for i in more])
+    assert await state.find_task(live[0], None) is None and state.store.index.evicted == 6
 
 
-def test_clock_and_engine_units() -> None:
+def test_clock_units() -> None:
     clock = Clock("manual")
-    engine = Engine(load_config(), clock)
     assert clock.now() == 0 and clock.real_delay(5) == float("inf")
     clock.advance(2.5)
-    assert clock.now() == 2.5 and not engine.live
+    assert clock.now() == 2.5

@@ -159,9 +159,9 @@ class Gate:
     def _spy(self, monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> None:
         real = getattr(owner, name)
 
-        def spy(*args: Any, **kwargs: Any) -> Any:
+        async def spy(*args: Any, **kwargs: Any) -> Any:
             self.reached.append(name)
-            return real(*args, **kwargs)
+            return await real(*args, **kwargs)
 
         monkeypatch.setattr(owner, name, spy)
 
@@ -185,8 +185,8 @@ async def test_bad_auth_never_reaches_a_handler(
         )
         assert upload.status_code == 401
     assert gate.reached == []
-    assert len(state.tasks) == 0 and state.files.get("x") is None
-    journal = state.journal.query(kind="request")
+    assert await state.store.count() == 0 and await state.files.get("x") is None
+    journal = await state.journal.query(kind="request")
     assert len(journal) == len(API_POSTS) + 1
     assert {e["status"] for e in journal} == {401}
     assert all(e["body"] is None for e in journal)  # no body was ever parsed
@@ -303,7 +303,7 @@ async def test_upload_names_never_escape(name: str) -> None:
         )
         if r.status_code != 200:  # a name the multipart parser refuses: shaped, not stored
             assert r.status_code == 400 and r.json()["result"] is False
-            assert list(state.files._files) == []
+            assert list(state.store.files._files) == []
             return
         item = r.json()["list"][0]
         stored = item["name"]
@@ -432,7 +432,7 @@ async def _deliveries(app: Starlette, url: str) -> list[dict[str, Any]]:
         taskid = await run_task(c, "reve/generate", {"prompt": "x", "callbackUrl": url})
         await finish(c, taskid)
         for _ in range(100):  # delivery runs as a background task of this loop
-            entries = state.journal.query(kind="callback", task_id=taskid)
+            entries = await state.journal.query(kind="callback", task_id=taskid)
             if entries:
                 return entries
             await asyncio.sleep(0)

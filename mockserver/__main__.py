@@ -2,4 +2,7 @@
 
 from mockserver.cli import main
 
-raise SystemExit(main())
+# Guarded: `--workers` starts its processes with multiprocessing's spawn, which imports
+# this module again in each of them (as `__mp_main__`).
+if __name__ == "__main__":
+    raise SystemExit(main())

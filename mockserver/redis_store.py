@@ -153,17 +153,16 @@ class Batcher:
 
     async def _send(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[Any]]]) -> None:
         try:
-            pipe = self.client.pipeline(transaction=False)
-            for args, _ in batch:
-                pipe.execute_command(*args)
-            results = await pipe.execute(raise_on_error=False)
-        except UNAVAILABLE as exc:
+            results = await self._execute([args for args, _ in batch])
+        except BaseException as exc:  # no caller may wait forever, whatever went wrong
             for _, future in batch:
-                if not future.done():
-                    future.set_exception(_unavailable(exc))
-            return
-        except RedisError as exc:
-            results = [exc] * len(batch)
+                if future.done():
+                    continue
+                if isinstance(exc, asyncio.CancelledError):
+                    future.cancel()
+                else:
+                    future.set_exception(exc)
+            raise
         for (_, future), result in zip(batch, results, strict=True):
             if future.done():
                 continue
@@ -176,9 +175,32 @@ class Batcher:
             else:
                 future.set_result(result)
 
+    async def _execute(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """One pipeline; sent again once when its connection turned out dead (pooled
+        connections to a Redis that restarted fail once each, having sent nothing)."""
+        results: list[Any] = []
+        for _ in range(2):
+            try:
+                pipe = self.client.pipeline(transaction=False)
+                for args in commands:
+                    pipe.execute_command(*args)
+                results = await pipe.execute(raise_on_error=False)
+            except UNAVAILABLE as exc:
+                results = [exc] * len(commands)
+            except RedisError as exc:
+                return [exc] * len(commands)
+            if not all(isinstance(r, UNAVAILABLE) for r in results):
+                break
+        return results
+
+
+_last_warning = [0.0]
+
 
 def _unavailable(exc: BaseException) -> StoreUnavailableError:
-    log.warning("wiro-mock: Redis unavailable: %s", exc)
+    if time.monotonic() - _last_warning[0] > 5:  # one line per outage, not one per request
+        _last_warning[0] = time.monotonic()
+        log.warning("wiro-mock: Redis unavailable (answering 503): %s", exc)
     error = StoreUnavailableError()
     error.__cause__ = exc
     return error

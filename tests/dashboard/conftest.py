@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -77,31 +75,3 @@ def open_dashboard(page: Any, mock: WiroMock, token: str | None = None) -> None:
     suffix = f"?token={token}" if token else ""
     page.goto(f"{mock.root_url}/__mock__/ui{suffix}")
     expect(page.locator(".live-state")).to_have_text("live")
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A redis-server of its own, on a Unix socket, for this module's shared-store mocks
-    (each test gives its mocks their own key prefix)."""
-    executable = shutil.which("redis-server")
-    if executable is None:
-        pytest.skip("no redis-server on this machine (apt-get install redis-server)")
-    redis = pytest.importorskip("redis")
-    folder = tmp_path_factory.mktemp("redis")
-    socket = folder / "redis.sock"
-    server = subprocess.Popen(
-        [executable, "--port", "0", "--unixsocket", str(socket), "--save", "",
-         "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + REDIS_START_TIMEOUT
-        while not socket.exists():
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("redis-server did not start")
-            time.sleep(0.01)
-        redis.Redis(unix_socket_path=str(socket)).ping()
-        yield f"unix://{socket}"
-    finally:
-        server.terminate()
-        server.wait(10)

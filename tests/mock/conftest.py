@@ -1,9 +1,15 @@
-"""Shared fixtures: an in-process app (httpx ASGITransport) and hand-built models."""
+"""Shared fixtures: an in-process app (httpx ASGITransport) and hand-built models.
+
+Every test here runs twice: against the memory store and against the Redis store (a real
+redis-server; each app gets its own key prefix). `@pytest.mark.memory_only` marks the few
+tests of the memory store's own internals.
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +19,7 @@ import pytest
 from PIL import Image
 from starlette.applications import Starlette
 
+import mockserver.app as app_module
 from codegen.schema import FileConstraints, Input, InputKind, Model, Option, Source
 from mockserver import create_app
 from mockserver.auth import signed_headers
@@ -84,6 +91,25 @@ def speech_model() -> Model:
         [Input(name="prompt", label="Prompt", kind=InputKind.TEXT, required=True)],
         categories=("text-to-speech",),
     )
+
+
+@pytest.fixture(autouse=True, params=["memory", "redis"])
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which store the apps this test creates use: every `create_app` that does not name a
+    store gets this one."""
+    if request.param == "redis":
+        if request.node.get_closest_marker("memory_only"):
+            pytest.skip("a test of the memory store's internals")
+        server = request.getfixturevalue("redis_server")
+        real = app_module.load_config
+
+        def load_config(path: Any = None, **overrides: Any) -> Any:
+            prefix = f"test-{uuid.uuid4().hex[:12]}"
+            overrides.setdefault("store", {"url": server.url(), "prefix": prefix})
+            return real(path, **overrides)
+
+        monkeypatch.setattr(app_module, "load_config", load_config)
+    return str(request.param)
 
 
 @pytest.fixture

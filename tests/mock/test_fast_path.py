@@ -224,6 +224,7 @@ def test_fast_route_matches_only_what_the_router_would_send_there(
     assert (None if found is None else (found[0].__name__, found[1])) == expected
 
 
+@pytest.mark.memory_only
 async def test_detail_cache_matches_a_fresh_render_at_every_step() -> None:
     app = create_app(SPECS, clock={"mode": "step"})
     state: MockState = app.state.mock

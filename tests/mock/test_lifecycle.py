@@ -6,6 +6,7 @@ import asyncio
 import io
 
 import httpx
+import pytest
 from PIL import Image
 
 from codegen.schema import LIFECYCLE
@@ -150,6 +151,7 @@ async def test_video_audio_text_outputs() -> None:
         assert int.from_bytes(data[4:8], "little") == len(data) - 8
 
 
+@pytest.mark.memory_only
 async def test_memory_store_evicts_finished_never_live() -> None:
     app = create_app(SPECS, clock={"mode": "manual"}, limits={"max_tasks": 5})
     state = app.state.mock

@@ -303,7 +303,8 @@ async def test_upload_names_never_escape(name: str) -> None:
         )
         if r.status_code != 200:  # a name the multipart parser refuses: shaped, not stored
             assert r.status_code == 400 and r.json()["result"] is False
-            assert list(state.store.files._files) == []
+            if not state.store.shared:  # the memory store can show it holds nothing
+                assert list(state.store.files._files) == []
             return
         item = r.json()["list"][0]
         stored = item["name"]

@@ -1,0 +1,32 @@
+"""The store interface itself: which store an app uses, and what only Redis must do."""
+
+from __future__ import annotations
+
+import httpx
+from starlette.applications import Starlette
+
+from mockserver import create_app
+from tests.mock.conftest import SPECS, detail, run_task
+
+
+async def test_apps_use_the_parametrized_store(app: Starlette, store: str) -> None:
+    assert app.state.mock.store.shared is (store == "redis")
+
+
+async def test_two_apps_on_one_store_are_one_mock(store: str, client: httpx.AsyncClient) -> None:
+    """Two apps built from one configuration share tasks exactly when the store is shared."""
+    first: Starlette = client._transport.app  # type: ignore[attr-defined]
+    config = first.state.mock.config
+    second = create_app(SPECS, config)
+    taskid = await run_task(client, "reve/generate", {"prompt": "one mock"})
+    transport = httpx.ASGITransport(app=second)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://mock/v1", headers=client.headers
+    ) as other:
+        response = await other.post("/Task/Detail", json={"taskid": taskid})
+    if store == "redis":
+        assert response.status_code == 200
+        assert response.json()["tasklist"][0]["parameters"]["prompt"] == "one mock"
+    else:
+        assert response.status_code == 404
+    assert (await detail(client, taskid))["id"] == taskid

@@ -333,6 +333,7 @@ class RedisStore:
         self.files = RedisFileStore(self.batch, self.keys, self.ttl_ms, config)
         self.journal = RedisJournal(self.batch, self.keys, config.limits.journal_size)
         self.on_terminal: list[Callable[[Task], None]] = []
+        self.on_control: list[Callable[[], None]] = []
         self._version: bytes | None = None
         self._watchers: dict[str, set[asyncio.Event]] = {}
         self._notes: list[tuple[str, Task]] = []
@@ -358,6 +359,8 @@ class RedisStore:
                 self.faults.restore(data["faults"])
                 self.limits.restore(data["limits"])
             self._version = version
+            for hook in self.on_control:
+                hook()
 
     async def _claim_control(self) -> None:
         if await self.batch.call("SET", self.keys.ctl, self._control(), "NX"):
@@ -534,16 +537,20 @@ class RedisStore:
         return bool(await self.batch.call("SET", key, b"1", "NX", "EX", 86400))
 
     async def clear(self) -> None:
-        """Delete every key of this mock (tasks, files, journal, control) in Redis."""
+        """Delete every key of this mock (tasks, files, journal, control) in Redis, except the
+        control version: it keeps counting up, so every process notices the reset."""
+        keep = self.keys.ctl_version.encode()
         cursor = 0
         while True:
-            cursor, found = await self.client.scan(cursor, match=f"{self.keys.p}:*", count=1000)
+            reply = await self.batch.call(
+                "SCAN", cursor, "MATCH", f"{self.keys.p}:*", "COUNT", 1000
+            )
+            cursor, found = int(reply[0]), [k for k in reply[1] if k != keep]
             if found:
-                await self.files.forget([k for k in found if isinstance(k, bytes) and b":f:" in k])
-                await self.client.unlink(*found)
+                await self.files.forget([k for k in found if b":f:" in k])
+                await self.batch.call("UNLINK", *found)
             if cursor == 0:
                 break
-        self._version = None
 
     # -- socket wake-ups ---------------------------------------------------------------------
     def watch(self, task: Task, wake: asyncio.Event) -> None:

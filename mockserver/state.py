@@ -75,6 +75,8 @@ class MockState:
         self.details = DetailCache()
         self.callbacks = CallbackSender(config.callbacks, self.journal, self.detail_envelope)
         self.store.on_terminal.append(self.callbacks.on_terminal)
+        # a reset elsewhere restarts task ids: no rendering of an old task 1 may be reused
+        self.store.on_control.append(self.details.clear)
         COST_PER_SECOND[0] = config.lifecycle.cps
         self._background: list[asyncio.Task[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None

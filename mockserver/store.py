@@ -209,6 +209,8 @@ class Store(Protocol):
 
     #: Called once per task when it reaches a terminal status (after the store charged it).
     on_terminal: list[Callable[[Task], None]]
+    #: Called when another process changed the control state (a reset, say).
+    on_control: list[Callable[[], None]]
 
     async def background(self) -> None: ...
     async def aclose(self) -> None: ...
@@ -250,6 +252,7 @@ class MemoryStore:
         self.journal = Journal(config.limits.journal_size)
         self.nonces = NonceMemory(config.limits.nonce_memory)
         self.on_terminal: list[Callable[[Task], None]] = []
+        self.on_control: list[Callable[[], None]] = []  # never called: no other process
         self.live: dict[str, set[Task]] = {}
         self._heap: list[tuple[float, int, Task]] = []
         self._seq = itertools.count()

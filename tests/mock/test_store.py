@@ -6,7 +6,8 @@ import httpx
 from starlette.applications import Starlette
 
 from mockserver import create_app
-from tests.mock.conftest import SPECS, detail, run_task
+from mockserver.config import load_config
+from tests.mock.conftest import ROOT, SPECS, detail, run_task
 
 
 async def test_apps_use_the_parametrized_store(app: Starlette, store: str) -> None:
@@ -30,3 +31,9 @@ async def test_two_apps_on_one_store_are_one_mock(store: str, client: httpx.Asyn
     else:
         assert response.status_code == 404
     assert (await detail(client, taskid))["id"] == taskid
+
+
+def test_example_config_loads_with_its_store_section() -> None:
+    config = load_config(ROOT / "mock.toml.example")
+    assert config.store.url is None  # in memory unless a URL is given
+    assert (config.store.ttl, config.store.prefix) == (3600.0, "wiro-mock")

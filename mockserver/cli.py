@@ -129,6 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # uvicorn's own loop choice (uvloop when installed, like `uvicorn.Server.run`):
         # a bare asyncio.run would silently serve on the slower default loop.
         with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+            if config.store.url and (problem := runner.run(_check_store(app.state.mock))):
+                print(f"wiro-mock: cannot use the store {config.store.url}: {problem}",
+                      file=sys.stderr)  # fmt: skip
+                return 2
             runner.run(_serve(server, app.state.mock))
     except KeyboardInterrupt:
         pass
@@ -173,6 +177,7 @@ def serve_workers(config: MockConfig, workers: int, log_level: str) -> int:
         return 2
     state = create_app(config=config).state.mock
     problem = asyncio.run(_check_store(state))
+    asyncio.run(state.store.aclose())
     if problem:
         print(f"wiro-mock: cannot use the store {config.store.url}: {problem}", file=sys.stderr)
         return 2
@@ -187,12 +192,11 @@ def serve_workers(config: MockConfig, workers: int, log_level: str) -> int:
 
 
 async def _check_store(state: MockState) -> str | None:
+    """Why the configured store cannot be used (None: it answers)."""
     try:
         await state.store.refresh()
     except StoreUnavailableError as exc:
         return str(exc.__cause__ or exc)
-    finally:
-        await state.store.aclose()
     return None
 
 

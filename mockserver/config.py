@@ -153,7 +153,14 @@ class StoreSettings(Strict):
     #: Folder shared by every process for uploaded files (None: the bytes go into Redis).
     files_dir: str | None = None
     #: Prefix of every Redis key, so several mocks can share one Redis database.
-    prefix: str = "wiro-mock"
+    prefix: str = Field(default="wiro-mock", min_length=1)
+
+    @field_validator("url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"store url must be redis://HOST:PORT/DB (got {value!r})")
+        return value
 
 
 class MockConfig(Strict):

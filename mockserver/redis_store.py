@@ -200,7 +200,7 @@ _last_warning = [0.0]
 def _unavailable(exc: BaseException) -> StoreUnavailableError:
     if time.monotonic() - _last_warning[0] > 5:  # one line per outage, not one per request
         _last_warning[0] = time.monotonic()
-        log.warning("wiro-mock: Redis unavailable (answering 503): %s", exc)
+        log.warning("wiro-mock: Redis unavailable: %s", exc)
     error = StoreUnavailableError()
     error.__cause__ = exc
     return error

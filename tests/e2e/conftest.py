@@ -1,13 +1,15 @@
 """End to end: the generated client (generated/wiro_client) against the real mock server.
 
 One mock per session in `step` clock mode (each Task/Detail or socket tick advances a task
-one event), reset before every test, so the suite is deterministic and fast. The models are
+one event), reset before every test, so the suite is deterministic and fast. The whole suite
+runs twice: on the memory store and on the Redis store (a real redis-server). The models are
 read from specs/, so a newly added model is covered without writing a test.
 """
 
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +30,13 @@ WH = (512, 384)  # explicit width/height for models that take them
 DOCUMENTED_END = [s.value for s in LIFECYCLE[-4:]]
 
 
-@pytest.fixture(scope="session")
-def mock() -> Iterator[WiroMock]:
-    server = WiroMock(SPECS, clock={"mode": "step"}, seed=3).start()
+@pytest.fixture(scope="session", params=["memory", "redis"])
+def mock(request: pytest.FixtureRequest) -> Iterator[WiroMock]:
+    store: dict[str, Any] = {}
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_server").url()
+        store = {"store": {"url": url, "prefix": f"e2e-{uuid.uuid4().hex[:8]}"}}
+    server = WiroMock(SPECS, clock={"mode": "step"}, seed=3, **store).start()
     yield server
     server.stop()
 

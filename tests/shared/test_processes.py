@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import websockets
 
 from mockserver.lifecycle import build_plan
@@ -129,3 +131,20 @@ async def test_two_workers_on_one_port_serve_one_mock(spawn: Spawn, store_url: s
     async with httpx.AsyncClient(timeout=30) as client:
         tasks = (await client.get(f"{root}/__mock__/tasks")).json()
     assert tasks["count"] == 40
+
+
+@pytest.mark.parametrize("where", ["redis", "folder"])
+async def test_upload_on_a_is_served_by_b(
+    spawn: Spawn, store_url: str, tmp_path: Path, where: str
+) -> None:
+    """Uploaded bytes live in Redis, or in a folder both processes share (`--files-dir`)."""
+    shared = ["--files-dir", str(tmp_path / "files")] if where == "folder" else []
+    a, b = (spawn("--store", store_url, *shared) for _ in range(2))
+    data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+    async with httpx.AsyncClient(timeout=30) as client:
+        uploaded = await client.post(f"{a}/File/Upload", files={"file": ("in.png", data)})
+        item = uploaded.json()["list"][0]
+        served = await client.get(f"{b}/File/{item['accesskey']}/{item['name']}")
+    assert served.status_code == 200 and served.content == data
+    on_disk = list((tmp_path / "files").glob("*")) if where == "folder" else []
+    assert [p.read_bytes() for p in on_disk] == ([data] if where == "folder" else [])

@@ -129,6 +129,7 @@ class Batcher:
         self.scripts = scripts
         self.shas = {name: _sha1(body) for name, body in scripts.items()}
         self._queue: list[tuple[tuple[Any, ...], asyncio.Future[Any]]] = []
+        self._reads: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
         self._jobs: set[asyncio.Task[None]] = set()
 
     def call(self, *args: Any) -> asyncio.Future[Any]:
@@ -139,6 +140,14 @@ class Batcher:
         self._queue.append((args, future))
         return future
 
+    def read(self, *args: Any) -> asyncio.Future[Any]:
+        """A read-only command; identical reads queued in the same turn are sent once (they
+        are not sent yet, so sharing the answer cannot hide a write that came before)."""
+        future = self._reads.get(args)
+        if future is None:
+            future = self._reads[args] = self.call(*args)
+        return asyncio.shield(future)  # one reader cancelled must not cancel the others
+
     async def script(self, name: str, keys: list[str], args: list[Any]) -> Any:
         try:
             return await self.call("EVALSHA", self.shas[name], len(keys), *keys, *args)
@@ -147,6 +156,7 @@ class Batcher:
 
     def _flush(self) -> None:
         batch, self._queue = self._queue, []
+        self._reads = {}
         job = asyncio.get_running_loop().create_task(self._send(batch))
         self._jobs.add(job)
         job.add_done_callback(self._jobs.discard)
@@ -348,7 +358,7 @@ class RedisStore:
         ).encode()  # fmt: skip
 
     async def refresh(self) -> None:
-        version = await self.batch.call("GET", self.keys.ctl_version)
+        version = await self.batch.read("GET", self.keys.ctl_version)
         if version is None:  # a fresh (or flushed) Redis: this process's state is the start
             await self._claim_control()
         elif version != self._version:

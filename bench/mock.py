@@ -114,7 +114,15 @@ def serve_mock(port: int, config: str, fast_path: bool) -> None:
 #: CPU layout: servers on SERVER_CPU, wrk on CLIENT_CPU (None: no pinning, fewer than 2 CPUs).
 PIN = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
 SERVER_CPU, CLIENT_CPU = "0", "1"
-LOGS = Path(tempfile.mkdtemp(prefix="bench-mock-"))
+_LOGS: list[Path] = []
+
+
+def log_file(name: str) -> Path:
+    """A file for a server's stderr, in one folder per bench run (kept: the paths are
+    printed when a server wrote anything)."""
+    if not _LOGS:
+        _LOGS.append(Path(tempfile.mkdtemp(prefix="bench-mock-")))
+    return _LOGS[0] / name
 
 
 def pinned(cmd: list[str], cpu: str | None) -> list[str]:
@@ -136,8 +144,11 @@ def start(args: list[str], port: int, cpu: str | None = SERVER_CPU, log: Path | 
           ) -> subprocess.Popen[bytes]:  # fmt: skip
     """Start a server (pinned to `cpu`, None: not pinned); its stderr goes to `log` if given."""
     cmd = pinned([sys.executable, *args], cpu)
-    stderr = log.open("wb") if log is not None else subprocess.DEVNULL
-    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=stderr)
+    if log is None:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.DEVNULL)
+    else:
+        with log.open("wb") as stderr:
+            proc = subprocess.Popen(cmd, cwd=ROOT, stderr=stderr)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and proc.poll() is None:
         if answers(port):
@@ -217,6 +228,13 @@ class RedisServer:
         self.proc.terminate()
         self.proc.wait(10)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def descendants(pid: int) -> list[int]:
@@ -344,16 +362,18 @@ def children_cpu() -> float:
 
 
 def measure(pids: Callable[[], list[int]], url: str, body: dict[str, Any],
-            headers: dict[str, str], duration: int, conns: int, cpu: str | None = CLIENT_CPU
-            ) -> dict[str, float]:  # fmt: skip
-    """`load` plus the server side's CPU busy share (of one core; summed over `pids`) and the
-    load generator's, during the run."""
+            headers: dict[str, str], duration: int, conns: int, cpu: str | None = CLIENT_CPU,
+            redis_pid: int | None = None) -> dict[str, float]:  # fmt: skip
+    """`load` plus the server side's CPU busy share (of one core; summed over `pids`), the
+    part of it redis-server took, and the load generator's, during the run."""
     watched = pids()
     cpu0, client0, t0 = sum(cpu_seconds(p) for p in watched), children_cpu(), time.monotonic()
+    redis0 = cpu_seconds(redis_pid) if redis_pid is not None else 0.0
     result = load(url, body, headers, duration, conns, cpu)
     elapsed = time.monotonic() - t0
     result["cpu"] = (sum(cpu_seconds(p) for p in watched) - cpu0) / elapsed
     result["client_cpu"] = (children_cpu() - client0) / elapsed
+    result["redis_cpu"] = (cpu_seconds(redis_pid) - redis0) / elapsed if redis_pid else 0.0
     return result
 
 
@@ -407,50 +427,87 @@ async def sockets(port: int, subscribers: int, per_task: int, speed: float) -> d
 
 
 # -- Redis --workers 2: every status exactly once under load -------------------------------
+class Connection:
+    """One keep-alive HTTP/1.1 connection posting JSON (httpx's pool manages a few hundred
+    requests a second here at this concurrency: the check would measure the client)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        lines = [f"{k}: {v}" for k, v in signed().items()]
+        self.head = "".join(f"{line}\r\n" for line in ["Host: 127.0.0.1", *lines]).encode()
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    async def post(self, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
+        data = json.dumps(body).encode()
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\n".encode() + self.head
+            + f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+            + data
+        )  # fmt: skip
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+        if length is None:
+            raise RuntimeError(f"answer without Content-Length: {head[:300]!r}")
+        return int(head[9:12]), await self.reader.readexactly(int(length.group(1)))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 async def race(port: int, tasks: int, readers: int, conns: int) -> dict[str, Any]:
     """Create `tasks` tasks on a step-clock mock, then read each through Task/Detail with
-    `readers` concurrent readers (separate connections, so both workers serve them) until it
-    finishes; count, per task, the statuses reported against the plan's."""
-    import httpx
-
+    `readers` concurrent readers, each on a connection of its own (so both workers serve
+    them), until it finishes; count, per task, the statuses reported against the plan's."""
     from mockserver.lifecycle import build_plan
 
     plan = [s.status.value for s in build_plan("success", 4, False) if s.status is not None]
     terminal, expected = plan[-1], Counter(plan[:-1])
-    base = f"http://127.0.0.1:{port}/v1"
     errors: list[tuple[int, str]] = []
-    limits = httpx.Limits(max_connections=conns, max_keepalive_connections=conns)
-    async with httpx.AsyncClient(headers=signed(), limits=limits, timeout=30) as client:
-        gate = asyncio.Semaphore(conns)
+    creators = [await Connection.open(port) for _ in range(min(conns, tasks))]
 
-        async def create() -> str:
-            async with gate:
-                r = await client.post(f"{base}/Run/reve/generate", json={"prompt": "race"})
-            return str(r.json()["taskid"])
+    async def create(conn: Connection, count: int) -> list[str]:
+        ids = []
+        for _ in range(count):
+            status, body = await conn.post("/v1/Run/reve/generate", {"prompt": "race"})
+            if status != 200:
+                raise RuntimeError(f"Run answered {status}: {body[:500]!r}")
+            ids.append(str(json.loads(body)["taskid"]))
+        return ids
 
-        ids = await asyncio.gather(*(create() for _ in range(tasks)))
-        seen: dict[str, list[str]] = {task_id: [] for task_id in ids}
+    share = [tasks // len(creators) + (i < tasks % len(creators)) for i in range(len(creators))]
+    created = await asyncio.gather(*(create(c, n) for c, n in zip(creators, share, strict=True)))
+    for conn in creators:
+        conn.close()
+    ids = [task_id for batch in created for task_id in batch]
+    seen: dict[str, list[str]] = {task_id: [] for task_id in ids}
 
-        async def reader(task_id: str) -> None:
+    async def reader(task_id: str) -> None:
+        conn = await Connection.open(port)
+        try:
             for _ in range(len(plan) * 4):  # a bound: a stuck task must not hang the bench
-                r = await client.post(f"{base}/Task/Detail", json={"taskid": task_id})
-                if r.status_code != 200:
-                    errors.append((r.status_code, r.text[:500]))
+                status, body = await conn.post("/v1/Task/Detail", {"taskid": task_id})
+                if status != 200:
+                    errors.append((status, body[:500].decode(errors="replace")))
                     continue
-                status = r.json()["tasklist"][0]["status"]
-                seen[task_id].append(status)
-                if status == terminal:
+                reported = json.loads(body)["tasklist"][0]["status"]
+                seen[task_id].append(reported)
+                if reported == terminal:
                     return
+        finally:
+            conn.close()
 
-        tasks_at_once = asyncio.Semaphore(max(1, conns // readers))
+    tasks_at_once = asyncio.Semaphore(max(1, conns // readers))
 
-        async def drive(task_id: str) -> None:
-            async with tasks_at_once:
-                await asyncio.gather(*(reader(task_id) for _ in range(readers)))
+    async def drive(task_id: str) -> None:
+        async with tasks_at_once:
+            await asyncio.gather(*(reader(task_id) for _ in range(readers)))
 
-        t0 = time.monotonic()
-        await asyncio.gather(*(drive(task_id) for task_id in ids))
-        elapsed = time.monotonic() - t0
+    t0 = time.monotonic()
+    await asyncio.gather(*(drive(task_id) for task_id in ids))
+    elapsed = time.monotonic() - t0
     skipped = repeated = bad = unfinished = 0
     for statuses in seen.values():
         got = Counter(s for s in statuses if s != terminal)
@@ -470,13 +527,13 @@ def race_under_load(redis: RedisServer, tasks: int, readers: int, conns: int) ->
     """`race` against `wiro-mock --workers 2 --clock step` with wrk driving Run at it
     meanwhile (nothing pinned, like the 2-worker throughput rows)."""
     port = free_port()
-    log = LOGS / "redis-workers2-step.log"
+    log = log_file("redis-workers2-step.log")
     proc = start_mock(port, clock="step", store=redis.url(3), workers=2, cpu=None, log=log)
     redis.pin(None)
     background: subprocess.Popen[str] | None = None
     try:
         time.sleep(1.0)  # both workers up (the first answer proves only one)
-        workers = [p for p in descendants(proc.pid) if p != proc.pid]
+        workers = [p for p in descendants(proc.pid) if b"spawn_main" in cmdline(p)]
         before = {p: cpu_seconds(p) for p in workers}
         if shutil.which("wrk"):
             url = f"http://127.0.0.1:{port}/v1/Run/reve/generate"
@@ -503,7 +560,7 @@ def race_under_load(redis: RedisServer, tasks: int, readers: int, conns: int) ->
 def memory(count: int) -> dict[str, float]:
     """RSS of a process holding `count` tasks created through the Run path's objects."""
     code = f"""
-import os, sys
+import asyncio, os, sys
 sys.path.insert(0, {str(ROOT)!r})
 from mockserver import create_app
 from mockserver.auth import ANONYMOUS
@@ -515,11 +572,15 @@ app = create_app({str(SPECS)!r}, limits={{"max_tasks": 10_000_000}})
 state = app.state.mock
 model = state.registry.models["reve/generate"]
 validator = state.registry.validator(model)
+async def fill():
+    for i in range({count}):
+        v = validator.validate({{"prompt": f"a koala number {{i}}", "aspectRatio": "16:9"}})
+        await state.new_task(model, ANONYMOUS, v.params, "", "http://127.0.0.1:8000/v1",
+                             TaskFaults(), None)
+    return await state.store.count()
 before = rss()
-for i in range({count}):
-    v = validator.validate({{"prompt": f"a koala number {{i}}", "aspectRatio": "16:9"}})
-    state.new_task(model, ANONYMOUS, v.params, "", "http://127.0.0.1:8000/v1", TaskFaults(), None)
-print(before, rss(), len(state.tasks))
+stored = asyncio.run(fill())
+print(before, rss(), stored)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     before, after, stored = out.stdout.split()
@@ -581,11 +642,15 @@ def throughput(duration: int, rounds: int, conns: int, redis: RedisServer | None
         servers["floor"] = Server(
             start([__file__, "--serve-floor", str(ports["floor"])], ports["floor"]), ports["floor"]
         )
-        servers["mock"] = Server(start_mock(ports["mock"]), ports["mock"])
+        log = log_file("memory.log")
+        servers["mock"] = Server(start_mock(ports["mock"], log=log), ports["mock"], log=log)
         routed = [__file__, "--serve-mock", str(ports["routed"]), "--config", routed_cfg]
-        servers["routed"] = Server(start(routed, ports["routed"]), ports["routed"])
+        log = log_file("routed.log")
+        servers["routed"] = Server(
+            start(routed, ports["routed"], log=log), ports["routed"], log=log
+        )
         if redis is not None:
-            log1, log2 = LOGS / "redis-1worker.log", LOGS / "redis-workers2.log"
+            log1, log2 = log_file("redis-1worker.log"), log_file("redis-workers2.log")
             proc = start_mock(ports["redis1"], store=redis.url(1), log=log1)
             servers["redis1"] = Server(proc, ports["redis1"], CLIENT_CPU, redis, SERVER_CPU, log1)
             proc = start_mock(ports["redis2"], store=redis.url(2), workers=2, cpu=None, log=log2)
@@ -619,8 +684,9 @@ def throughput(duration: int, rounds: int, conns: int, redis: RedisServer | None
             for label, name, path, body, kind in cases:
                 server = servers[name]
                 server.prepare()
+                redis_pid = server.redis.proc.pid if server.redis is not None else None
                 m = measure(server.pids, server.url + path, body, headers, duration, conns,
-                            server.client_cpu)  # fmt: skip
+                            server.client_cpu, redis_pid)  # fmt: skip
                 per_round[label].append(m)
                 if kind == "run":
                     run_answers[name] += m["requests"] - m["errors"]
@@ -659,12 +725,38 @@ def throughput(duration: int, rounds: int, conns: int, redis: RedisServer | None
     return out, servers
 
 
-def log_lines(log: Path | None) -> list[str]:
-    """What a mock wrote to stderr besides its start-up line (warnings, tracebacks)."""
+EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Disconnect|Exit|Timeout)\w*(:|$)")
+
+
+def stderr_summary(log: Path | None) -> list[str]:
+    """What a server wrote to stderr besides its start-up line, condensed: each logged
+    traceback counted by its log line and final exception, other lines counted as they are."""
     if log is None or not log.exists():
         return []
-    lines = log.read_text(errors="replace").splitlines()
-    return [line for line in lines if line.strip() and not line.startswith("wiro-mock: http://")]
+    counts: Counter[str] = Counter()
+    block: list[str] | None = None  # [log line, exception] of the traceback being read
+    for line in log.read_text(errors="replace").splitlines():
+        if not line.strip() or line.startswith(("wiro-mock: http://", " ", "\t")):
+            continue
+        if line.startswith(("Traceback", "During handling", "The above exception")):
+            continue
+        if EXCEPTION.match(line) and block is not None:
+            block[1] = line.split(":")[0]
+            continue
+        if block is not None:
+            counts[" -> ".join(block)] += 1
+        block = [line, "?"]
+    if block is not None:
+        counts[" -> ".join(block)] += 1
+    return [f"{n} x {what}" for what, n in counts.most_common()]
+
+
+def print_stderr(title: str, log: Path | None) -> None:
+    summary = stderr_summary(log)
+    if summary:
+        print(f"  {title} stderr ({log}):")
+        for line in summary[:10]:
+            print(f"    {line}")
 
 
 def main() -> None:
@@ -727,6 +819,18 @@ def main() -> None:
     finally:
         if redis is not None:
             redis.stop()
+        cleanup_logs()
+
+
+def cleanup_logs() -> None:
+    """Delete the stderr files that hold nothing worth reading (and their folder if empty)."""
+    if not _LOGS:
+        return
+    for log in _LOGS[0].iterdir():
+        if not stderr_summary(log):
+            log.unlink()
+    with contextlib.suppress(OSError):
+        _LOGS[0].rmdir()
 
 
 def report(args: argparse.Namespace, redis: RedisServer | None) -> None:
@@ -744,13 +848,17 @@ def report(args: argparse.Namespace, redis: RedisServer | None) -> None:
             vs = "1 (reference)"
         else:
             vs = f"{m['vs_memory']:.2f} ({m['vs_memory_min']:.2f})"
+        server_cpu = f"{m['cpu'] * 100:.0f}%"
+        if m["redis_cpu"]:
+            server_cpu += f" (Redis {m['redis_cpu'] * 100:.0f}%)"
         print(f"| {name} | {m['rps']:,.0f} | {m['rps_min']:,.0f}-{m['rps_max']:,.0f} "
               f"| {m['ratio']:.2f} ({m['ratio_min']:.2f}) | {vs} | {m['p50']:.2f} "
-              f"| {m['p99']:.2f} | {m['cpu'] * 100:.0f}% | {m['client_cpu'] * 100:.0f}% "
+              f"| {m['p99']:.2f} | {server_cpu} | {m['client_cpu'] * 100:.0f}% "
               f"| {m['errors']:.0f} / {m['socket_errors']:.0f} |")  # fmt: skip
     print(
         "(server CPU: busy share of one core, summed over the server side: the mock process "
-        "or its workers, plus redis-server for the Redis rows; over 100% only when unpinned. "
+        "or its workers, plus redis-server for the Redis rows (its part in brackets); over "
+        "100% only when unpinned. "
         "non-2xx / socket errors: totals over all rounds)"
     )
     results = dict(rows)
@@ -778,10 +886,13 @@ def report(args: argparse.Namespace, redis: RedisServer | None) -> None:
                 "2xx answers counted by wrk (+1 Detail task; stored may exceed by the requests "
                 "in flight when each wrk run stopped, at most rounds x connections)"
             )
-            for line in log_lines(servers[name].log)[-20:]:
-                print(f"    mock stderr: {line}")
-        if args.race_tasks > 0:
-            statuses_check(redis, args.race_tasks, args.race_readers, c)
+    titles = {"mock": "memory mock", "routed": "routed mock", "redis1": "Redis 1-worker mock",
+              "redis2": "Redis --workers 2 mock"}  # fmt: skip
+    for name, title in titles.items():
+        if name in servers:
+            print_stderr(title, servers[name].log)
+    if redis is not None and args.race_tasks > 0:
+        statuses_check(redis, args.race_tasks, args.race_readers, c)
     if args.skip_extra:
         return
 
@@ -832,8 +943,7 @@ def statuses_check(redis: RedisServer, tasks: int, readers: int, conns: int) -> 
     if r["errors"]:
         kinds = Counter(status for status, _ in r["errors"])
         print(f"  error statuses: {dict(kinds)}; first body: {r['errors'][0][1]}")
-    for line in log_lines(r["log"])[-20:]:
-        print(f"    mock stderr: {line}")
+    print_stderr("that mock's", r["log"])
 
 
 if __name__ == "__main__":

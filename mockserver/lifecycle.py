@@ -134,6 +134,7 @@ class Engine:
         self.clock = clock
         self.on_terminal: list[Callable[[Task], None]] = []
         self.on_scheduled: Callable[[Task], None] | None = None
+        self._tails: dict[int, tuple[tuple[Step, ...], list[float]]] = {}
 
     # -- creation ---------------------------------------------------------------------------
     def start(self, task: Task, tracked: bool) -> Task:
@@ -263,6 +264,16 @@ class Engine:
             return 0.0
         if task.due is None:
             return None
-        durations = self.config.durations
-        rest = sum(durations.of(s.type) for s in task.plan[task.cursor + 1 : -1])
-        return max(0.0, task.due - self.clock.now()) + rest
+        return max(0.0, task.due - self.clock.now()) + self._tail(task.plan)[task.cursor]
+
+    def _tail(self, plan: tuple[Step, ...]) -> list[float]:
+        """For each event of `plan`, the seconds the events after the next one take (per plan
+        object, since plans are shared: computed once, not on every write of a task)."""
+        hit = self._tails.get(id(plan))
+        if hit is None or hit[0] is not plan:
+            if len(self._tails) > 64:  # cancelled tasks' cut plans are one-offs
+                self._tails.clear()
+            durations = [self.config.durations.of(s.type) for s in plan]
+            tails = [sum(durations[i + 1 : -1]) for i in range(len(plan))]
+            hit = self._tails[id(plan)] = (plan, tails)
+        return hit[1]

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.config import Admin
@@ -55,6 +56,10 @@ HTTP_MESSAGES = {
     504: "Gateway timeout.",
 }
 
+
+#: The status journaled for a request whose client went away before the answer (nginx's).
+CLIENT_CLOSED = 499
+MSG_CLIENT_GONE = "Client closed the request."
 
 FastRoute = Callable[..., Awaitable[Reply]]
 RUN_PREFIX = "/v1/Run/"
@@ -172,6 +177,9 @@ class MockMiddleware:
         except MockError as exc:
             if not started:
                 await _send_error(send, exc)
+        except ClientDisconnect:
+            if not started:  # journaled as nginx's 499: the client closed the request
+                await _send_error(send, MockError(MSG_CLIENT_GONE, status=CLIENT_CLOSED))
         except Exception as exc:  # the promise: never an unshaped 500
             log.exception("wiro-mock: unexpected error on %s", scope.get("path"))
             if not started:
@@ -236,6 +244,8 @@ async def _fast(call: Call, route: FastRoute, args: tuple[str, ...]) -> Reply:
         return await route(call, *args)
     except MockError as exc:
         return error_reply(exc)
+    except ClientDisconnect:  # gone while we waited (for the body, for Redis): nobody to tell
+        return error_reply(MockError(MSG_CLIENT_GONE, status=CLIENT_CLOSED))
     except Exception as exc:  # the promise: never an unshaped 500
         log.exception("wiro-mock: unexpected error on %s", call.scope.get("path"))
         return error_reply(internal_error(exc))

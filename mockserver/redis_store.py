@@ -49,7 +49,7 @@ from mockserver.lifecycle import CANCEL_STEP, Clock, Engine, build_plan
 from mockserver.limits import Limits
 from mockserver.outputs import output_kind
 from mockserver.store import Folder, StoredFile
-from mockserver.task import Task, task_cost
+from mockserver.task import Task, task_cost, task_identity
 
 log = logging.getLogger("mockserver.redis")
 R = TypeVar("R")
@@ -57,23 +57,27 @@ OUTCOMES = ("success", "fail", "error")
 #: Attempts at one compare-and-set before giving up (only reached under absurd contention).
 CAS_ATTEMPTS = 100
 #: Seconds between the background checks for due tasks and expired index entries.
-TICK = 0.05
+TICK = 0.1
 PRUNE_EVERY = 5.0
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
-# KEYS: task, token, order, due, live. ARGV: record, id, token, ttl_ms, due ("" none), live.
+# KEYS: seq, order, due, live. ARGV: prefix, record, ttl_ms, due ("" none), live, seed.
+# Numbers the task and names its token like `task_identity` (the first 30 of sha1(seed:id)).
 CREATE = """
-if ARGV[4] ~= '0' then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
-  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
+local id = redis.call('INCR', KEYS[1])
+local token = string.sub(redis.sha1hex(ARGV[6] .. ':' .. id), 1, 30)
+local task, index = ARGV[1] .. ':t:' .. id, ARGV[1] .. ':tok:' .. token
+if ARGV[3] ~= '0' then
+  redis.call('SET', task, ARGV[2], 'PX', ARGV[3])
+  redis.call('SET', index, id, 'PX', ARGV[3])
 else
-  redis.call('SET', KEYS[1], ARGV[1])
-  redis.call('SET', KEYS[2], ARGV[2])
+  redis.call('SET', task, ARGV[2])
+  redis.call('SET', index, id)
 end
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[2])
-if ARGV[5] ~= '' then redis.call('ZADD', KEYS[4], ARGV[5], ARGV[2]) end
-if ARGV[6] == '1' then redis.call('SADD', KEYS[5], ARGV[2]) end
-return 1
+redis.call('ZADD', KEYS[2], id, id)
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[3], ARGV[4], id) end
+if ARGV[5] == '1' then redis.call('SADD', KEYS[4], id) end
+return id
 """
 
 # KEYS: task, token, due, live, channel. ARGV: old record, new record, id, ttl_ms, due, done.
@@ -153,6 +157,22 @@ class Batcher:
             return await self.call("EVALSHA", self.shas[name], len(keys), *keys, *args)
         except NoScriptError:
             return await self.call("EVAL", self.scripts[name], len(keys), *keys, *args)
+
+    def send(self, name: str, keys: list[str], args: list[Any]) -> None:
+        """Run a script without waiting for its answer (a failure is logged, not raised)."""
+        future = self.call("EVALSHA", self.shas[name], len(keys), *keys, *args)
+
+        def done(result: asyncio.Future[Any]) -> None:
+            if result.cancelled():
+                return
+            error = result.exception()
+            if isinstance(error, NoScriptError):
+                again = self.call("EVAL", self.scripts[name], len(keys), *keys, *args)
+                again.add_done_callback(lambda f: f.cancelled() or f.exception())
+            elif error is not None and not isinstance(error, StoreUnavailableError):
+                log.warning("wiro-mock: %s script failed: %s", name, error)
+
+        future.add_done_callback(done)
 
     def _flush(self) -> None:
         batch, self._queue = self._queue, []
@@ -253,7 +273,7 @@ class Keys:
 class Codec:
     """Task <-> record bytes. A record holds what changes and what cannot be recomputed; the
     model and project are stored by name and looked up, the plan by the outcome it was
-    built for (plus where a cancel or kill cut it)."""
+    built for (plus where a cancel or kill cut it); token and uuid follow from the id."""
 
     def __init__(self, config: MockConfig, registry: Registry, projects: list[Project]) -> None:
         self.progress = config.lifecycle.progress_steps
@@ -264,7 +284,7 @@ class Codec:
         deleted = task.planned == () and task.output_sizes == ()
         return json.dumps(
             [
-                task.uuid, task.token, task.model.slug, task.project.api_key, task.params,
+                task.model.slug, task.project.api_key, task.params,
                 task.callback_url, task.base_url, task.created, self._plan_code(task),
                 task.outcome, task.mock_seed, task.input_size, task.cursor, task.due,
                 task.stalled, task.times, task.pexit, task.debugerror, task.killed,
@@ -276,7 +296,7 @@ class Codec:
 
     def decode(self, task_id: str, raw: bytes) -> Task | None:
         (
-            uuid, token, slug, api_key, params, callback_url, base_url, created, (base, cut),
+            slug, api_key, params, callback_url, base_url, created, (base, cut),
             outcome, mock_seed, input_size, cursor, due, stalled, times, pexit, debugerror,
             killed, socket_drop_after, callback_delay, sizes, deleted, tracked,
         ) = json.loads(raw)  # fmt: skip
@@ -286,6 +306,7 @@ class Codec:
         plan = build_plan(base, self.progress, output_kind(model) == "text")
         if cut is not None:
             plan = (*plan[:cut], CANCEL_STEP)
+        token, uuid = task_identity(mock_seed, task_id)
         task = Task(
             id=task_id, uuid=uuid, token=token, model=model,
             project=self.projects.get(api_key) or (ANONYMOUS if not api_key else
@@ -387,20 +408,19 @@ class RedisStore:
         await self.batch.call("PUBLISH", self.keys.control, b"ctl")
 
     # -- tasks ----------------------------------------------------------------------------
-    async def next_id(self) -> str:
-        return str(await self.batch.call("INCR", self.keys.seq))
-
     async def add(self, task: Task) -> None:
+        """One script numbers, names, stores and indexes the task: one round trip per Run."""
         self._notes.clear()  # engine.start ran just before: nothing to act on yet
         keys = self.keys
-        tracked_live = self.limits.applies(task.project.api_key)
-        await self.batch.script(
+        live = self.limits.applies(task.project.api_key)
+        task_id = await self.batch.script(
             "create",
-            [keys.task(task.id), keys.token(task.token), keys.order, keys.due,
-             keys.live(task.project.api_key)],
-            [self.codec.encode(task), task.id, task.token, self._ttl(task),
-             _due(task) if task.tracked else "", "1" if tracked_live else "0"],
+            [keys.seq, keys.order, keys.due, keys.live(task.project.api_key)],
+            [keys.p, self.codec.encode(task), self._ttl(task),
+             _due(task) if task.tracked else "", "1" if live else "0", task.mock_seed],
         )  # fmt: skip
+        task.id = str(task_id)
+        task.token, task.uuid = task_identity(task.mock_seed, task.id)
 
     async def _load(self, task_id: str) -> tuple[bytes, Task] | None:
         raw = await self.batch.call("GET", self.keys.task(task_id))
@@ -683,10 +703,11 @@ class RedisJournal:
             await self._add(callback_entry(0, task_id, url, attempt, status, error))
 
     async def _add(self, entry: dict[str, Any]) -> None:
+        """Queue the entry for the next pipeline without waiting for Redis: it goes out in
+        the same loop turn the response does, and nobody is kept waiting for a log line."""
         del entry["id"]
         data = json.dumps(entry, separators=(",", ":"), default=str)
-        await self.batch.script("journal", [self.keys.journal, self.keys.journal_seq],
-                                [data, self.size])  # fmt: skip
+        self.batch.send("journal", [self.keys.journal, self.keys.journal_seq], [data, self.size])
         if self.listener is not None:
             self.listener()
 

@@ -8,10 +8,8 @@ lifespan events (httpx's ASGITransport).
 from __future__ import annotations
 
 import asyncio
-import binascii
 import contextlib
 import logging
-import random
 import time
 from pathlib import Path
 from typing import Any
@@ -30,20 +28,6 @@ from mockserver.store import MemoryStore, Store
 from mockserver.task import COST_PER_SECOND, DetailCache, Task, render_task
 
 log = logging.getLogger("mockserver")
-
-_TOKEN_CHARS = bytes.maketrans(b"+/", b"xy")
-
-
-def task_identity(seed: int, task_id: str) -> tuple[str, str]:
-    """(socket token, uuid) of a task: reproducible from the seed and the id alone, so
-    processes sharing a store never hand out the same token.
-
-    The token is 30 alphanumeric characters like Wiro's (base64 of random bytes with `+`
-    and `/` replaced); the uuid is version-4 shaped."""
-    rng = random.Random(f"{seed}:{task_id}")
-    raw = binascii.b2a_base64(rng.randbytes(24), newline=False).translate(_TOKEN_CHARS)
-    h = f"{rng.getrandbits(128):032x}"
-    return raw[:30].decode(), f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
 
 
 class MockState:
@@ -121,15 +105,13 @@ class MockState:
         faults: TaskFaults,
         input_size: tuple[int, int] | None,
     ) -> Task:
-        task_id = await self.store.next_id()
-        token, uuid = task_identity(self.config.seed, task_id)
         lifecycle = self.config.lifecycle
         outcome = faults.outcome
         text = output_kind(model) == "text"
         task = Task(
-            id=task_id,
-            uuid=uuid,
-            token=token,
+            id="",  # the store numbers it (and so names its token and uuid) when it adds it
+            uuid="",
+            token="",
             model=model,
             project=project,
             params=params,

@@ -28,7 +28,7 @@ from mockserver.config import MockConfig
 from mockserver.journal import Journal, JournalStore
 from mockserver.lifecycle import Clock, Engine
 from mockserver.limits import Limits
-from mockserver.task import Task, task_cost
+from mockserver.task import Task, task_cost, task_identity
 
 R = TypeVar("R")
 
@@ -216,8 +216,9 @@ class Store(Protocol):
     async def aclose(self) -> None: ...
     async def refresh(self) -> None: ...
     async def publish_control(self) -> None: ...
-    async def next_id(self) -> str: ...
-    async def add(self, task: Task) -> None: ...
+    async def add(self, task: Task) -> None:
+        """Store a new task: number it (`task.id`), name it (`token`, `uuid`), index it."""
+
     async def get(self, task_id: str | None = None, token: str | None = None) -> Task | None:
         """The task as of now (by id, else by socket token), or None."""
 
@@ -291,12 +292,10 @@ class MemoryStore:
         self._wake.set()
 
     # -- tasks ----------------------------------------------------------------------------
-    async def next_id(self) -> str:
-        task_id = str(self._next_id)
-        self._next_id += 1
-        return task_id
-
     async def add(self, task: Task) -> None:
+        task.id = str(self._next_id)
+        self._next_id += 1
+        task.token, task.uuid = task_identity(self.config.seed, task.id)
         if not task.terminal:
             self.live.setdefault(task.project.api_key, set()).add(task)
         self.index.add(task)

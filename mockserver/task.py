@@ -133,6 +133,16 @@ class Task:
                 event.set()
 
 
+def task_identity(seed: int, task_id: str) -> tuple[str, str]:
+    """(socket token, uuid) of a task: derived from the seed and the id alone, so runs are
+    reproducible and processes sharing a store (whose Lua script names the token from the
+    id it allocates: `sha1hex(seed:id)`) agree without talking. The token is 30 alphanumeric
+    characters like Wiro's; the uuid is version-4 shaped."""
+    token = hashlib.sha1(f"{seed}:{task_id}".encode(), usedforsecurity=False).hexdigest()[:30]
+    h = hashlib.sha1(f"{seed}:{task_id}:uuid".encode(), usedforsecurity=False).hexdigest()
+    return token, f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
+
+
 def output_url(task: Task, name: str) -> str:
     return f"{task.base_url}/File/{task.token}/{name}"
 

@@ -7,11 +7,21 @@ from starlette.applications import Starlette
 
 from mockserver import create_app
 from mockserver.config import load_config
+from mockserver.task import task_identity
 from tests.mock.conftest import ROOT, SPECS, detail, run_task
 
 
 async def test_apps_use_the_parametrized_store(app: Starlette, store: str) -> None:
     assert app.state.mock.store.shared is (store == "redis")
+
+
+async def test_run_answers_the_token_every_process_derives(client: httpx.AsyncClient) -> None:
+    """In Redis a Lua script names the token; it must be the one `task_identity` gives."""
+    state = client._transport.app.state.mock  # type: ignore[attr-defined]
+    for _ in range(3):
+        created = (await client.post("/Run/reve/generate", json={"prompt": "x"})).json()
+        token, _ = task_identity(state.config.seed, created["taskid"])
+        assert created["socketaccesstoken"] == token
 
 
 async def test_two_apps_on_one_store_are_one_mock(store: str, client: httpx.AsyncClient) -> None:

@@ -720,22 +720,22 @@ class RedisJournal:
         self, method: str, path: str, query: bytes, headers: dict[str, str], body: Any,
         model: str | None, status: int, started: float, fault: str | None = None,
     ) -> None:  # fmt: skip
-        if self.enabled:
-            raw = (0, started, time.time(), method, path, query, headers, body, model, status,
-                   fault)  # fmt: skip
-            await self._add(request_entry(raw))
+        if self.enabled:  # stored as its raw pieces, made a dict when read (like `Journal`)
+            raw = [started, time.time(), method, path, query.decode("latin-1"), headers, body,
+                   model, status, fault]  # fmt: skip
+            self._add(json.dumps(raw, separators=(",", ":"), default=str))
 
     async def callback(
         self, task_id: str, url: str, attempt: int, status: int | None, error: str | None
     ) -> None:
         if self.enabled:
-            await self._add(callback_entry(0, task_id, url, attempt, status, error))
+            entry = callback_entry(0, task_id, url, attempt, status, error)
+            del entry["id"]
+            self._add(json.dumps(entry, separators=(",", ":")))
 
-    async def _add(self, entry: dict[str, Any]) -> None:
+    def _add(self, data: str) -> None:
         """Queue the entry for the next pipeline without waiting for Redis: it goes out in
         the same loop turn the response does, and nobody is kept waiting for a log line."""
-        del entry["id"]
-        data = json.dumps(entry, separators=(",", ":"), default=str)
         self.batch.send("journal", [self.keys.journal, self.keys.journal_seq], [data, self.size])
         if self.listener is not None:
             self.listener()
@@ -745,7 +745,13 @@ class RedisJournal:
         out = []
         for line in lines:
             entry_id, _, data = line.partition(b" ")
-            out.append({"id": int(entry_id), **json.loads(data)})
+            item = json.loads(data)
+            if isinstance(item, list):
+                started, ended, method, path, query, *rest = item
+                raw = (int(entry_id), started, ended, method, path, query.encode("latin-1"), *rest)
+                out.append(request_entry(raw))
+            else:
+                out.append({"id": int(entry_id), **item})
         return out
 
     async def query(self, **filters: Any) -> list[dict[str, Any]]:

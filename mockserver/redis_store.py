@@ -774,8 +774,6 @@ class RedisFileStore:
     """Uploaded files: metadata in Redis, bytes in Redis or in a folder every process shares
     (`store.files_dir`). They expire with finished tasks (`store.ttl`)."""
 
-    shared = True
-
     def __init__(self, batch: Batcher, keys: Keys, ttl_ms: int, config: MockConfig) -> None:
         self.batch = batch
         self.keys = keys

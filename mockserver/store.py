@@ -134,8 +134,6 @@ class FileStore(Protocol):
 class MemoryFileStore:
     """Uploaded files in memory, bounded by total bytes (oldest evicted first)."""
 
-    shared = False
-
     def __init__(self, max_total_bytes: int) -> None:
         self.max_total_bytes = max_total_bytes
         self._files: OrderedDict[str, StoredFile] = OrderedDict()

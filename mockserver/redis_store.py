@@ -101,12 +101,30 @@ redis.call('PUBLISH', KEYS[5], ARGV[3])
 return 1
 """
 
-# KEYS: list, seq. ARGV: entry JSON (without id), size.
-JOURNAL = """
-local id = redis.call('INCR', KEYS[2])
-redis.call('RPUSH', KEYS[1], id .. ' ' .. ARGV[1])
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
-return id
+# The journal is a list written with plain RPUSH (no script on the hot path); an entry's id
+# is its position since the start: `trimmed` (entries cut from the head) + index + 1.
+# KEYS: list, trimmed. ARGV: size. Cut the head down to `size` entries (the timer calls it).
+JOURNAL_TRIM = """
+local extra = redis.call('LLEN', KEYS[1]) - tonumber(ARGV[1])
+if extra > 0 then
+  redis.call('LTRIM', KEYS[1], extra, -1)
+  redis.call('INCRBY', KEYS[2], extra)
+end
+return extra
+"""
+
+# KEYS: list, trimmed. ARGV: first index (negative: from the end). -> {trimmed, first, entries}
+JOURNAL_READ = """
+local trimmed = tonumber(redis.call('GET', KEYS[2]) or '0')
+local first = tonumber(ARGV[1])
+if first < 0 then first = math.max(0, redis.call('LLEN', KEYS[1]) + first) end
+return {trimmed, first, redis.call('LRANGE', KEYS[1], first, -1)}
+"""
+
+# KEYS: list, trimmed. Empty the journal; ids go on counting.
+JOURNAL_CLEAR = """
+redis.call('INCRBY', KEYS[2], redis.call('LLEN', KEYS[1]))
+return redis.call('DEL', KEYS[1])
 """
 
 # KEYS: ctl, version, channel. ARGV: api_key, amount: charge a balance (control state).
@@ -162,22 +180,6 @@ class Batcher:
             return await self.call("EVALSHA", self.shas[name], len(keys), *keys, *args)
         except NoScriptError:
             return await self.call("EVAL", self.scripts[name], len(keys), *keys, *args)
-
-    def send(self, name: str, keys: list[str], args: list[Any]) -> None:
-        """Run a script without waiting for its answer (a failure is logged, not raised)."""
-        future = self.call("EVALSHA", self.shas[name], len(keys), *keys, *args)
-
-        def done(result: asyncio.Future[Any]) -> None:
-            if result.cancelled():
-                return
-            error = result.exception()
-            if isinstance(error, NoScriptError):
-                again = self.call("EVAL", self.scripts[name], len(keys), *keys, *args)
-                again.add_done_callback(lambda f: f.cancelled() or f.exception())
-            elif error is not None and not isinstance(error, StoreUnavailableError):
-                log.warning("wiro-mock: %s script failed: %s", name, error)
-
-        future.add_done_callback(done)
 
     def _flush(self) -> None:
         batch, self._queue = self._queue, []
@@ -276,7 +278,7 @@ class Keys:
         self.seq, self.order, self.due = f"{prefix}:seq", f"{prefix}:order", f"{prefix}:due"
         self.ctl, self.ctl_version = f"{prefix}:ctl", f"{prefix}:ctl:v"
         self.events, self.control = f"{prefix}:events", f"{prefix}:control"
-        self.journal, self.journal_seq = f"{prefix}:j", f"{prefix}:j:seq"
+        self.journal, self.journal_trimmed = f"{prefix}:j", f"{prefix}:j:trimmed"
         self.file_seq = f"{prefix}:f:seq"
 
     def task(self, task_id: str) -> str:
@@ -386,8 +388,10 @@ class RedisStore:
             max_connections=64, health_check_interval=5,
         )  # fmt: skip
         self.batch = Batcher(
-            self.client, {"create": CREATE, "cas": CAS, "journal": JOURNAL, "charge": CHARGE}
-        )
+            self.client,
+            {"create": CREATE, "cas": CAS, "charge": CHARGE, "journal_trim": JOURNAL_TRIM,
+             "journal_read": JOURNAL_READ, "journal_clear": JOURNAL_CLEAR},
+        )  # fmt: skip
         self.codec = Codec(config, registry, config.effective_projects())
         self.files = RedisFileStore(self.batch, self.keys, self.ttl_ms, config)
         self.journal = RedisJournal(self.batch, self.keys, config.limits.journal_size)
@@ -661,6 +665,7 @@ class RedisStore:
             await asyncio.sleep(TICK)
             await self.refresh()
             await self.run_due()
+            await self.journal.trim()
             if time.monotonic() - pruned > PRUNE_EVERY:
                 pruned = time.monotonic()
                 await self._prune()
@@ -736,23 +741,30 @@ class RedisJournal:
     def _add(self, data: str) -> None:
         """Queue the entry for the next pipeline without waiting for Redis: it goes out in
         the same loop turn the response does, and nobody is kept waiting for a log line."""
-        self.batch.send("journal", [self.keys.journal, self.keys.journal_seq], [data, self.size])
+        self.batch.call("RPUSH", self.keys.journal, data).add_done_callback(_consume)
         if self.listener is not None:
             self.listener()
 
-    async def _entries(self, start: int = 0) -> list[dict[str, Any]]:
-        lines = await self.batch.call("LRANGE", self.keys.journal, start, -1)
+    async def trim(self) -> None:
+        """Keep the newest `size` entries (between trims the list may briefly hold more)."""
+        if self.enabled:
+            await self.batch.script("journal_trim", self._keys(), [self.size])
+
+    def _keys(self) -> list[str]:
+        return [self.keys.journal, self.keys.journal_trimmed]
+
+    async def _entries(self, first: int = 0) -> list[dict[str, Any]]:
+        trimmed, start, lines = await self.batch.script("journal_read", self._keys(), [first])
         out = []
-        for line in lines:
-            entry_id, _, data = line.partition(b" ")
-            item = json.loads(data)
+        for index, line in enumerate(lines, start=int(trimmed) + int(start) + 1):
+            item = json.loads(line)
             if isinstance(item, list):
                 started, ended, method, path, query, *rest = item
-                raw = (int(entry_id), started, ended, method, path, query.encode("latin-1"), *rest)
+                raw = (index, started, ended, method, path, query.encode("latin-1"), *rest)
                 out.append(request_entry(raw))
             else:
-                out.append({"id": int(entry_id), **item})
-        return out
+                out.append({"id": index, **item})
+        return out[-self.size :] if self.size else out
 
     async def query(self, **filters: Any) -> list[dict[str, Any]]:
         return select(await self._entries(), **filters)
@@ -761,13 +773,20 @@ class RedisJournal:
         return [e for e in await self._entries(-limit) if e["id"] > entry_id]
 
     async def last_id(self) -> int:
-        return int(await self.batch.call("GET", self.keys.journal_seq) or 0)
+        trimmed, start, lines = await self.batch.script("journal_read", self._keys(), [-1])
+        return int(trimmed) + int(start) + len(lines)
 
     async def clear(self) -> None:
-        await self.batch.call("DEL", self.keys.journal)
+        await self.batch.script("journal_clear", self._keys(), [])
 
     async def count(self) -> int:
-        return int(await self.batch.call("LLEN", self.keys.journal))
+        return min(self.size, int(await self.batch.call("LLEN", self.keys.journal)))
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    """Retrieve a fire-and-forget command's outcome (a failure was already logged)."""
+    if not future.cancelled():
+        future.exception()
 
 
 class RedisFileStore:

@@ -47,3 +47,21 @@ def test_example_config_loads_with_its_store_section() -> None:
     config = load_config(ROOT / "mock.toml.example")
     assert config.store.url is None  # in memory unless a URL is given
     assert (config.store.ttl, config.store.prefix) == (3600.0, "wiro-mock")
+
+
+async def test_journal_keeps_the_newest_entries_with_counting_ids() -> None:
+    app = create_app(SPECS, auth=False, limits={"journal_size": 5})
+    journal = app.state.mock.journal
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock/v1") as client:
+        for n in range(12):
+            await client.post("/Task/Detail", json={"taskid": f"missing-{n}"})
+        entries = await journal.query()
+        assert [e["id"] for e in entries] == [8, 9, 10, 11, 12]  # the newest five
+        assert [e["body"]["taskid"] for e in entries] == [f"missing-{n}" for n in range(7, 12)]
+        assert await journal.last_id() == 12 and await journal.count() == 5
+        assert [e["id"] for e in await journal.since(10, 50)] == [11, 12]
+        await journal.clear()
+        assert await journal.count() == 0
+        await client.post("/Task/Detail", json={"taskid": "after"})
+        assert [e["id"] for e in await journal.query()] == [13]  # ids go on counting

@@ -124,6 +124,10 @@ class Input(Frozen):
     minimum: float | None = None
     maximum: float | None = None
     step: float | None = None
+    #: (min, max) that only the help text states ("between [1, 10]"): advisory, never
+    #: enforced by default (Wiro's own n8n node sends values outside such ranges);
+    #: `minimum`/`maximum` are the bounds a doc or override declares, and are enforced.
+    advisory_range: tuple[float, float] | None = None
     max_items: int | None = None
     accepts_url: bool = False
     accepts_file: bool = False

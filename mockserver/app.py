@@ -19,13 +19,27 @@ from codegen import openapi
 from codegen.schema import Catalogue, Model
 from mockserver.config import MockConfig, load_config
 from mockserver.dashboard import routes as dashboard
-from mockserver.errors import CODE_GENERAL, CODE_NOT_FOUND, MockError, envelope_error
+from mockserver.errors import (
+    CODE_GENERAL,
+    CODE_NOT_FOUND,
+    MockError,
+    UnknownRouteError,
+    envelope_error,
+)
 from mockserver.middleware import DropFilter, MockMiddleware
 from mockserver.routes import admin, files, run, socket, tasks
-from mockserver.routes.common import Call, api_base, error_reply, json_response, to_response
+from mockserver.routes.common import (
+    ADMIN_PREFIX,
+    Call,
+    api_base,
+    error_reply,
+    http_errors,
+    json_response,
+    to_response,
+)
 from mockserver.state import MockState
 
-ADMIN = "/__mock__"
+ADMIN = ADMIN_PREFIX
 
 
 def routes() -> list[BaseRoute]:
@@ -86,7 +100,9 @@ async def _openapi(request: Request) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if exc.status_code == 404:
+    if exc.status_code == 404 and not request.url.path.startswith(ADMIN_PREFIX):
+        message, code = UnknownRouteError().messages[0], CODE_GENERAL  # Wiro's own answer
+    elif exc.status_code == 404:
         message = f"Route not found: {request.method} {request.url.path}"
         code = CODE_NOT_FOUND
     elif exc.status_code == 405:
@@ -103,7 +119,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _mock_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MockError)
-    return to_response(error_reply(exc))
+    return to_response(error_reply(exc, http_errors(request.app.state.mock, request.url.path)))
 
 
 def create_app(

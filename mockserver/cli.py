@@ -40,6 +40,14 @@ def parser() -> argparse.ArgumentParser:
         "--strict-nonce", action="store_true",
         help="reject a signed request whose x-nonce was already used (replay protection)",
     )  # fmt: skip
+    p.add_argument(
+        "--http-errors", action="store_true",
+        help="answer API errors with HTTP 400/404 instead of Wiro's 200 + result:false",
+    )  # fmt: skip
+    p.add_argument(
+        "--strict-constraints", action="store_true",
+        help="enforce ranges stated only in help texts (default: accept, journal a warning)",
+    )  # fmt: skip
     p.add_argument("--watch", action="store_true", help="reload changed or added specs")
     p.add_argument("--clock", choices=["realtime", "step", "manual"], default=None)
     p.add_argument("--speed", type=float, default=None, help="realtime clock speed factor")
@@ -82,6 +90,8 @@ def build_overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides["strict_nonce"] = True
     if args.watch:
         overrides["watch"] = True
+    if args.http_errors:
+        overrides["http_errors"] = True
     if args.api_key:
         project = Project(api_key=args.api_key, api_secret=args.api_secret)
         overrides["projects"] = [project.model_dump()]
@@ -90,8 +100,13 @@ def build_overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides["clock"] = clock
     if args.max_tasks is not None:
         overrides["limits"] = {"max_tasks": args.max_tasks}
+    validation: dict[str, Any] = {}
     if args.lenient or args.strict:
-        overrides["validation"] = {"unknown_fields": "ignore" if args.lenient else "reject"}
+        validation["unknown_fields"] = "ignore" if args.lenient else "reject"
+    if args.strict_constraints:
+        validation["strict_constraints"] = True
+    if validation:
+        overrides["validation"] = validation
     if args.allow_callback_host:
         overrides["callbacks"] = {"allow_hosts": args.allow_callback_host}
     admin = {"enabled": False} if args.no_admin else {}

@@ -96,6 +96,9 @@ class Callbacks(Strict):
 
 class Validation(Strict):
     unknown_fields: Literal["reject", "ignore"] = "reject"
+    #: Enforce ranges that only an input's help text states ("between [1, 10]"). Off by
+    #: default: they are advisory, and Wiro's own n8n node sends values outside them.
+    strict_constraints: bool = False
 
 
 class FaultRule(Strict):
@@ -172,6 +175,9 @@ class MockConfig(Strict):
     #: Reject a signed request whose nonce this project already used (Wiro documents no
     #: freshness rule, so this is off by default).
     strict_nonce: bool = False
+    #: Answer API errors with HTTP statuses (400, 404) instead of Wiro's HTTP 200 with
+    #: `result: false`; auth (401), unknown URLs (404) and body limits (413) always are.
+    http_errors: bool = False
     public_url: str | None = None
     watch: bool = False
     watch_interval: float = Field(default=0.5, gt=0)

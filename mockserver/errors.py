@@ -3,6 +3,13 @@
 Each carries the Wiro error code, message and HTTP status, so one exception handler
 renders every failure as Wiro's envelope (`{"result": false, "errors": [...]}`) and no
 request ever ends in an unshaped 500.
+
+HTTP status: Wiro answers API errors (validation, unknown model or task, task state,
+limits) with HTTP 200 and `result: false` (its error reference); only auth (401) and an
+unknown URL (404) use the HTTP status. Such errors set `in_body`; their `status` is the
+HTTP status sent instead under `--http-errors`, and always on the admin API, which keeps
+HTTP semantics. Body limits (413), unsupported media (415), injected faults and a store
+outage (503) are HTTP-level in both modes.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-# Wiro's error codes (WIRO_API.md).
+# Wiro's error codes (its error reference).
 CODE_GENERAL = 0
 CODE_NOT_FOUND = 1
 CODE_CONCURRENCY = 96
@@ -18,10 +25,12 @@ CODE_BALANCE = 97
 
 
 class MockError(Exception):
-    """An error that becomes a Wiro envelope with `status` as the HTTP status."""
+    """An error that becomes a Wiro envelope; `status_for` picks its HTTP status."""
 
     status: int = 400
     code: int = CODE_GENERAL
+    #: Wiro reports it as HTTP 200 with `result: false` (see the module docstring).
+    in_body: bool = False
 
     def __init__(
         self,
@@ -39,6 +48,10 @@ class MockError(Exception):
         self.headers = headers or {}
         super().__init__("; ".join(self.messages))
 
+    def status_for(self, http_errors: bool) -> int:
+        """The HTTP status to send: 200 for an in-body error unless HTTP errors are wanted."""
+        return self.status if http_errors or not self.in_body else 200
+
     def errors(self) -> list[dict[str, Any]]:
         return [{"code": self.code, "message": m} for m in self.messages]
 
@@ -53,11 +66,30 @@ class AuthError(MockError):
 
 
 class ValidationError(MockError):
-    """A request body that does not fit the model's schema (HTTP 400, code 0)."""
+    """A request body that does not fit the model's schema (code 0; 400 with HTTP errors)."""
+
+    in_body = True
 
 
 class NotFoundError(MockError):
-    """An unknown route, task, model or file (code 1)."""
+    """An unknown task or model (code 1; 404 with HTTP errors and on the admin API)."""
+
+    status = 404
+    code = CODE_NOT_FOUND
+    in_body = True
+
+
+class UnknownRouteError(MockError):
+    """A URL the API does not have: Wiro's HTTP 404, code 0, `Error parsing url.`."""
+
+    status = 404
+
+    def __init__(self, message: str = "Error parsing url.") -> None:
+        super().__init__(message)
+
+
+class MissingFileError(MockError):
+    """A file URL (a GET, like Wiro's CDN) that names no stored file: plain HTTP 404."""
 
     status = 404
     code = CODE_NOT_FOUND
@@ -67,10 +99,13 @@ class TaskStateError(MockError):
     """A task operation not allowed in the task's current status (code 1)."""
 
     code = CODE_NOT_FOUND
+    in_body = True
 
 
 class LimitError(MockError):
     """A production limit the mock mirrors: concurrency (96) or balance (97)."""
+
+    in_body = True
 
 
 class BodyTooLargeError(MockError):

@@ -32,13 +32,15 @@ from mockserver.errors import (
     DropConnection,
     InjectedError,
     MockError,
-    NotFoundError,
     StoreUnavailableError,
+    UnknownRouteError,
 )
 from mockserver.routes.common import (
+    ADMIN_PREFIX,
     Call,
     Reply,
     error_reply,
+    http_errors,
     internal_error,
     send_reply,
 )
@@ -47,7 +49,6 @@ from mockserver.routes.tasks import detail_call
 from mockserver.state import MockState
 
 log = logging.getLogger("mockserver")
-ADMIN_PREFIX = "/__mock__"
 HTTP_MESSAGES = {
     429: "Too many requests. Please retry later.",
     500: "Internal server error.",
@@ -145,7 +146,7 @@ class MockMiddleware:
                 status_box[0] = result.status
                 await send_reply(send, result)
         except MockError as exc:
-            await _send_error(send_wrapper, exc)
+            await _send_error(send_wrapper, exc, http_errors(state, path))
         finally:
             state_dict: dict[str, Any] = scope.get("state") or {}
             with contextlib.suppress(StoreUnavailableError):  # already answered with a 503
@@ -176,7 +177,7 @@ class MockMiddleware:
             raise
         except MockError as exc:
             if not started:
-                await _send_error(send, exc)
+                await _send_error(send, exc, http_errors(self.state, scope["path"]))
         except ClientDisconnect:
             if not started:  # journaled as nginx's 499: the client closed the request
                 await _send_error(send, MockError(MSG_CLIENT_GONE, status=CLIENT_CLOSED))
@@ -243,7 +244,7 @@ async def _fast(call: Call, route: FastRoute, args: tuple[str, ...]) -> Reply:
     try:
         return await route(call, *args)
     except MockError as exc:
-        return error_reply(exc)
+        return error_reply(exc, call.state.config.http_errors)
     except ClientDisconnect:  # gone while we waited (for the body, for Redis): nobody to tell
         return error_reply(MockError(MSG_CLIENT_GONE, status=CLIENT_CLOSED))
     except Exception as exc:  # the promise: never an unshaped 500
@@ -254,7 +255,7 @@ async def _fast(call: Call, route: FastRoute, args: tuple[str, ...]) -> Reply:
 def check_admin(admin: Admin, scope: Scope) -> None:
     """The admin API exists only when enabled, and answers only to its token when it has one."""
     if not admin.enabled:
-        raise NotFoundError("Not found.", status=404)
+        raise UnknownRouteError()
     if admin.token is None:
         return
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -268,8 +269,8 @@ def check_admin(admin: Admin, scope: Scope) -> None:
         raise AuthError("Admin API token is missing or wrong.")
 
 
-async def _send_error(send: Send, exc: MockError) -> None:
-    await send_reply(send, error_reply(exc))
+async def _send_error(send: Send, exc: MockError, http: bool = True) -> None:
+    await send_reply(send, error_reply(exc, http))
 
 
 def _model_from_path(path: str) -> str | None:

@@ -488,7 +488,7 @@ class RedisStore:
         for _ in range(CAS_ATTEMPTS):
             loaded = loaded or await self._load(task.id)
             if loaded is None:
-                raise NotFoundError("There is no task yet.", status=404)
+                raise NotFoundError("There is no task yet.")
             raw, current = loaded
             self._notes.clear()
             self.engine.sync(current)

@@ -16,6 +16,7 @@ from typing import Any
 
 from codegen.schema import Model, Status
 from mockserver.config import Project
+from mockserver.discovery import model_id
 from mockserver.outputs import (
     OutputSpec,
     llm_content,
@@ -212,7 +213,7 @@ def render_task(task: Task, epoch: float) -> dict[str, Any]:
         "totalcost": f"{cost:.12f}",
         "guestid": None,
         "projectid": task.project.id,
-        "modelid": str(_model_id(task.model)),
+        "modelid": str(model_id(task.model)),
         "description": "",
         "basemodelid": "0",
         "runtype": "model",
@@ -305,10 +306,6 @@ def _debugoutput(task: Task) -> str:
 
 def log_text(task: Task) -> str:
     return f"Loading {task.model.slug}\nRunning inference\nDone"
-
-
-def _model_id(model: Model) -> int:
-    return int(hashlib.md5(model.slug.encode(), usedforsecurity=False).hexdigest()[:6], 16) % 9000
 
 
 def _ts(epoch: float, value: float | None) -> str:

@@ -243,7 +243,7 @@ def _range_fields(raw: RawInput, kind: InputKind, help_text: str | None) -> dict
     found: dict[str, Any] = {}
     stated = constraints.numeric_range(help_text)
     if stated:
-        found["minimum"], found["maximum"] = stated
+        found["advisory_range"] = stated
     for key, target in (("min", "minimum"), ("max", "maximum"), ("step", "step")):
         value = _as_float(raw.fields.get(key, ""))
         if value is not None:

@@ -70,10 +70,20 @@ def body_reply(body: bytes, status: int = 200) -> Reply:
     return Reply(status, raw_headers(body), body)
 
 
-def error_reply(exc: MockError) -> Reply:
-    """Wiro's error envelope for `exc` (the one rendering of every MockError)."""
+ADMIN_PREFIX = "/__mock__"
+
+
+def http_errors(state: MockState, path: str) -> bool:
+    """Whether errors on `path` carry HTTP statuses: the admin API always does, the Wiro API
+    only under `--http-errors` (Wiro itself answers most errors with 200, `result: false`)."""
+    return state.config.http_errors or path.startswith(ADMIN_PREFIX)
+
+
+def error_reply(exc: MockError, http: bool = True) -> Reply:
+    """Wiro's error envelope for `exc` (the one rendering of every MockError); `http` as
+    `http_errors` decided for the request's path."""
     body = exc.body()
-    return Reply(exc.status, raw_headers(body, exc.headers), body)
+    return Reply(exc.status_for(http), raw_headers(body, exc.headers), body)
 
 
 def internal_error(exc: BaseException) -> MockError:

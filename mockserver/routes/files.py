@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver.bodies import Upload, describe, read_fields
-from mockserver.errors import NotFoundError, ValidationError
+from mockserver.errors import MissingFileError, ValidationError
 from mockserver.media import sniff
 from mockserver.names import safe_filename
 from mockserver.outputs import render, text_bytes
@@ -98,4 +98,4 @@ async def get_file(request: Request) -> Response:
                         data = text_bytes(task.params, spec.seed)
                         return Response(data, media_type="application/json")
                     return Response(render(spec), media_type=spec.content_type)
-    raise NotFoundError("File not found.")
+    raise MissingFileError("File not found.")

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from mockserver.bodies import Upload, describe, read_fields
 from mockserver.config import Project
-from mockserver.errors import CODE_BALANCE, CODE_CONCURRENCY, LimitError, ValidationError
+from mockserver.errors import CODE_BALANCE, CODE_CONCURRENCY, LimitError, NotFoundError
 from mockserver.media import EXTENSIONS, family, image_size, sniff
 from mockserver.names import safe_filename
 from mockserver.routes.common import (
@@ -25,8 +25,12 @@ from mockserver.state import MockState
 from mockserver.validation import Validated
 
 MSG_UNKNOWN_MODEL = "slug-owner-project-not-exist"
-MSG_CONCURRENCY = "Concurrent task limit reached for this project."
-MSG_BALANCE = "Insufficient balance. Please top up your account."
+#: Wiro's wording (its error reference); `{balance}` follows its `${balance}` template.
+MSG_CONCURRENCY = (
+    "You have reached your concurrent task limit. With your current balance of ${balance}, "
+    "you can run up to {limit} tasks at the same time. Add funds to increase your limit."
+)
+MSG_BALANCE = "Insufficient balance"
 
 
 async def run(request: Request) -> Response:
@@ -42,7 +46,7 @@ async def run_call(call: Call, owner: str, project_name: str) -> Reply:
     fields = await read_fields(call, state.config.limits.max_json_bytes)
     remember(call, describe(fields), model.slug if model else None)
     if model is None:
-        raise ValidationError(MSG_UNKNOWN_MODEL, code=1)
+        raise NotFoundError(MSG_UNKNOWN_MODEL)
     validated = state.registry.validator(model).validate(fields)
     await _check_limits(state, project)
     faults = state.faults.for_task(
@@ -70,9 +74,10 @@ def run_body(task_id: str, token: str) -> bytes:
 async def _check_limits(state: MockState, project: Project) -> None:
     limits = state.limits
     limit = limits.concurrency.get(project.api_key)
-    if limit is not None and await state.store.live_count(project.api_key) >= limit:
-        raise LimitError(MSG_CONCURRENCY, code=CODE_CONCURRENCY)
     balance = limits.balances.get(project.api_key)
+    if limit is not None and await state.store.live_count(project.api_key) >= limit:
+        shown = f"{balance:.2f}" if balance is not None else "0.00"
+        raise LimitError(MSG_CONCURRENCY.format(balance=shown, limit=limit), code=CODE_CONCURRENCY)
     if balance is not None and balance <= state.config.limits.min_balance:
         raise LimitError(MSG_BALANCE, code=CODE_BALANCE)
 

@@ -48,7 +48,7 @@ async def _task(call: Call) -> tuple[MockState, Task]:
         raise ValidationError(MSG_ID_REQUIRED)
     task = await state.find_task(task_id, token)
     if task is None or (state.auth.enabled and task.project.api_key != project.api_key):
-        raise NotFoundError(MSG_NO_TASK, status=404)
+        raise NotFoundError(MSG_NO_TASK)
     remember_model(call, task.model.slug)
     return state, task
 

@@ -138,7 +138,10 @@ class Registry:
                 old
                 if old is not None and old.model == model
                 else ModelValidator(
-                    model, limits.upload_max_bytes, self.config.validation.unknown_fields
+                    model,
+                    limits.upload_max_bytes,
+                    self.config.validation.unknown_fields,
+                    self.config.validation.strict_constraints,
                 )
             )
             for key in slug_keys(model):

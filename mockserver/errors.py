@@ -132,5 +132,14 @@ class DropConnection(Exception):
     """Raised after the response started to make the server close the socket abruptly."""
 
 
+#: How every error body starts: `envelope_error` writes `result` first, so a response is
+#: known to be a refusal from its first bytes (the journal's `result`, whatever the status).
+ERROR_PREFIX = b'{"result":false'
+
+
 def envelope_error(errors: list[dict[str, Any]]) -> bytes:
     return json.dumps({"result": False, "errors": errors}, separators=(",", ":")).encode()
+
+
+def is_error_body(body: bytes) -> bool:
+    return body.startswith(ERROR_PREFIX)

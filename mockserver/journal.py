@@ -17,14 +17,18 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 #: A request entry as recorded: (id, started, ended, method, path, query, headers, body,
-#: model, status, fault); `request_entry` makes the dict the admin API shows.
+#: model, status, fault, result, warnings); `request_entry` makes the dict the admin API
+#: shows. `result` is the envelope's: Wiro answers most errors with HTTP 200 and
+#: `result: false`, so the status alone does not tell a failure.
 RawRequest = tuple[
-    int, float, float, str, str, bytes, dict[str, str], Any, str | None, int, str | None
-]
+    int, float, float, str, str, bytes, dict[str, str], Any, str | None, int, str | None,
+    bool, list[dict[str, str]] | None,
+]  # fmt: skip
 
 
 def request_entry(raw: RawRequest) -> dict[str, Any]:
-    entry_id, started, ended, method, path, query, headers, body, model, status, fault = raw
+    (entry_id, started, ended, method, path, query, headers, body, model, status, fault,
+     result, warnings) = raw  # fmt: skip
     return {
         "id": entry_id,
         "kind": "request",
@@ -38,6 +42,8 @@ def request_entry(raw: RawRequest) -> dict[str, Any]:
         "status": status,
         "duration_ms": round((ended - started) * 1000, 3),
         "fault": fault,
+        "result": result,
+        "warnings": warnings or [],
     }
 
 
@@ -50,6 +56,7 @@ class JournalStore(Protocol):
     async def request(
         self, method: str, path: str, query: bytes, headers: dict[str, str], body: Any,
         model: str | None, status: int, started: float, fault: str | None = None,
+        result: bool = True, warnings: list[dict[str, str]] | None = None,
     ) -> None: ...  # fmt: skip
     async def callback(
         self, task_id: str, url: str, attempt: int, status: int | None, error: str | None
@@ -98,12 +105,14 @@ class Journal:
         status: int,
         started: float,
         fault: str | None = None,
+        result: bool = True,
+        warnings: list[dict[str, str]] | None = None,
     ) -> None:
         if not self.enabled:
             return
         self._entries.append(
             (next(self._ids), started, time.time(), method, path, query, headers, body, model,
-             status, fault)
+             status, fault, result, warnings)
         )  # fmt: skip
         if self.listener is not None:
             self.listener()
@@ -158,12 +167,14 @@ def select(
     path: str | None = None,
     model: str | None = None,
     status: int | None = None,
+    result: bool | None = None,
     since: int | None = None,
     task_id: str | None = None,
     header: str | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Entries matching every given filter; `path` is a glob (`*/Run/*`) or a substring."""
+    """Entries matching every given filter; `path` is a glob (`*/Run/*`) or a substring;
+    `result` the envelope's (False: every refused request, whatever its HTTP status)."""
     out = []
     for entry in entries:
         if since is not None and entry["id"] <= since:
@@ -177,6 +188,8 @@ def select(
         if model is not None and (entry.get("model") or "").lower() != model.lower():
             continue
         if status is not None and entry.get("status") != status:
+            continue
+        if result is not None and entry.get("result", True) != result:
             continue
         if task_id is not None and entry.get("task_id") != task_id:
             continue

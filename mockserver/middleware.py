@@ -34,6 +34,7 @@ from mockserver.errors import (
     MockError,
     StoreUnavailableError,
     UnknownRouteError,
+    is_error_body,
 )
 from mockserver.routes.common import (
     ADMIN_PREFIX,
@@ -120,11 +121,14 @@ class MockMiddleware:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         scope["mock.headers"] = headers
         status_box = [0]
+        result_box = [True]
         fault_name: str | None = None
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_box[0] = message["status"]
+            elif message["type"] == "http.response.body" and result_box[0]:
+                result_box[0] = not is_error_body(message.get("body", b""))
             await send(message)
 
         try:
@@ -144,6 +148,7 @@ class MockMiddleware:
                 call = Call(state, scope, _limited(receive, limit), None)
                 result = await _fast(call, *fast)
                 status_box[0] = result.status
+                result_box[0] = not is_error_body(result.body)
                 await send_reply(send, result)
         except MockError as exc:
             await _send_error(send_wrapper, exc, http_errors(state, path))
@@ -160,6 +165,8 @@ class MockMiddleware:
                     status_box[0],
                     started,
                     fault_name,
+                    result_box[0],
+                    state_dict.get("journal_warnings"),
                 )
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -46,6 +46,8 @@ class WiroMock:
         self.auth_enabled: bool = state.config.auth
         self.api_key: str = projects[0].api_key
         self.api_secret: str | None = projects[0].api_secret
+        self._nonce_lock = threading.Lock()
+        self._last_nonce = 0
         self.port = 0
         self.root_url = self.base_url = self.socket_url = ""
         config_ = server_config(self.app, "127.0.0.1", 0)
@@ -81,10 +83,17 @@ class WiroMock:
 
     # -- credentials ------------------------------------------------------------------------
     def headers(self, nonce: int | None = None) -> dict[str, str]:
-        """Auth headers for one request (signed when the project has a secret)."""
+        """Auth headers for one request (signed when the project has a secret). The nonce is
+        a millisecond one, unique per call, so `--strict-nonce` never sees two calls in the
+        same second collide."""
         if not self.auth_enabled:
             return {}
-        return signed_headers(self.api_key, self.api_secret, nonce or int(time.time()))
+        return signed_headers(self.api_key, self.api_secret, nonce or self._next_nonce())
+
+    def _next_nonce(self) -> int:
+        with self._nonce_lock:
+            self._last_nonce = max(int(time.time() * 1000), self._last_nonce + 1)
+            return self._last_nonce
 
     # -- admin API --------------------------------------------------------------------------
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -93,8 +102,9 @@ class WiroMock:
         return response.json()
 
     def journal(self, **filters: Any) -> list[dict[str, Any]]:
-        """Journal entries; filters: kind, method, path (glob), model, status, since, task_id,
-        header ("name" or "name:value"), limit."""
+        """Journal entries; filters: kind, method, path (glob), model, status, result (False:
+        refused, whatever the HTTP status), since, task_id, header ("name" or "name:value"),
+        limit."""
         params = {k: str(v) for k, v in filters.items() if v is not None}
         entries: list[dict[str, Any]] = self._call("GET", "/journal", params=params)["entries"]
         return entries

@@ -724,10 +724,11 @@ class RedisJournal:
     async def request(
         self, method: str, path: str, query: bytes, headers: dict[str, str], body: Any,
         model: str | None, status: int, started: float, fault: str | None = None,
+        result: bool = True, warnings: list[dict[str, str]] | None = None,
     ) -> None:  # fmt: skip
         if self.enabled:  # stored as its raw pieces, made a dict when read (like `Journal`)
             raw = [started, time.time(), method, path, query.decode("latin-1"), headers, body,
-                   model, status, fault]  # fmt: skip
+                   model, status, fault, result, warnings]  # fmt: skip
             self._add(json.dumps(raw, separators=(",", ":"), default=str))
 
     async def callback(

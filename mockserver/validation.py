@@ -35,6 +35,8 @@ class Validated:
     files: dict[str, list[FileItem]] = field(default_factory=dict)
     callback_url: str = ""
     unknown: list[str] = field(default_factory=list)
+    #: Accepted values outside a range only the help text states (`constraint_from_help`).
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 Checker = Callable[[Any, list[str]], Any]
@@ -43,9 +45,22 @@ Checker = Callable[[Any, list[str]], Any]
 class ModelValidator:
     """The compiled checks of one model's inputs."""
 
-    def __init__(self, model: Model, upload_max_bytes: int, unknown_fields: str = "reject"):
+    def __init__(
+        self,
+        model: Model,
+        upload_max_bytes: int,
+        unknown_fields: str = "reject",
+        strict_constraints: bool = False,
+    ):
         self.model = model
         self.reject_unknown = unknown_fields == "reject"
+        self.strict_constraints = strict_constraints
+        #: (name, low, high) of numeric inputs whose range only the help text states.
+        self.advisory = [
+            (i.name, *i.advisory_range)
+            for i in model.inputs
+            if i.advisory_range is not None and i.kind.is_numeric
+        ]
         self.upload_max_bytes = upload_max_bytes
         self.scalars: list[tuple[Input, Checker, str | None]] = []
         self.file_inputs: list[tuple[Input, tuple[str, ...]]] = []
@@ -102,6 +117,7 @@ class ModelValidator:
                 f"Request parameter [{k}] is not an input of {self.model.display_name}"
                 for k in unknown
             ]
+        warnings = self._advisory_warnings(fields, params, errors) if self.advisory else []
         callback = fields.get("callbackUrl")
         if errors:
             raise ValidationError(errors)
@@ -110,7 +126,28 @@ class ModelValidator:
             files=files,
             callback_url=callback.strip() if isinstance(callback, str) else "",
             unknown=unknown,
+            warnings=warnings,
         )
+
+    def _advisory_warnings(
+        self, fields: dict[str, Any], params: dict[str, str], errors: list[str]
+    ) -> list[dict[str, str]]:
+        """Sent values outside a help-stated range: Wiro's error under `strict_constraints`,
+        else accepted with a warning (Wiro's n8n node sends `guidanceScale: 0` for "[1, 10]")."""
+        warnings = []
+        for name, low, high in self.advisory:
+            text = params.get(name)
+            if name not in fields or text is None or low <= float(text) <= high:
+                continue
+            message = f"Request parameter [{name}] must be between {_fmt(low)} and {_fmt(high)}"
+            if self.strict_constraints:
+                errors.append(message)
+            else:
+                warnings.append(
+                    {"code": "constraint_from_help", "input": name,
+                     "message": f"{message} (a range only the help text states; accepted)"}
+                )  # fmt: skip
+        return warnings
 
     def _files(
         self, item: Input, siblings: tuple[str, ...], fields: dict[str, Any], errors: list[str]

@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from mockserver.auth import signed_headers
 from mockserver.config import FaultRule
-from mockserver.errors import MockError
+from mockserver.errors import MockError, is_error_body
 from mockserver.routes.common import Call, Reply, error_reply
 from mockserver.routes.run import run_call
 from mockserver.state import MockState
@@ -60,6 +60,9 @@ async def run_model(request: Request, owner: str, project: str) -> Reply:
         journal.get("journal_model") or f"{owner}/{project}".lower(),
         result.status,
         started,
+        None,
+        not is_error_body(result.body),
+        journal.get("journal_warnings"),
     )
     return result
 

@@ -221,6 +221,7 @@ def journal_row(entry: dict[str, Any], authenticator: Authenticator) -> dict[str
         for x in (
             entry["method"], path, entry.get("model") or "", status, body,
             auth["message"] if auth else "", entry.get("fault") or "", entry.get("error") or "",
+            *(w.get("code", "") for w in entry.get("warnings") or []),
         )
     ).lower()  # fmt: skip
     return {
@@ -232,7 +233,9 @@ def journal_row(entry: dict[str, Any], authenticator: Authenticator) -> dict[str
         "query": entry.get("query") or "",
         "model": entry.get("model") or "",
         "status": "" if status is None else str(status),
-        "status_class": _status_class(status),
+        "status_class": _status_class(status, entry.get("result", True)),
+        "refused": entry.get("result", True) is False,
+        "warnings": entry.get("warnings") or [],
         "duration": f"{entry['duration_ms']:.1f} ms" if "duration_ms" in entry else "",
         "fault": entry.get("fault") or "",
         "body": body,
@@ -245,9 +248,13 @@ def journal_row(entry: dict[str, Any], authenticator: Authenticator) -> dict[str
     }
 
 
-def _status_class(status: Any) -> str:
+def _status_class(status: Any, result: bool = True) -> str:
+    """`s2xx`..`s5xx`; a refusal Wiro sends as HTTP 200 (`result: false`) shows as `s4xx`,
+    so the board flags it the way it flags the same error under `--http-errors`."""
     if not isinstance(status, int) or status == 0:
         return "none"
+    if status < 300 and not result:
+        return "s4xx"
     return f"s{status // 100}xx"
 
 

@@ -23,6 +23,17 @@ async def _body(request: Request) -> dict[str, Any]:
     return parse_json(await request.body())
 
 
+def _bool(value: str | None) -> bool | None:
+    if value is None or value == "":
+        return None
+    low = value.strip().lower()
+    if low in ("true", "1", "yes"):
+        return True
+    if low in ("false", "0", "no"):
+        return False
+    raise ValidationError(f"{value!r} is not true or false")
+
+
 def _int(value: str | None) -> int | None:
     if value is None or value == "":
         return None
@@ -66,6 +77,7 @@ async def journal(request: Request) -> Response:
         path=q.get("path"),
         model=q.get("model"),
         status=_int(q.get("status")),
+        result=_bool(q.get("result")),
         since=_int(q.get("since")),
         task_id=q.get("task_id"),
         header=q.get("header"),

@@ -201,3 +201,8 @@ def remember(call: Call, body: Any, model: str | None = None) -> None:
 
 def remember_model(call: Call, model: str) -> None:
     _journal_state(call)["journal_model"] = model
+
+
+def remember_warnings(call: Call, warnings: list[dict[str, str]]) -> None:
+    """Validation warnings (accepted values outside a help-stated range) for the journal."""
+    _journal_state(call)["journal_warnings"] = warnings

@@ -19,6 +19,7 @@ from mockserver.routes.common import (
     authenticate,
     raw_headers,
     remember,
+    remember_warnings,
     to_response,
 )
 from mockserver.state import MockState
@@ -48,6 +49,8 @@ async def run_call(call: Call, owner: str, project_name: str) -> Reply:
     if model is None:
         raise NotFoundError(MSG_UNKNOWN_MODEL)
     validated = state.registry.validator(model).validate(fields)
+    if validated.warnings:
+        remember_warnings(call, validated.warnings)
     await _check_limits(state, project)
     faults = state.faults.for_task(
         call.scope["path"], model.slug, call.headers.get("x-mock-scenario")
@@ -57,9 +60,22 @@ async def run_call(call: Call, owner: str, project_name: str) -> Reply:
     task = await state.new_task(
         model, project, validated.params, validated.callback_url, base, faults, input_size
     )
-    headers = {"x-mock-unknown-fields": ",".join(validated.unknown)} if validated.unknown else None
+    headers = _notice_headers(validated)
     body = run_body(task.id, task.token)
     return Reply(200, raw_headers(body, headers), body)
+
+
+def _notice_headers(validated: Validated) -> dict[str, str] | None:
+    """What the mock accepted but a reader may want to know: ignored unknown fields and
+    values outside a help-stated range (`x-mock-warnings: constraint_from_help:NAME`)."""
+    headers = {}
+    if validated.unknown:
+        headers["x-mock-unknown-fields"] = ",".join(validated.unknown)
+    if validated.warnings:
+        headers["x-mock-warnings"] = ",".join(
+            f"{w['code']}:{w['input']}" for w in validated.warnings
+        )
+    return headers or None
 
 
 def run_body(task_id: str, token: str) -> bytes:

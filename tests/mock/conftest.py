@@ -160,5 +160,13 @@ def errors(response: httpx.Response) -> list[str]:
     return [e["message"] for e in body["errors"]]
 
 
+def refused(response: httpx.Response, code: int = 0, status: int = 200) -> list[str]:
+    """Wiro's refusal: HTTP 200 (its default for API errors), `result: false`, every error
+    with `code`; returns the messages."""
+    assert response.status_code == status, response.text
+    assert {e["code"] for e in response.json()["errors"]} == {code}, response.text
+    return errors(response)
+
+
 def dumps(data: Any) -> str:
     return json.dumps(data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from mockserver import create_app
-from tests.mock.conftest import HEADERS, SPECS, finish, run_task
+from tests.mock.conftest import HEADERS, SPECS, finish, refused, run_task
 
 BODY = {"prompt": "a cat"}
 ADMIN = "http://mock/__mock__"
@@ -74,7 +74,9 @@ async def test_concurrency_limit_code_96() -> None:
         first = (await c.post("/Run/reve/generate", json=BODY, headers=h)).json()["taskid"]
         await c.post("/Run/reve/generate", json=BODY, headers=h)
         r = await c.post("/Run/reve/generate", json=BODY, headers=h)
-        assert r.status_code == 400 and r.json()["errors"][0]["code"] == 96
+        (message,) = refused(r, 96)
+        assert message.startswith("You have reached your concurrent task limit.")
+        assert "you can run up to 2 tasks at the same time" in message
         await c.post("/Task/Cancel", json={"taskid": first}, headers=h)
         assert (await c.post("/Run/reve/generate", json=BODY, headers=h)).status_code == 200
 

@@ -107,6 +107,8 @@ class MockMiddleware:
                 await _send_error(send, exc)
                 return
         path: str = scope["path"]
+        if "//" in path or (path.endswith("/") and path != "/"):
+            path = scope["path"] = canonical_path(path)
         if path.startswith(ADMIN_PREFIX):
             limit = state.config.limits.max_json_bytes  # admin bodies are small JSON
             try:
@@ -220,6 +222,12 @@ class MockMiddleware:
                 await send({"type": "http.response.body", "body": b'{"res', "more_body": True})
                 raise DropConnection(rule.name)
         return applied
+
+
+def canonical_path(path: str) -> str:
+    """`//Task//Detail/` -> `/Task/Detail`: MCP and EK join a base URL that ends in `/` with
+    paths that start with one, and some clients add a trailing `/`; Wiro serves them all."""
+    return "/" + "/".join(part for part in path.split("/") if part)
 
 
 def _check_length(scope: Scope, limit: int) -> None:

@@ -2,8 +2,10 @@
 
 One mock per session in `step` clock mode (each Task/Detail or socket tick advances a task
 one event), reset before every test, so the suite is deterministic and fast. The whole suite
-runs twice: on the memory store and on the Redis store (a real redis-server). The models are
-read from specs/, so a newly added model is covered without writing a test.
+runs three times: on the memory store with Wiro's statuses (API errors are HTTP 200 with
+`result: false`), on the memory store with `--http-errors` (400/404), and on the Redis store
+(a real redis-server). The models are read from specs/, so a newly added model is covered
+without writing a test.
 """
 
 from __future__ import annotations
@@ -30,13 +32,13 @@ WH = (512, 384)  # explicit width/height for models that take them
 DOCUMENTED_END = [s.value for s in LIFECYCLE[-4:]]
 
 
-@pytest.fixture(scope="session", params=["memory", "redis"])
+@pytest.fixture(scope="session", params=["memory", "memory-http-errors", "redis"])
 def mock(request: pytest.FixtureRequest) -> Iterator[WiroMock]:
-    store: dict[str, Any] = {}
+    config: dict[str, Any] = {"http_errors": request.param.endswith("http-errors")}
     if request.param == "redis":
         url = request.getfixturevalue("redis_server").url()
-        store = {"store": {"url": url, "prefix": f"e2e-{uuid.uuid4().hex[:8]}"}}
-    server = WiroMock(SPECS, clock={"mode": "step"}, seed=3, **store).start()
+        config["store"] = {"url": url, "prefix": f"e2e-{uuid.uuid4().hex[:8]}"}
+    server = WiroMock(SPECS, clock={"mode": "step"}, seed=3, **config).start()
     yield server
     server.stop()
 

@@ -4,7 +4,7 @@
         client = MyClient(base_url=wiro_mock.base_url, api_key=wiro_mock.api_key,
                           api_secret=wiro_mock.api_secret)
         client.run("reve/generate", prompt="a cat")
-        assert wiro_mock.journal(path="*/Run/reve/generate", status=200)
+        assert wiro_mock.journal(path="*/Run/reve/generate", result=True)
 
 Fixtures: `wiro_mock` (one server per test), `wiro_mock_session` (one per session; call
 `.reset()` between tests as needed) and `wiro_mock_factory(**config)` for several or custom

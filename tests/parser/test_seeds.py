@@ -80,7 +80,9 @@ def test_seededit(models: dict[str, Model]) -> None:
     assert model.kind == "tool" and model.display_name == "ByteDance/image-to-image-seededit-v3"
     guidance = model.input("guidanceScale")
     assert guidance.kind is InputKind.NUMBER and guidance.default == 4.0
-    assert (guidance.minimum, guidance.maximum) == (1.0, 10.0)
+    # "between [1, 10]" is only in the help text: advisory, not a declared bound
+    assert guidance.advisory_range == (1.0, 10.0)
+    assert (guidance.minimum, guidance.maximum) == (None, None)
     watermark = model.input("watermark")
     assert watermark.kind is InputKind.SELECT and watermark.option_values == ("false", "true")
     assert watermark.default == "false"

@@ -209,3 +209,23 @@ def _run_through(mock: WiroMock, prompt: str) -> str:
     assert reply.status_code == 200, reply.text
     task_id: str = reply.json()["taskid"]
     return task_id
+
+
+async def test_journal_flags_refusals_sent_as_200_and_shows_warnings() -> None:
+    """Wiro answers a refused Run with HTTP 200: the row is flagged by `result`, not status;
+    an accepted value outside a help-stated range shows its `constraint_from_help`."""
+    app = create_app(specs=SPECS, auth=False, clock={"mode": "manual"})
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+        refused = await client.post("/v1/Run/reve/generate", json={})
+        assert refused.status_code == 200 and refused.json()["result"] is False
+        body = {"prompt": "x", "inputImageUrl": "https://e.x/a.png", "guidanceScale": 0}
+        await client.post("/v1/Run/bytedance/image-to-image-seededit-v3", json=body)
+        await client.post("/v1/Run/reve/generate", json={"prompt": "fine"})
+        html = (await client.get("/__mock__/ui/journal")).json()["html"]
+    newest_first = [row.split(">", 1) for row in html.split("<li ")[1:]]
+    (fine_tag, fine), (warned_tag, warned), (refused_tag, refused_row) = newest_first
+    assert "s2xx" in fine_tag and "result:false" not in fine
+    assert "s4xx" in refused_tag and "result:false" in refused_row
+    assert "s2xx" in warned_tag and "constraint_from_help [guidanceScale]" in warned
+    assert "between 1 and 10" in warned

@@ -11,6 +11,7 @@ so the output is already ``ruff format``-clean.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ class FieldView:
     default_repr: str | None  # None when required
     required: bool
     description: str  # clean text, for the README
+    advisory: str | None = None  # clean text: the advisory-range note, for run()'s docstring
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,36 @@ def default_value(item: Input) -> object:
     return urls if urls and all(_is_url(u) for u in urls) else None
 
 
+def _number_text(value: float) -> str:
+    """A number as prose: ``1`` rather than ``1.0``."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def advisory_range(item: Input) -> tuple[float, float] | None:
+    """The help-text range worth documenting as advisory, or None.
+
+    None when there is none, when it is not finite, or when the declared bounds
+    are the same range (then it is enforced, and calling it advisory would lie).
+    """
+    stated = item.advisory_range
+    if stated is None or not all(math.isfinite(v) for v in stated):
+        return None
+    return None if (item.minimum, item.maximum) == stated else stated
+
+
+def advisory_note(item: Input) -> str | None:
+    """The sentence run()'s docstring adds for an advisory range.
+
+    Wiro accepts values outside a range its help text states (its own n8n node
+    sends them), so the client documents it instead of rejecting them.
+    """
+    stated = advisory_range(item)
+    if stated is None:
+        return None
+    low, high = (_number_text(v) for v in stated)
+    return f"Advisory range (from the doc's help text, not enforced): {low} to {high}."
+
+
 def _bound(value: float | None, integer: bool) -> str | None:
     if value is None:
         return None
@@ -326,6 +358,7 @@ def _field_view(item: Input, names: _Names, aliases: list[str]) -> FieldView:
         default_repr=default_repr,
         required=item.required,
         description=description,
+        advisory=advisory_note(item),
     )
 
 
@@ -389,7 +422,8 @@ def _run_doc(model: Model, fields: list[FieldView]) -> list[str]:
     if fields:
         lines += ["", "Args:"]
         for f in fields:
-            text = doc_text(f"{f.name} ({f.wire}): {f.description or f.kind}")
+            note = f" {f.advisory}" if f.advisory else ""
+            text = doc_text(f"{f.name} ({f.wire}): {f.description or f.kind}{note}")
             lines += ["    " + line for line in doc_lines([text], 3)]
     return lines
 
@@ -412,6 +446,11 @@ def _spec_code(model: Model, input_class: str) -> str:
     )
     example = model.examples[0] if model.examples else {}
     example_items = tuple(f"{py(str(k))}: {py(str(v))}" for k, v in example.items())
+    ranges = tuple(
+        f"{py(i.name)}: {py(tuple(float(v) for v in stated))}"
+        for i in model.inputs
+        if (stated := advisory_range(i)) is not None
+    )
     args: tuple[layout.Item, ...] = (
         f"slug={py(model.slug)}",
         f"display_name={py(model.display_name)}",
@@ -420,6 +459,7 @@ def _spec_code(model: Model, input_class: str) -> str:
         f"input_model={input_class}",
         Group("file_fields=(", file_fields, ")", magic=True) if file_fields else "file_fields=()",
         Group("example={", example_items, "}", magic=True) if example_items else "example={}",
+        Group("advisory_ranges={", ranges, "}", magic=True) if ranges else "advisory_ranges={}",
     )
     return layout.render(Group("SPEC = ModelSpec(", args, ")", magic=True))
 

@@ -92,11 +92,20 @@ def _bounds(info: FieldInfo) -> str:
     return f" [{' '.join(parts)}]" if parts else ""
 
 
-def _help_text(info: FieldInfo, kind: str) -> str:
+def _advisory(advisory: tuple[float, float] | None) -> str:
+    """A help-text range, marked so nobody mistakes it for a checked bound."""
+    if advisory is None:
+        return ""
+    low, high = advisory
+    return f" [advisory, not enforced: {low:g} to {high:g}]"
+
+
+def _help_text(info: FieldInfo, kind: str, advisory: tuple[float, float] | None) -> str:
     text = (info.description or info.title or "").replace("%", "%%")
     required = info.is_required()
     default = "" if required or info.default in (None, "") else f" (default: {info.default})"
-    return f"{'REQUIRED. ' if required else ''}{kind}{_bounds(info)}{default}. {text}".strip()
+    ranges = f"{_bounds(info)}{_advisory(advisory)}"
+    return f"{'REQUIRED. ' if required else ''}{kind}{ranges}{default}. {text}".strip()
 
 
 def _add_field(parser: argparse.ArgumentParser, spec: ModelSpec, py: str, info: FieldInfo) -> None:
@@ -107,6 +116,7 @@ def _add_field(parser: argparse.ArgumentParser, spec: ModelSpec, py: str, info: 
     flags = [f for f in flags if f[2:] not in RUN_OPTIONS]
     if not flags:
         return  # reachable through --param only
+    help_text = _help_text(info, kind, spec.advisory_ranges.get(wire))
     parser.add_argument(
         *flags,
         dest=f"field:{wire}",
@@ -115,7 +125,7 @@ def _add_field(parser: argparse.ArgumentParser, spec: ModelSpec, py: str, info: 
         nargs="+" if is_list else None,
         action="extend" if is_list else "store",
         default=argparse.SUPPRESS,
-        help=_help_text(info, kind) + (f" Choices: {', '.join(choices)}." if choices else ""),
+        help=help_text + (f" Choices: {', '.join(choices)}." if choices else ""),
     )
 
 

@@ -3,7 +3,10 @@
 Pure functions shared by the sync and async clients. Task/* and File calls are
 idempotent and retried on connection errors, timeouts, 429 and 5xx. Run is not
 idempotent (a retry could start a second, billed task), so it is only retried
-when the connection failed before anything was sent.
+when the connection failed before anything was sent. Only the HTTP status marks
+an answer as transient (408, 429, 5xx): Wiro's ``"result": false`` at HTTP 200 (or
+its 4xx twin under ``--http-errors``) is a definite refusal, never retried,
+whatever its error code.
 """
 
 from __future__ import annotations

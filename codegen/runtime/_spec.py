@@ -45,3 +45,9 @@ class ModelSpec:
     file_fields: tuple[FileField, ...] = ()
     example: Mapping[str, str] = field(default_factory=dict)
     """One documented example (wire name -> value), for CLI help."""
+    advisory_ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    """Wire name -> ``(min, max)`` that only the doc's help text states ("between [1, 10]").
+
+    Shown in help, never enforced: Wiro accepts values outside them. Declared bounds
+    are ``ge``/``le`` on ``input_model`` and are enforced.
+    """

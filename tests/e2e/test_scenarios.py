@@ -97,16 +97,23 @@ def test_signature_project_refuses_key_only_client(mock: WiroMock) -> None:
 
 
 # -- client-side validation -----------------------------------------------------------------------
+def test_advisory_range_is_sent_and_accepted_with_a_warning(client: Wiro, mock: WiroMock) -> None:
+    """seededit's "between [1, 10]" is only in its help text: the client sends 11, the mock
+    accepts it and journals `constraint_from_help` (Wiro's n8n node sends 0 there)."""
+    task = client.models["bytedance/image-to-image-seededit-v3"].run(
+        prompt="x", input_image_url="https://cdn.example.com/a.png", guidance_scale=11
+    )
+    (entry,) = mock.requests(path="*/Run/*")
+    assert entry["result"] is True and entry["body"]["guidanceScale"] == 11
+    assert [w["input"] for w in entry["warnings"]] == ["guidanceScale"]
+    assert task.wait(timeout=30, poll_interval=0.01).pexit == 0
+
+
 @pytest.mark.parametrize(
     ("slug", "params", "field"),
     [
         ("reve/generate", {"prompt": "x", "aspectRatio": "7:7"}, "aspectRatio"),
         ("xiabs/dreamomni2", {"prompt": "x", "steps": 1000}, "steps"),
-        (
-            "bytedance/image-to-image-seededit-v3",
-            {"prompt": "x", "guidanceScale": 11},
-            "guidanceScale",
-        ),
         ("reve/generate", {"aspectRatio": "1:1"}, "prompt"),
     ],
 )

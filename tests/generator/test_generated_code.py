@@ -118,6 +118,57 @@ def test_run_sends_wire_names(real_tree: Tree, sys_path_guard: None) -> None:
     assert len(calls) == 2
 
 
+SEEDEDIT = "bytedance/image-to-image-seededit-v3"
+ADVISORY_NOTE = "Advisory range (from the doc's help text, not enforced): 1 to 10."
+
+
+def test_advisory_range_is_documented_not_enforced(
+    real_tree: Tree, sys_path_guard: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """seededit's help says guidanceScale is "between [1, 10]": documented, not checked."""
+    pkg = real_tree.import_all()[0]
+    calls: list[tuple[str, dict[str, Any]]] = []
+    client = _recording_client(pkg, calls)
+    client.bytedance.image_to_image_seededit_v3.run(prompt="p", guidance_scale=0)
+    assert [(slug, params["guidanceScale"]) for slug, params in calls] == [(SEEDEDIT, 0.0)]
+    spec = pkg.REGISTRY[SEEDEDIT]
+    assert spec.advisory_ranges == {"guidanceScale": (1.0, 10.0)}
+    assert spec.input_model.model_fields["guidance_scale"].metadata == []
+    for resource in (
+        client.bytedance.image_to_image_seededit_v3,
+        pkg.AsyncWiro(api_key="k").bytedance.image_to_image_seededit_v3,
+    ):
+        assert ADVISORY_NOTE in " ".join(type(resource).run.__doc__.split())
+    runtime = importlib.import_module(f"{real_tree.package}._runtime")
+    assert runtime.main(pkg.REGISTRY, lambda: client, ["run", SEEDEDIT, "--help"]) == 0
+    assert "[advisory, not enforced: 1 to 10]" in " ".join(capsys.readouterr().out.split())
+
+
+def test_declared_range_is_still_enforced(real_tree: Tree, sys_path_guard: None) -> None:
+    """dreamomni2's steps bounds come from an override (Wiro's OpenAPI): enforced."""
+    pkg = real_tree.import_all()[0]
+    calls: list[tuple[str, dict[str, Any]]] = []
+    client = _recording_client(pkg, calls)
+    for steps in (0, 501):
+        with pytest.raises(pkg.ValidationError) as err:
+            client.xiabs.dreamomni2.run(prompt="p", steps=steps)
+        assert err.value.field == "steps" and err.value.status_code is None
+    client.xiabs.dreamomni2.run(prompt="p", steps=500)
+    assert [c[1]["steps"] for c in calls] == [500]
+    assert pkg.REGISTRY["xiabs/dreamomni2"].advisory_ranges == {}
+
+
+def test_hostile_advisory_ranges(hostile_tree: Tree, sys_path_guard: None) -> None:
+    """Only a finite range the declared bounds do not already enforce is advisory."""
+    pkg = hostile_tree.import_all()[0]
+    spec = pkg.REGISTRY["kinds/every-kind"]
+    assert spec.advisory_ranges == {"strength": (0.0, 1.0)}
+    build_input = importlib.import_module(f"{hostile_tree.package}._runtime._input").build_input
+    build_input(spec, {"steps": 1, "strength": 7.5, "huge": -1})
+    with pytest.raises(pkg.ValidationError):
+        build_input(spec, {"steps": 1, "cfg": 0})
+
+
 def test_hostile_corpus_is_inert(hostile_tree: Tree, sys_path_guard: None) -> None:
     if os.path.exists(SENTINEL):
         os.unlink(SENTINEL)

@@ -2,8 +2,10 @@
 
 ``codegen/runtime`` only uses relative imports, so it is copied under a throwaway
 parent package (as the renderer copies it into ``wiro_client/_runtime``) and
-imported from there. Everything talks to ``httpx.MockTransport``; nothing
-touches the network except the loopback websockets servers of the socket tests.
+imported from there. Most tests talk to ``httpx.MockTransport`` (``FakeWiro``);
+the error-mapping tests talk to the real wiro-mock on loopback (``mock_api``), once
+per error mode; nothing else touches the network except the loopback websockets
+servers of the socket tests.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from typing import Any, Literal
 import httpx
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
+
+from mockserver.pytest_plugin import WiroMock
+from tests.paths import SPECS
 
 RUNTIME_SRC = Path(__file__).resolve().parents[2] / "codegen" / "runtime"
 PKG = "wiro_rt_under_test"
@@ -215,3 +220,50 @@ def make_async_client(rt: ModuleType, fake: FakeWiro, clock: FakeClock) -> Calla
         return rt.BaseAsyncWiro(**options)
 
     return build
+
+
+#: wiro-mock's two ways of answering API errors: Wiro's (HTTP 200, ``result: false``)
+#: and ``--http-errors`` (HTTP 400/404, same envelope).
+MOCK_MODES = {"wiro": False, "http-errors": True}
+
+
+@pytest.fixture(scope="session", params=sorted(MOCK_MODES))
+def mock_server(request: pytest.FixtureRequest) -> Iterator[WiroMock]:
+    """One wiro-mock per error mode for the session; its clock is manual, so tasks stay
+    queued until a test advances them."""
+    server = WiroMock(SPECS, http_errors=MOCK_MODES[request.param], clock={"mode": "manual"})
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mock_api(mock_server: WiroMock) -> WiroMock:
+    """The mock for this error mode, reset (tasks, journal, limits) for this test."""
+    mock_server.reset()
+    return mock_server
+
+
+@pytest.fixture
+def mock_client(
+    rt: ModuleType, mock_api: WiroMock, clock: FakeClock
+) -> Iterator[Callable[..., Any]]:
+    """Build a sync client on ``mock_api``; sleeps go to the fake clock (never slept)."""
+    made: list[httpx.Client] = []
+
+    def build(**kwargs: Any) -> Any:
+        http = httpx.Client(trust_env=False, timeout=10)  # no proxy for loopback
+        made.append(http)
+        options: dict[str, Any] = {
+            "api_key": mock_api.api_key,
+            "api_secret": mock_api.api_secret,
+            "base_url": mock_api.base_url,
+            "http_client": http,
+            "sleep": clock.sleep,
+            "clock": clock,
+        }
+        return rt.BaseWiro(**{**options, **kwargs})
+
+    yield build
+    for http in made:
+        http.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from types import ModuleType
@@ -49,6 +50,16 @@ def test_per_model_help_is_built_from_the_input_model(
         "--via",
     ):
         assert fragment in out, fragment
+
+
+def test_help_marks_advisory_ranges_as_not_enforced(
+    rt: ModuleType, edit_spec: Any, make_client: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = dataclasses.replace(edit_spec, advisory_ranges={"scale": (1.0, 10.0)})
+    assert rt.main({"reve/edit": spec}, make_client, ["run", "reve/edit", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "number [advisory, not enforced: 1 to 10] (default: 3.5)" in out
+    assert "[>=0 <=1000]" in out  # declared bounds (seed) are shown as enforced
 
 
 def test_run_wait_download_prints_saved_paths(

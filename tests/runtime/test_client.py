@@ -1,4 +1,7 @@
-"""Retries, backoff and error mapping of the base clients (sync and async)."""
+"""Retries, backoff and transport errors of the base clients (sync and async).
+
+Mapping Wiro's error answers to classes is tested against wiro-mock in test_errors.py.
+"""
 
 from __future__ import annotations
 
@@ -113,50 +116,6 @@ def test_connection_errors_become_api_connection_error(
     fail_then([httpx.ConnectError("refused")] * 3, fake, "/v1/Task/Detail")
     with pytest.raises(rt.APIConnectionError):
         make_client(max_retries=2).task("1").refresh()
-
-
-def test_401_is_authentication_error(rt: ModuleType, make_client: Any, fake: Any) -> None:
-    body = {
-        "result": False,
-        "errors": [{"code": 0, "message": "Project authorization is not valid."}],
-    }
-    fail_then([httpx.Response(401, json=body)], fake, "/v1/Task/Detail")
-    with pytest.raises(rt.AuthenticationError) as info:
-        make_client().task("1").refresh()
-    assert info.value.status_code == 401 and len(fake.requests) == 1
-    assert "not valid" in str(info.value)
-
-
-def test_result_false_with_http_200_is_api_error(
-    rt: ModuleType, edit_spec: Any, make_client: Any, fake: Any
-) -> None:
-    errors = [{"code": 0, "message": "Request parameter [seed] must be integer or float"}]
-    fail_then(
-        [httpx.Response(200, json={"result": False, "errors": errors})], fake, "/v1/Run/reve/edit"
-    )
-    with pytest.raises(rt.APIError) as info:
-        make_client().run_model(edit_spec, prompt="p")
-    assert type(info.value) is rt.APIError
-    assert info.value.errors == errors and info.value.status_code == 200 and info.value.code == 0
-    assert "must be integer" in info.value.message
-
-
-@pytest.mark.parametrize(
-    ("code", "message", "cls"),
-    [
-        (98, "Sign in required", "AuthenticationError"),
-        (1, "slug-owner-project-not-exist", "NotFoundError"),
-        (97, "Insufficient balance", "APIError"),
-    ],
-)
-def test_error_codes_map_to_classes(
-    rt: ModuleType, make_client: Any, fake: Any, code: int, message: str, cls: str
-) -> None:
-    body = {"result": False, "errors": [{"code": code, "message": message}]}
-    fail_then([httpx.Response(200, json=body)], fake, "/v1/Task/Detail")
-    with pytest.raises(rt.APIError) as info:
-        make_client().task("1").refresh()
-    assert type(info.value) is getattr(rt, cls)
 
 
 def test_empty_tasklist_is_not_found(rt: ModuleType, make_client: Any, fake: Any) -> None:

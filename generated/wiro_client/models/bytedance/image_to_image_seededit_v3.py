@@ -38,8 +38,6 @@ class ImageToImageSeededitV3Input(pydantic.BaseModel):
         default=4.0,
         alias="guidanceScale",
         description="guidancescale. The degree of influence of text descriptions and input images on generated images. Value range: floating-point numbers between [1, 10]. The larger the value, the greater the influence of text descriptions and the smaller the influence of input images.",
-        ge=1.0,
-        le=10.0,
     )
     watermark: WatermarkOption = pydantic.Field(
         default="false",
@@ -68,6 +66,9 @@ SPEC = ModelSpec(
     example={
         "prompt": "Replace the ski sticks with a pair of baguettes",
         "inputImage": "https://cdn.wiro.ai/uploads/sampleinputs/bytedance_image_to_image_seededit_v3_input_1.jpg",
+    },
+    advisory_ranges={
+        "guidanceScale": (1.0, 10.0),
     },
 )
 
@@ -109,7 +110,8 @@ class ImageToImageSeededitV3(Resource):
             guidance_scale (guidanceScale): guidancescale. The degree of influence of text
             descriptions and input images on generated images. Value range: floating-point
             numbers between [1, 10]. The larger the value, the greater the influence of text
-            descriptions and the smaller the influence of input images.
+            descriptions and the smaller the influence of input images. Advisory range (from
+            the doc's help text, not enforced): 1 to 10.
             watermark (watermark): Watermark. Whether to add a watermark to the generated
             picture, false: does not add watermarks true: add a watermark with the text
             'AI-generated' at the bottom right corner of the picture
@@ -164,7 +166,8 @@ class AsyncImageToImageSeededitV3(AsyncResource):
             guidance_scale (guidanceScale): guidancescale. The degree of influence of text
             descriptions and input images on generated images. Value range: floating-point
             numbers between [1, 10]. The larger the value, the greater the influence of text
-            descriptions and the smaller the influence of input images.
+            descriptions and the smaller the influence of input images. Advisory range (from
+            the doc's help text, not enforced): 1 to 10.
             watermark (watermark): Watermark. Whether to add a watermark to the generated
             picture, false: does not add watermarks true: add a watermark with the text
             'AI-generated' at the bottom right corner of the picture

@@ -56,6 +56,7 @@ SPEC = ModelSpec(
         "inputImage": "https://cdn.wiro.ai/uploads/sampleinputs/reve-edit-input-3.jpg",
         "prompt": "Change the color of the phone booth to blue",
     },
+    advisory_ranges={},
 )
 
 

@@ -51,6 +51,7 @@ SPEC = ModelSpec(
     example={
         "prompt": "A single, elderly man sitting alone at a worn wooden table inside a dimly lit Parisian café. He is looking out the window at the rainy street. Focus sharply on his face and the cup of espresso on the table, blurring the background slightly (shallow depth of field). Candid photo, high-contrast black and white, shot on a 35mm lens, grainy texture.",
     },
+    advisory_ranges={},
 )
 
 

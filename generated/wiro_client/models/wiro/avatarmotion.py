@@ -64,6 +64,7 @@ SPEC = ModelSpec(
         ),
     ),
     example={},
+    advisory_ranges={},
 )
 
 

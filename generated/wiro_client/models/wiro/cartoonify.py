@@ -84,6 +84,7 @@ SPEC = ModelSpec(
     input_model=CartoonifyInput,
     file_fields=(),
     example={},
+    advisory_ranges={},
 )
 
 

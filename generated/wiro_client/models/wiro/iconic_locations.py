@@ -159,6 +159,7 @@ SPEC = ModelSpec(
     input_model=IconicLocationsInput,
     file_fields=(),
     example={},
+    advisory_ranges={},
 )
 
 

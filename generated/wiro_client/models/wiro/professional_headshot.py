@@ -92,6 +92,7 @@ SPEC = ModelSpec(
     input_model=ProfessionalHeadshotInput,
     file_fields=(),
     example={},
+    advisory_ranges={},
 )
 
 

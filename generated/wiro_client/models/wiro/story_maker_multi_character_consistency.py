@@ -109,6 +109,7 @@ SPEC = ModelSpec(
     input_model=StoryMakerMultiCharacterConsistencyInput,
     file_fields=(),
     example={},
+    advisory_ranges={},
 )
 
 

@@ -66,6 +66,7 @@ SPEC = ModelSpec(
         ),
     ),
     example={},
+    advisory_ranges={},
 )
 
 

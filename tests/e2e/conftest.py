@@ -43,6 +43,11 @@ def mock(request: pytest.FixtureRequest) -> Iterator[WiroMock]:
     server.stop()
 
 
+def refusal_status(mock: WiroMock, http_status: int) -> int:
+    """The HTTP status of an API refusal: Wiro's 200, or `http_status` under --http-errors."""
+    return http_status if mock.app.state.mock.config.http_errors else 200
+
+
 @pytest.fixture(autouse=True)
 def _fresh(mock: WiroMock) -> None:
     mock.reset()

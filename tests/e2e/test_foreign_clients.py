@@ -25,6 +25,7 @@ from PIL import Image
 
 from codegen.parser.restore import restore
 from mockserver.pytest_plugin import WiroMock
+from tests.e2e.conftest import refusal_status
 from tests.paths import SPECS
 
 DOCS_API = "https://api.wiro.ai/v1"
@@ -195,7 +196,7 @@ def test_plain_httpx_script(mock: WiroMock) -> None:
 
         bad = http.post("/Run/ByteDance/image-to-image-seededit-v3", data={"seed": "many"},
                         headers=_signed(mock))  # fmt: skip
-        assert bad.status_code == 400
+        assert bad.status_code == refusal_status(mock, 400)
         assert {"code": 0, "message": "Request parameter [seed] must be integer or float"} in [
             {k: e[k] for k in ("code", "message")} for e in bad.json()["errors"]
         ]

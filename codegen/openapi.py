@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Literal
 
 from codegen.schema import Catalogue, Input, InputKind, Model
 
@@ -45,7 +45,8 @@ def document(catalogue: Catalogue, slug: str | None = None) -> JSON:
     paths: JSON = {m.run_path: _run_operation(m) for m in models}
     paths.update(_task_paths())
     paths.update(_file_paths())
-    schemas: JSON = dict(_shared_schemas())
+    paths.update(_discovery_paths())
+    schemas: JSON = {**_shared_schemas(), **_discovery_schemas()}
     for model in models:
         schemas[_input_name(model)] = input_schema(model)
         schemas[_input_name(model) + "Multipart"] = input_schema(model, multipart=True)
@@ -355,3 +356,288 @@ def _security_schemes() -> JSON:
         "Nonce": header("x-nonce", "Unix time or any integer, fresh per request (signature mode)"),
         "Signature": header("x-signature", "hex(HMAC-SHA256(key=API_KEY, msg=API_SECRET + NONCE))"),
     }
+
+
+# -- discovery: Tool/List, Tool/Detail, Tool/Explore, Tool/DetailOpenAPI, Project/List ---------
+
+_BODY_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _form_body(name: str, required: bool = True) -> JSON:
+    """A request body the mock reads in every encoding Wiro clients use."""
+    return {"required": required, "content": {t: {"schema": _ref(name)} for t in _BODY_TYPES}}
+
+
+#: path -> (operationId, summary, request schema, response schema, what 200 holds, tag)
+_DISCOVERY: dict[str, tuple[str, str, str, str, str, str]] = {
+    "/Tool/List": (
+        "tool_list", "Search and page the models", "ToolListRequest", "ToolListResponse",
+        "The matching models (total: the full count)", "Tool",
+    ),
+    "/Tool/Detail": (
+        "tool_detail", "A model with its parameters", "ToolSlugRequest", "ToolDetailResponse",
+        "The model, in a one-item list", "Tool",
+    ),
+    "/Tool/Explore": (
+        "tool_explore", "Models grouped by category", "ExploreRequest", "ExploreResponse",
+        "One group per category", "Tool",
+    ),
+    "/Tool/DetailOpenAPI": (
+        "tool_detail_openapi", "The model's own OpenAPI 3.0.3 documents", "ToolSlugRequest",
+        "ToolOpenAPIResponse", "A bare array of {type, spec}, signature first", "Tool",
+    ),
+    "/Project/List": (
+        "project_list", "The caller's project (never its secret)", "ProjectListRequest",
+        "ProjectListResponse", "The authenticated project", "Project",
+    ),
+}  # fmt: skip
+
+
+def _discovery_paths() -> JSON:
+    """The five discovery operations; the two that name a model can answer "no such model"."""
+    return {
+        path: _operation(
+            op_id, summary, _form_body(body, required=body != "ExploreRequest"),
+            _json_response(ok, what), tag, not_found=body == "ToolSlugRequest",
+        )
+        for path, (op_id, summary, body, ok, what, tag) in _DISCOVERY.items()
+    }  # fmt: skip
+
+
+def _strings(description: str) -> JSON:
+    """A list of strings, or one string (form bodies send a single value as a scalar)."""
+    return {
+        "description": description,
+        "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}],
+    }
+
+
+def _count(description: str) -> JSON:
+    return {
+        "description": description,
+        "anyOf": [
+            {"type": "string", "pattern": "^[0-9]{1,9}$"},
+            {"type": "integer", "minimum": 0, "maximum": 999_999_999},
+        ],
+    }
+
+
+def _object(properties: JSON, required: tuple[str, ...] = ()) -> JSON:
+    schema: JSON = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def _typed(kind: str, *names: str) -> JSON:
+    return {name: {"type": kind} for name in names}
+
+
+_GO_STRINGS = ("id", "title", "slugowner", "slugproject", "description", "image")
+_GO_COUNTS = ("averagepoint", "commentcount")
+_CLEAN_SLUGS = ("cleanslugowner", "cleanslugproject")
+_ITEM_STRINGS = (
+    "seodescription",
+    "computingtime",
+    "onlymembers",
+    "ratedusercount",
+    "cps",
+    "approximatelycost",
+)
+
+
+def _tool_item_schema() -> JSON:
+    """A Tool/List item: the JSON types every Wiro client decodes (Go's CLI most strictly)."""
+    stats = _typed("string", "successcount", "errorcount", "lastruntime")
+    taskstat = _object({"runcount": {"type": "integer"}, **stats}, ("runcount",))
+    properties: JSON = {
+        **_typed("string", *_GO_STRINGS, *_GO_COUNTS, *_CLEAN_SLUGS, *_ITEM_STRINGS),
+        "dynamicprice": {"type": "string", "description": "JSON text: [{inputs, price, ...}]"},
+        "marketplace": {"type": "integer"},
+        "categories": {"type": "array", "items": {"type": "string"}},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "samples": {"type": "array", "items": {"type": "string"}},
+        "taskstat": taskstat,
+    }
+    required = (*_GO_STRINGS, *_GO_COUNTS, *_CLEAN_SLUGS, "categories", "tags", "marketplace")
+    return _object(properties, (*required, "dynamicprice", "taskstat"))
+
+
+def _parameter_schema() -> JSON:
+    """A Tool/Detail parameter group; items carry both name sets (MCP/WK/DT's and Go's)."""
+    option = _object(_typed("string", "label", "text"), ("value", "label", "text"))
+    item = _object(
+        {
+            **_typed("string", "id", "type", "label", "description", "note", "placeholder",
+                     "class", "rows", "minvalue", "maxvalue", "incrementby"),
+            **_typed("boolean", "required", "advanced", "quick"),
+            **_typed("number", "min", "max", "step"),
+            "default": {}, "defaultvalue": {}, "value": {},
+            "options": {"type": "array", "items": option},
+            "maxinputlenght": {"type": "integer", "description": "Max entries (Wiro's spelling)"},
+        },
+        ("id", "type", "label", "required", "advanced", "quick"),
+    )  # fmt: skip
+    return _object(
+        {**_typed("string", "title", "subtitle"), "items": {"type": "array", "items": item}},
+        ("title", "items"),
+    )
+
+
+def _discovery_schemas() -> JSON:
+    envelope = _shared_schemas()["Envelope"]
+    detail = {
+        "allOf": [_ref("ToolItem")],
+        "type": "object",
+        "properties": {
+            **_typed("string", "readme", "seotitle"),
+            "inspire": {"type": "array", "items": {"type": "object"}},
+            "parameters": {"type": "array", "items": _ref("ToolParameterGroup")},
+        },
+        "required": ["readme", "inspire", "parameters"],
+    }
+    group = _object(
+        {**_typed("string", "id", "title", "url"), "total": {"type": "integer"},
+         "tools": {"type": "array", "items": _ref("ToolItem")}},
+        ("id", "title", "total", "tools"),
+    )  # fmt: skip
+    project = _object(
+        {
+            **_typed("string", "id", "uuid", "name", "description", "apikey", "time",
+                     "requestCount"),
+            "slug": {"type": ["string", "null"]},
+            "ipwhitelist": {"type": "array", "items": {"type": "string"}},
+            "authmethod": {"type": "string", "enum": ["signature", "apikey-only"]},
+        },
+        ("id", "uuid", "name", "apikey", "authmethod"),
+    )  # fmt: skip
+    spec = _object(
+        {"type": {"type": "string", "enum": ["signature", "apikey"]}, "spec": {"type": "object"}},
+        ("type", "spec"),
+    )
+    return {
+        "ToolListRequest": _object(
+            {
+                "start": _count("Offset (default 0)"),
+                "limit": _count("Page size (default 20, clamped to 1..100)"),
+                **_typed("string", "search", "slugowner"),
+                "sort": {"type": "string", "description": "id | relevance (others: by id)"},
+                "order": {"type": "string", "description": "ASC | DESC (default)"},
+                "categories": _strings("Any of these categories"),
+                "tags": _strings("Any of these tags"),
+                "hideworkflows": {"type": ["boolean", "string"]},
+                "summary": {"type": ["boolean", "string"]},
+            }
+        ),
+        "ToolSlugRequest": _object(
+            _typed("string", "slugowner", "slugproject"), ("slugowner", "slugproject")
+        ),
+        "ExploreRequest": {"type": "object"},
+        "ProjectListRequest": _object(_typed("string", "uuid", "apikey")),
+        "ToolItem": _tool_item_schema(),
+        "ToolParameterGroup": _parameter_schema(),
+        "ToolDetail": detail,
+        "ToolListResponse": _extend(
+            envelope,
+            {"total": {"type": "integer"}, "tool": {"type": "array", "items": _ref("ToolItem")}},
+        ),
+        "ToolDetailResponse": _extend(
+            envelope, {"tool": {"type": "array", "items": _ref("ToolDetail")}}
+        ),
+        "ExploreResponse": _extend(envelope, {"explore": {"type": "array", "items": group}}),
+        "ProjectListResponse": _extend(envelope, {"project": {"type": "array", "items": project}}),
+        "ToolOpenAPIResponse": {
+            "description": "A bare array (no envelope); an unknown model gets Wiro's envelope",
+            "anyOf": [{"type": "array", "items": spec}, _ref("ErrorResponse")],
+        },
+    }
+
+
+# -- Wiro's own per-model document (what Tool/DetailOpenAPI serves) ---------------------------
+
+WiroAuth = Literal["signature", "apikey"]
+_AUTH_TITLES: dict[str, str] = {"signature": "Signature Auth", "apikey": "API Key Auth"}
+_AUTH_NOTES: dict[str, str] = {
+    "signature": (
+        "Send `x-api-key`, `x-nonce` (any integer, e.g. Unix time) and `x-signature` = "
+        "hex(HMAC-SHA256(key=API_KEY, msg=API_SECRET + NONCE))."
+    ),
+    "apikey": "Send `x-api-key` only (an API-key-only project).",
+}
+
+
+def wiro_model_document(model: Model, auth: WiroAuth, server: str = SERVER) -> JSON:
+    """One model's OpenAPI 3.0.3 document in the form Wiro publishes per model.
+
+    Paths `/Run/{display slug}`, `/Task/Detail`, `/Task/Kill`, `/Task/Cancel`; the inputs as
+    `components.schemas.RunToolSchema`; one security scheme set per auth kind. Clients that
+    build a form from Wiro's document (`RunToolSchema`'s `x-input-type`, `enum`, `required`)
+    read ours unchanged; the input schema is the exporter's own, so the two never disagree.
+    """
+    run = input_schema(model)
+    run["properties"] = {k: v for k, v in run["properties"].items() if k != "projectid"}
+    shared = _shared_schemas()
+    task_body = _form_body("TaskDetailRequest")
+    tasks = _json_response("TaskDetailResponse", "The task, in a one-item list")
+    run_op = _operation(
+        "run" + _input_name(model).removesuffix("Input"),
+        f"Run {model.display_name}",
+        _form_body("RunToolSchema"),
+        _json_response("RunTaskResponse", "Task created"),
+        "Run Task",
+    )
+    run_op["post"]["description"] = model.description
+    paths: JSON = {
+        "/Task/Detail": _operation(
+            "getTaskDetail", "Task status and outputs", task_body, tasks, "Task Management", True
+        ),
+        "/Task/Kill": _operation(
+            "killTask", "Kill a running task", task_body, tasks, "Task Management", True
+        ),
+        "/Task/Cancel": _operation(
+            "cancelTask", "Cancel a queued task", task_body, tasks, "Task Management", True
+        ),
+        "/Run/" + model.display_name: run_op,
+    }
+    schemes = {k + "Auth": v for k, v in _security_schemes().items()}
+    if auth == "apikey":
+        schemes = {"ApiKeyAuth": schemes["ApiKeyAuth"]}
+    doc: JSON = {
+        "openapi": "3.0.3",
+        "info": {
+            "title": f"{model.display_name} API ({_AUTH_TITLES[auth]})",
+            "description": f"Run {model.display_name} and follow its tasks. {_AUTH_NOTES[auth]}",
+            "version": "1.0.0",
+        },
+        "servers": [{"url": server}],
+        "tags": [{"name": "Run Task"}, {"name": "Task Management"}],
+        "security": [{name: [] for name in schemes}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": schemes,
+            "schemas": {
+                **{k: shared[k] for k in ("Error", "ErrorResponse", "OutputFile", "Task")},
+                "RunTaskResponse": shared["RunResponse"],
+                "TaskDetailRequest": shared["TaskRequest"],
+                "TaskDetailResponse": shared["TaskListResponse"],
+                "RunToolSchema": run,
+            },
+        },
+    }
+    converted: JSON = _openapi30(doc)
+    return converted
+
+
+def _openapi30(node: Any) -> Any:
+    """A copy with OpenAPI 3.1's `type: [T, "null"]` written as 3.0's `nullable: true`."""
+    if isinstance(node, list):
+        return [_openapi30(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _openapi30(value) for key, value in node.items()}
+    kind = out.get("type")
+    if isinstance(kind, list) and "null" in kind:
+        rest = [k for k in kind if k != "null"]
+        out["type"] = rest[0] if len(rest) == 1 else rest
+        out["nullable"] = True
+    return out

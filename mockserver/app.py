@@ -27,7 +27,7 @@ from mockserver.errors import (
     envelope_error,
 )
 from mockserver.middleware import DropFilter, MockMiddleware
-from mockserver.routes import admin, files, run, socket, tasks
+from mockserver.routes import admin, files, run, socket, tasks, tools
 from mockserver.routes.common import (
     ADMIN_PREFIX,
     Call,
@@ -51,6 +51,11 @@ def routes() -> list[BaseRoute]:
         Route("/v1/Task/Kill", tasks.kill, methods=post),
         Route("/v1/Task/List", tasks.task_list, methods=post),
         Route("/v1/Task/InputOutputDelete", tasks.input_output_delete, methods=post),
+        Route("/v1/Tool/List", tools.tool_list, methods=post),
+        Route("/v1/Tool/Detail", tools.tool_detail, methods=post),
+        Route("/v1/Tool/Explore", tools.tool_explore, methods=post),
+        Route("/v1/Tool/DetailOpenAPI", tools.tool_detail_openapi, methods=post),
+        Route("/v1/Project/List", tools.project_list, methods=post),
         Route("/v1/File/FolderCreate", files.folder_create, methods=post),
         Route("/v1/File/Upload", files.upload, methods=post),
         Route("/v1/File/{token}/{name}", files.get_file, methods=["GET"]),

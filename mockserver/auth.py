@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from hashlib import sha256
 
-from mockserver.config import Project
+from mockserver.config import DEFAULT_API_SECRET, Project
 from mockserver.errors import AuthError
 
 MSG_UNKNOWN = "Project authorization is not founded."
@@ -142,7 +142,8 @@ class Authenticator:
         return project, nonce
 
     def describe(self) -> str:
-        """One-line summary of the accepted credentials, for the start-up log line."""
+        """One-line summary of the accepted credentials, for the start-up log line. A secret
+        is never printed, except the built-in development one (public: it is in the docs)."""
         if not self.enabled:
             return "auth disabled (--no-auth)"
         parts = []
@@ -150,7 +151,8 @@ class Authenticator:
             if p.api_secret is None:
                 parts.append(f"api-key={p.api_key} (key-only)")
             else:
-                parts.append(f"api-key={p.api_key} api-secret={p.api_secret}")
+                shown = p.api_secret if p.api_secret == DEFAULT_API_SECRET else "(set, not shown)"
+                parts.append(f"api-key={p.api_key} api-secret={shown}")
         if self.strict_nonce:
             parts.append("strict nonce")
         return "; ".join(parts)

@@ -311,7 +311,7 @@ class Codec:
         self.projects = {p.api_key: p for p in projects}
 
     def encode(self, task: Task) -> bytes:
-        deleted = task.planned == () and task.output_sizes == ()
+        deleted = task.files_deleted
         return json.dumps(
             [
                 task.model.slug, task.project.api_key, task.params,

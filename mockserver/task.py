@@ -3,6 +3,13 @@
 The record is deliberately small (slots, shared plan tuples, outputs described not stored) so
 a store of 100,000 tasks stays well under the memory budget. Everything a client sees is
 rendered from it on demand: Task/Detail and the socket read the same state.
+
+The rendered item carries every field of Wiro's task object (Wiro-Docs markdown/tasks.md, the
+platform OpenAPI's TaskObject; WIRO_CLIENTS.md 5.1), typed as Wiro sends them: numbers and
+times as strings (`"0"` when unset), `parameters` an object, `categories` a string list,
+`isapp` a bool. The model fields (`modeldescription`, `modelslugowner`/`modelslugproject`,
+the clean lowercase slug) and the pricing ones are derived from the model and the config, so
+the record does not grow.
 """
 
 from __future__ import annotations
@@ -12,11 +19,12 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from codegen.schema import Model, Status
 from mockserver.config import Project
-from mockserver.discovery import model_id
+from mockserver.discovery import Pricing, clean_slugs, model_id
 from mockserver.outputs import (
     OutputSpec,
     llm_content,
@@ -121,6 +129,11 @@ class Task:
         return seed_of(self.model.slug, sorted(self.params.items()), self.mock_seed)
 
     @property
+    def files_deleted(self) -> bool:
+        """InputOutputDelete ran: it empties both output tuples (the Redis codec stores this)."""
+        return self.planned == () and self.output_sizes == ()
+
+    @property
     def outputs(self) -> tuple[OutputSpec, ...]:
         """What a success produces; planned on first use so Run stays cheap."""
         if self.planned is None:
@@ -171,7 +184,7 @@ def render_outputs(task: Task, epoch: float) -> list[dict[str, Any]]:
             "id": digest.hexdigest(),
             "name": spec.name,
             "contenttype": spec.content_type,
-            "parentid": hashlib.md5(task.uuid.encode(), usedforsecurity=False).hexdigest(),
+            "parentid": output_folder_id(task),
             "uuid": task.uuid,
             "size": str(size),
             "addedtime": added,
@@ -189,13 +202,32 @@ def render_outputs(task: Task, epoch: float) -> list[dict[str, Any]]:
     return items
 
 
+def output_folder_id(task: Task) -> str:
+    """The folder holding the task's outputs: every output's `parentid`, the task's
+    `outputfolderid` (which Wiro sets to "0" once InputOutputDelete removed the files)."""
+    return hashlib.md5(task.uuid.encode(), usedforsecurity=False).hexdigest()
+
+
 def render_task(task: Task, epoch: float) -> dict[str, Any]:
-    """The Task/Detail item, every number as a string like Wiro sends it."""
+    """The Task/Detail item (also Task/List's, Cancel's and Kill's), as Wiro sends it."""
+    outputs = render_outputs(task, epoch)
+    return {
+        **_run_fields(task, epoch),
+        **_model_fields(task.model),
+        "outputs": outputs,
+        "size": str(sum(int(o["size"]) for o in outputs)),
+        "outputfolderid": "0" if task.files_deleted else output_folder_id(task),
+    }
+
+
+def _run_fields(task: Task, epoch: float) -> dict[str, Any]:
+    """What the run did: identity, inputs, status, times, cost. `pexit` stays "" until the
+    task is terminal (MCP's fixtures; a failure planned at Run must not show early) and an
+    unbilled task costs "0" (D:tasks: failures are not charged)."""
     times = task.times
     start = times.get("task_start")
     end = times.get("task_end") or times.get("task_cancel") or times.get("task_error")
     elapsed = (end - start) if (start is not None and end is not None) else 0.0
-    outputs = render_outputs(task, epoch)
     cost = _cost(task, elapsed)
     item: dict[str, Any] = {
         "id": task.id,
@@ -210,7 +242,7 @@ def render_task(task: Task, epoch: float) -> dict[str, Any]:
         "elapsedseconds": f"{elapsed:.4f}",
         "status": task.status.value,
         "cps": f"{COST_PER_SECOND[0]:.12f}",
-        "totalcost": f"{cost:.12f}",
+        "totalcost": f"{cost:.12f}" if cost else "0",
         "guestid": None,
         "projectid": task.project.id,
         "modelid": str(model_id(task.model)),
@@ -226,11 +258,31 @@ def render_task(task: Task, epoch: float) -> dict[str, Any]:
     for name, step_type in TIME_FIELDS:
         if name not in item:
             item[name] = _ts(epoch, times.get(step_type))
-    item["pexit"] = task.pexit
-    item["categories"] = json.dumps(list(task.model.categories))
-    item["outputs"] = outputs
-    item["size"] = str(sum(int(o["size"]) for o in outputs))
+    item["pexit"] = task.pexit if task.terminal else ""
     return item
+
+
+def _model_fields(model: Model) -> dict[str, Any]:
+    """What the task ran: the model's fields as the platform OpenAPI's TaskObject lists them.
+    The mock has no apps and measures no VRAM, so those are Wiro's empty values."""
+    owner, project = clean_slugs(model)
+    return {
+        "categories": list(model.categories),
+        "estimatedvram": "0.0000",
+        "realvram": "[]",
+        "isapp": False,
+        "slugapp": "",
+        "dynamicprice": dynamic_price(COST_PER_SECOND[0]),
+        "modeldescription": model.description,
+        "modelslugowner": owner,
+        "modelslugproject": project,
+    }
+
+
+@lru_cache(maxsize=8)
+def dynamic_price(cps: float) -> str:
+    """The `dynamicprice` JSON text Tool/List advertises for this cost per second."""
+    return str(Pricing(cps, 0.0).fields()["dynamicprice"])
 
 
 #: Cost per second of runtime; set from config at start (a 1-slot box shared by all tasks).
@@ -243,10 +295,12 @@ class DetailCache:
     """The Task/Detail items of recently read tasks, as JSON bytes (bounded, oldest out).
 
     Keyed by task id (a shared store hands out a new reading per request). A rendered item
-    depends only on the task's state, the clock's epoch and the cost per second; the key
-    holds every task field `render_task` reads that can change after creation, so an entry
-    is reused only while the task is unchanged (a finished task being polled is the common
-    case) and re-rendered after any transition, cancel or InputOutputDelete.
+    depends only on the task's state, its model, the clock's epoch and the cost per second;
+    the key holds every task field `render_task` reads that can change after creation (the
+    model too: a reloaded spec changes its description), so an entry is reused only while
+    the task is unchanged (a finished task being polled is the common case) and re-rendered
+    after any transition, cancel, InputOutputDelete or reload. The model is compared by
+    identity first (tuple equality), so an unchanged model costs nothing.
     """
 
     def __init__(self, size: int = 4096) -> None:
@@ -257,7 +311,7 @@ class DetailCache:
     def _key(task: Task, epoch: float) -> tuple[Any, ...]:
         return (
             task.cursor, task.plan, task.outcome, task.pexit, task.debugerror,
-            task.output_sizes, epoch, COST_PER_SECOND[0],
+            task.output_sizes, task.files_deleted, task.model, epoch, COST_PER_SECOND[0],
         )  # fmt: skip
 
     def item(
@@ -313,14 +367,21 @@ def _ts(epoch: float, value: float | None) -> str:
 
 
 def socket_message(task: Task, step: Step, epoch: float) -> dict[str, Any]:
-    """One socket event in Wiro's shape: `{"type", "id", "tasktoken", "message", "result"}`."""
-    return {
+    """One socket event in Wiro's shape: `{"type", "id", "tasktoken", "message", "result"}`.
+
+    `task_postprocess_end` carries the outputs twice: as `message` (Wiro's docs) and as
+    `outputs`, which the community TypeScript SDK reads instead."""
+    message = _message(task, step, epoch)
+    frame = {
         "type": step.type,
         "id": task.id,
         "tasktoken": task.token,
-        "message": _message(task, step, epoch),
+        "message": message,
         "result": True,
     }
+    if step.payload == "outputs":
+        frame["outputs"] = message
+    return frame
 
 
 def _message(task: Task, step: Step, epoch: float) -> Any:

@@ -235,7 +235,7 @@ async def test_socket_paths_and_terminal_detail_first(mock: WiroMock, ws_path: s
                 break
     detail = ok(post(mock, "/Task/Detail", json={"tasktoken": token}))["tasklist"][0]
     assert detail["status"] == "task_postprocess_end" and detail["pexit"] == "0"
-    assert frame["message"] == detail["outputs"]
+    assert frame["message"] == frame["outputs"] == detail["outputs"]
 
 
 # -- a strict-envelope client -----------------------------------------------------------------

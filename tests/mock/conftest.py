@@ -7,6 +7,7 @@ tests of the memory store's own internals.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import uuid
@@ -48,8 +49,16 @@ def make_model(slug: str, inputs: list[Input], categories: tuple[str, ...] = ())
         categories=categories,
         run_path=f"/Run/{slug.lower()}",
         inputs=tuple(inputs),
-        source=Source(path=f"<test>/{slug}", format="llms", sha256="0" * 64),
+        # a hash of what defines the model, like a doc's: caches keyed by it stay correct
+        source=Source(
+            path=f"<test>/{slug}", format="llms", sha256=_digest(slug, inputs, categories)
+        ),
     )
+
+
+def _digest(slug: str, inputs: list[Input], categories: tuple[str, ...]) -> str:
+    text = json.dumps([slug, [i.model_dump(mode="json") for i in inputs], categories])
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def kinds_model() -> Model:

@@ -241,11 +241,12 @@ def test_watch_reloads_changed_and_added_specs(tmp_path: Path, wiro_mock_factory
 
 def test_cli_starts_and_logs_one_line(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "mockserver", "--port", "0", "--specs", str(SPECS),
-           "--api-key", "k", "--api-secret", "s"]  # fmt: skip
+           "--api-key", "k", "--api-secret", "s3cr3t-value"]  # fmt: skip
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
         line = proc.stderr.readline() if proc.stderr else ""
-        assert "serving 9 models" in line and "api-key=k api-secret=s" in line, line
+        assert "serving 9 models" in line and "api-key=k api-secret=(set, not shown)" in line
+        assert "s3cr3t-value" not in line
         url = line.split()[1]
         r = httpx.post(f"{url}/Run/reve/generate", json=BODY, headers={"x-api-key": "k"})
         assert r.status_code == 401

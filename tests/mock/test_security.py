@@ -471,3 +471,11 @@ async def test_callback_host_allowed_explicitly(posts: list[str]) -> None:
     )
     (refused,) = await _deliveries(other, "https://evil.example.com/wiro")
     assert refused["error"].startswith("skipped:") and posts == [url]
+
+
+def test_start_up_line_never_prints_a_configured_secret() -> None:
+    app = create_app(SPECS, projects=[{"api_key": "k", "api_secret": "topsecret-123"}])
+    line = app.state.mock.auth.describe()
+    assert "api-key=k" in line and "topsecret-123" not in line
+    default = create_app(SPECS).state.mock.auth.describe()
+    assert "api-secret=wiro-mock-secret" in default  # the documented dev secret stays visible

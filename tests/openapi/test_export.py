@@ -124,3 +124,34 @@ async def test_the_mock_serves_the_document(catalogue: Catalogue) -> None:
     expected = openapi.document(catalogue)
     assert served["paths"] == expected["paths"]
     assert served["components"] == expected["components"]
+
+
+@pytest.mark.parametrize(
+    ("slug", "wiro_file"),
+    [
+        ("reve/generate", "reve__Generate.openapi.json"),
+        ("xiabs/dreamomni2", "xiabs__DreamOmni2.openapi.json"),
+    ],
+)
+def test_wiro_model_document_has_wiros_shape(
+    catalogue: Catalogue, slug: str, wiro_file: str
+) -> None:
+    """Tool/DetailOpenAPI's signature document: Wiro's paths, security and input schema."""
+    wiro = json.loads((FIXTURES / "openapi" / wiro_file).read_text())
+    ours = openapi.wiro_model_document(catalogue.by_slug()[slug], "signature")
+    validate(ours)
+    assert ours["openapi"] == wiro["openapi"] == "3.0.3"
+    assert ours["info"]["title"] == wiro["info"]["title"]
+    assert set(ours["paths"]) == set(wiro["paths"])
+    assert ours["security"] == wiro["security"]
+    schemes = ours["components"]["securitySchemes"]
+    assert set(schemes) == set(wiro["components"]["securitySchemes"])
+    assert [s["name"] for s in schemes.values()] == ["x-api-key", "x-nonce", "x-signature"]
+    run, theirs = (d["components"]["schemas"]["RunToolSchema"] for d in (ours, wiro))
+    assert run["required"] == theirs["required"]
+    assert set(run["properties"]) == set(theirs["properties"])
+    keyed = openapi.wiro_model_document(catalogue.by_slug()[slug], "apikey", "http://mock/v1")
+    validate(keyed)
+    assert keyed["servers"] == [{"url": "http://mock/v1"}]
+    assert keyed["security"] == [{"ApiKeyAuth": []}]
+    assert keyed["info"]["title"].endswith("(API Key Auth)")

@@ -79,10 +79,29 @@ def aim_at_task(case: schemathesis.Case[Any], ids: list[str]) -> None:
         case.body = {**case.body, "taskid": ids[(n // 2) % len(ids)]}
 
 
+MODEL_SLUGS = [
+    slug
+    for model in sorted(AUTH_APP.state.mock.registry.models.values(), key=lambda m: m.slug)
+    for slug in (model.display_name, model.slug.upper())
+]
+
+
+def aim_at_model(case: schemathesis.Case[Any]) -> None:
+    """Every other Tool/Detail(OpenAPI) request names a real model, in display or odd-case
+    form (generated slugs almost never exist, so the success answer would go unchecked)."""
+    if case.operation.path not in ("/Tool/Detail", "/Tool/DetailOpenAPI"):
+        return
+    n = next(_PICK)
+    if n % 2 == 0 and isinstance(case.body, dict):
+        owner, _, project = MODEL_SLUGS[(n // 2) % len(MODEL_SLUGS)].partition("/")
+        case.body = {**case.body, "slugowner": owner, "slugproject": project}
+
+
 @auth_schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_signed(case: schemathesis.Case[Any]) -> None:
     aim_at_task(case, AUTH_TASKS)
+    aim_at_model(case)
     case.call_and_validate(headers=signed(), checks=CHECKS)
 
 
@@ -90,6 +109,7 @@ def test_every_operation_signed(case: schemathesis.Case[Any]) -> None:
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_without_auth(case: schemathesis.Case[Any]) -> None:
     aim_at_task(case, OPEN_TASKS)
+    aim_at_model(case)
     case.call_and_validate(checks=CHECKS)
 
 
@@ -99,16 +119,21 @@ def test_document_covers_every_api_route() -> None:
     expected = {
         "/Task/Detail", "/Task/Cancel", "/Task/Kill", "/Task/List", "/Task/InputOutputDelete",
         "/File/FolderCreate", "/File/Upload", "/File/{token}/{name}",
+        "/Tool/List", "/Tool/Detail", "/Tool/Explore", "/Tool/DetailOpenAPI", "/Project/List",
     }  # fmt: skip
     assert expected <= paths
     runs = {p for p in paths if p.startswith("/Run/")}
     assert len(runs) == len(AUTH_APP.state.mock.registry.models)
 
 
-@pytest.mark.parametrize("path", ["/v1/Task/Detail", "/v1/Run/reve/generate"])
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/Task/Detail", "/v1/Run/reve/generate", "/v1/Tool/List", "/v1/Tool/Detail",
+     "/v1/Tool/Explore", "/v1/Tool/DetailOpenAPI", "/v1/Project/List"],
+)  # fmt: skip
 def test_unsigned_requests_are_documented_401s(path: str) -> None:
     """What a client without credentials gets is in the document too (401, the envelope)."""
-    op = auth_schema["/Task/Detail" if "Task" in path else "/Run/reve/generate"]["POST"]
+    op = auth_schema[path.removeprefix("/v1")]["POST"]
     with get_client(cast(Any, AUTH_APP)) as client:
         response = client.post(path, json={"taskid": AUTH_TASKS[0], "prompt": "x"})
     assert response.status_code == 401

@@ -224,10 +224,7 @@ def _run_fields(task: Task, epoch: float) -> dict[str, Any]:
     """What the run did: identity, inputs, status, times, cost. `pexit` stays "" until the
     task is terminal (MCP's fixtures; a failure planned at Run must not show early) and an
     unbilled task costs "0" (D:tasks: failures are not charged)."""
-    times = task.times
-    start = times.get("task_start")
-    end = times.get("task_end") or times.get("task_cancel") or times.get("task_error")
-    elapsed = (end - start) if (start is not None and end is not None) else 0.0
+    start, end, elapsed = task.times.get("task_start"), ended_at(task), run_seconds(task)
     cost = _cost(task, elapsed)
     item: dict[str, Any] = {
         "id": task.id,
@@ -257,7 +254,7 @@ def _run_fields(task: Task, epoch: float) -> dict[str, Any]:
     }
     for name, step_type in TIME_FIELDS:
         if name not in item:
-            item[name] = _ts(epoch, times.get(step_type))
+            item[name] = _ts(epoch, task.times.get(step_type))
     item["pexit"] = task.pexit if task.terminal else ""
     return item
 
@@ -344,10 +341,23 @@ def _cost(task: Task, elapsed: float) -> float:
     return elapsed * COST_PER_SECOND[0]
 
 
+def ended_at(task: Task) -> float | None:
+    """When the run stopped: its end, cancel or error time (0.0 is a time: a manual clock
+    starts there)."""
+    for step_type in ("task_end", "task_cancel", "task_error"):
+        value = task.times.get(step_type)
+        if value is not None:
+            return value
+    return None
+
+
+def run_seconds(task: Task) -> float:
+    start, end = task.times.get("task_start"), ended_at(task)
+    return (end - start) if start is not None and end is not None else 0.0
+
+
 def task_cost(task: Task) -> float:
-    times = task.times
-    start, end = times.get("task_start"), times.get("task_end") or times.get("task_cancel")
-    return _cost(task, (end - start) if start is not None and end is not None else 0.0)
+    return _cost(task, run_seconds(task))
 
 
 def _debugoutput(task: Task) -> str:

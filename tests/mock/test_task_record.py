@@ -20,6 +20,7 @@ from mockserver.discovery import model_id
 from mockserver.state import MockState
 from mockserver.task import render_task
 from tests.mock.conftest import (
+    SPECS,
     detail,
     finish,
     make_client,
@@ -367,3 +368,15 @@ async def test_list_multipart_repeated_status() -> None:
         files = [("status", (None, "task_queue")), ("status", (None, "task_cancel"))]
         response = await client.post("/Task/List", files=files)
         assert response.json()["total"] == "1"
+
+
+async def test_times_at_virtual_zero_are_times_not_unset() -> None:
+    """A manual clock starts at virtual 0.0: a task finished there has an `endtime` (a time
+    of 0.0 is not "unset", which Wiro shows as "0")."""
+    app = create_app(SPECS, auth=False, clock={"mode": "manual"})
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as c:
+        taskid = (await c.post("/v1/Run/reve/generate", json={"prompt": "x"})).json()["taskid"]
+        await c.post(f"/__mock__/tasks/{taskid}/advance", json={"to": "end"})
+        task = (await c.post("/v1/Task/Detail", json={"taskid": taskid})).json()["tasklist"][0]
+    assert task["endtime"] == task["starttime"] == task["createtime"] != "0"

@@ -201,7 +201,16 @@ def _task_paths() -> JSON:
             "task_cancel", "Cancel a queued task", body, tasks, "Task", True
         ),
         "/Task/Kill": _operation("task_kill", "Kill a running task", body, tasks, "Task", True),
-        "/Task/List": _operation("task_list", "The project's tasks", None, tasks, "Task"),
+        "/Task/List": _operation(
+            "task_list",
+            "The project's tasks, newest first",
+            {
+                "required": False,
+                "content": {"application/json": {"schema": _ref("TaskListRequest")}},
+            },
+            _json_response("TaskListResponse", "A page of tasks; total counts every match"),
+            "Task",
+        ),
         "/Task/InputOutputDelete": _operation(
             "task_input_output_delete",
             "Delete a finished task's files",
@@ -257,6 +266,13 @@ def _numeric_string() -> JSON:
     return {"type": "string", "description": "A number, sent as a string"}
 
 
+#: The task's timestamp fields (Wiro's task reference).
+TASK_TIME_FIELDS = (
+    "createtime", "accepttime", "preprocessstarttime", "preprocessendtime", "assigntime",
+    "starttime", "endtime", "postprocessstarttime", "postprocessendtime", "canceltime",
+)  # fmt: skip
+
+
 def _shared_schemas() -> JSON:
     error = {
         "type": "object",
@@ -287,19 +303,45 @@ def _shared_schemas() -> JSON:
     }
     task = {
         "type": "object",
+        "description": "A task as Wiro's task reference lists it: numbers and times (unix "
+        'seconds, "0" when unset) as strings',
         "required": ["id", "status"],
         "properties": {
             "id": _numeric_string(),
             "uuid": {"type": "string"},
+            "name": {"type": "string"},
             "socketaccesstoken": {"type": "string"},
-            "status": {"type": "string"},
             "parameters": {"type": "object"},
-            "pexit": {"type": ["string", "null"]},
+            "status": {"type": "string"},
+            "pexit": {"type": ["string", "null"], "description": '"" until the task ends'},
             "debugoutput": {"type": "string"},
             "debugerror": {"type": "string"},
+            **dict.fromkeys(TASK_TIME_FIELDS, _numeric_string()),
             "elapsedseconds": _numeric_string(),
+            "cps": _numeric_string(),
             "totalcost": _numeric_string(),
+            "guestid": {"type": ["string", "null"]},
+            "projectid": {"type": "string"},
+            "modelid": _numeric_string(),
+            "description": {"type": "string"},
+            "basemodelid": {"type": "string"},
+            "runtype": {"type": "string"},
+            "modelfolderid": {"type": "string"},
+            "modelfileid": {"type": "string"},
+            "callbackurl": {"type": "string"},
+            "marketplaceid": {"type": ["string", "null"]},
+            "categories": {"type": "array", "items": {"type": "string"}},
+            "estimatedvram": _numeric_string(),
+            "realvram": {"type": "string", "description": "JSON text"},
+            "isapp": {"type": "boolean"},
+            "slugapp": {"type": "string"},
+            "dynamicprice": {"type": "string", "description": "JSON text"},
+            "modeldescription": {"type": "string"},
+            "modelslugowner": {"type": "string"},
+            "modelslugproject": {"type": "string", "description": "the clean (URL) slug"},
             "outputs": {"type": "array", "items": _ref("OutputFile")},
+            "size": _numeric_string(),
+            "outputfolderid": {"type": "string", "description": '"0" after InputOutputDelete'},
         },
     }
     return {
@@ -322,6 +364,21 @@ def _shared_schemas() -> JSON:
                 "taskid": {"type": "string"},
                 "tasktoken": {"type": "string"},
                 "socketaccesstoken": {"type": "string"},
+            },
+        },
+        "TaskListRequest": {
+            "type": "object",
+            "description": "MCP sends type, sort, order, start, limit (+ modelName)",
+            "properties": {
+                "type": {"type": "string"},
+                "sort": {"type": "string"},
+                "order": {"type": "string", "enum": ["ASC", "DESC", "asc", "desc"]},
+                "start": _numeric_string(),
+                "limit": _numeric_string(),
+                "modelName": {"type": "string", "description": "slug, display or clean"},
+                "status": {
+                    "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+                },
             },
         },
         "FolderCreateRequest": {

@@ -380,3 +380,12 @@ async def test_times_at_virtual_zero_are_times_not_unset() -> None:
         await c.post(f"/__mock__/tasks/{taskid}/advance", json={"to": "end"})
         task = (await c.post("/v1/Task/Detail", json={"taskid": taskid})).json()["tasklist"][0]
     assert task["endtime"] == task["starttime"] == task["createtime"] != "0"
+
+
+async def test_the_exported_document_describes_every_field(client: httpx.AsyncClient) -> None:
+    """`/v1/openapi.json` documents the task object the mock renders, field for field, so
+    generators reading it (and Schemathesis checking answers against it) see all of it."""
+    task = await finish(client, await run_task(client, SEEDEDIT, BODY))
+    schema = (await client.get("/openapi.json")).json()["components"]["schemas"]["Task"]
+    assert set(schema["properties"]) == set(task)
+    assert set(TASK_FIELDS) <= set(schema["properties"])

@@ -272,3 +272,14 @@ def test_strict_envelope_client_reads_every_answer_from_200_bodies(mock: WiroMoc
     mock.advance(started["taskid"], to="end")
     done = client.call("/Task/Detail", {"taskid": started["taskid"]})
     assert done["result"] is True and done["tasklist"][0]["status"] == "task_postprocess_end"
+
+
+def test_fixture_headers_stay_valid_under_strict_nonce(wiro_mock_factory: Any) -> None:
+    """The pytest fixture's `headers()` gives a fresh millisecond nonce per call, so a test
+    making many calls in one second passes against `--strict-nonce` too."""
+    strict = wiro_mock_factory(strict_nonce=True, clock={"mode": "manual"})
+    nonces = [strict.headers()["x-nonce"] for _ in range(200)]
+    assert len(set(nonces)) == len(nonces) and all(len(n) == 13 for n in nonces)
+    taskid, _ = run(strict, json=PROMPT)
+    for _ in range(20):
+        assert ok(post(strict, "/Task/Detail", json={"taskid": taskid}))

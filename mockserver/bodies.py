@@ -9,6 +9,7 @@ Every malformed body becomes a Wiro-shaped 400 naming what was wrong.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -156,3 +157,31 @@ def describe(fields: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def text_field(fields: dict[str, Any], name: str) -> str:
+    """A scalar field as text ("" when absent); the first value of a repeated one."""
+    value = fields.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value).strip()
+    raise ValidationError(f"Request parameter [{name}] must be a string")
+
+
+def count_field(fields: dict[str, Any], name: str, default: int) -> int:
+    """A paging number sent as a string or a number (`"20"`, `20`, `20.0`)."""
+    text = text_field(fields, name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValidationError(f"Request parameter [{name}] must be integer or float")
+    return int(value)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import math
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -25,7 +24,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from codegen.schema import LIFECYCLE, Input, InputKind, Model
-from mockserver.bodies import Upload
+from mockserver.bodies import Upload, count_field, text_field
 from mockserver.config import MockConfig, Project
 from mockserver.errors import ValidationError
 
@@ -298,8 +297,8 @@ class ToolQuery:
     @classmethod
     def of(cls, fields: dict[str, Any]) -> ToolQuery:
         return cls(
-            start=max(0, _count(fields, "start", 0)),
-            limit=min(MAX_LIMIT, max(1, _count(fields, "limit", DEFAULT_LIMIT))),
+            start=max(0, count_field(fields, "start", 0)),
+            limit=min(MAX_LIMIT, max(1, count_field(fields, "limit", DEFAULT_LIMIT))),
             words=tuple(text_field(fields, "search").lower().split()),
             sort=text_field(fields, "sort").lower() or "relevance",
             descending=text_field(fields, "order").upper() != "ASC",
@@ -372,20 +371,6 @@ def requested_slugs(fields: dict[str, Any]) -> tuple[str, str]:
 # -- reading request fields -----------------------------------------------------------------
 
 
-def text_field(fields: dict[str, Any], name: str) -> str:
-    """A scalar field as text ("" when absent); the first value of a repeated one."""
-    value = fields.get(name)
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return str(value).strip()
-    raise ValidationError(f"Request parameter [{name}] must be a string")
-
-
 def list_field(fields: dict[str, Any], name: str) -> list[str]:
     """An array field from `name`, `name[]` or `name[0]`... keys; comma-separated text splits."""
     pattern = re.compile(rf"{re.escape(name)}(\[\d*\])?")
@@ -399,19 +384,6 @@ def list_field(fields: dict[str, Any], name: str) -> list[str]:
             if entry is not None and not isinstance(entry, bool):
                 values += [part.strip() for part in str(entry).split(",") if part.strip()]
     return values
-
-
-def _count(fields: dict[str, Any], name: str, default: int) -> int:
-    text = text_field(fields, name)
-    if not text:
-        return default
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number):
-        raise ValidationError(f"Request parameter [{name}] must be integer or float")
-    return int(number)
 
 
 # -- Project/List ---------------------------------------------------------------------------

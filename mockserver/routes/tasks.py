@@ -8,7 +8,6 @@ it as one, even on Cancel and Kill (WIRO_CLIENTS.md 5.4), and MCP pages Task/Lis
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -18,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from codegen.schema import Model
-from mockserver.bodies import describe, read_fields
+from mockserver.bodies import count_field, describe, read_fields
 from mockserver.catalogue import Registry, normalize_slug, slug_keys
 from mockserver.errors import NotFoundError, TaskStateError, ValidationError
 from mockserver.routes.common import (
@@ -188,8 +187,8 @@ class ListQuery:
     @classmethod
     def of(cls, fields: dict[str, Any], registry: Registry) -> ListQuery:
         return cls(
-            start=max(0, _count(fields, "start", 0)),
-            limit=max(1, min(LIST_MAX, _count(fields, "limit", LIST_LIMIT))),
+            start=max(0, count_field(fields, "start", 0)),
+            limit=max(1, min(LIST_MAX, count_field(fields, "limit", LIST_LIMIT))),
             ascending=_text(fields.get("order")).upper() == "ASC",
             statuses=_statuses(fields.get("status")),
             model=_model_filter(_text(fields.get("modelName")), registry),
@@ -197,20 +196,6 @@ class ListQuery:
 
     def keeps(self, model: Model) -> bool:
         return self.model is None or self.model(model)
-
-
-def _count(fields: dict[str, Any], name: str, default: int) -> int:
-    """A paging number sent as a string or a number (`"20"`, `20`, `20.0`)."""
-    text = _text(fields.get(name))
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise ValidationError(f"Request parameter [{name}] must be integer or float")
-    return int(value)
 
 
 def _statuses(value: Any) -> frozenset[str]:

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from codegen import openapi
 from codegen.schema import Model
 from mockserver import discovery
-from mockserver.bodies import describe, read_fields
+from mockserver.bodies import describe, read_fields, text_field
 from mockserver.config import Project
 from mockserver.errors import NotFoundError
 from mockserver.routes.common import (
@@ -96,7 +96,7 @@ async def project_list(request: Request) -> Response:
     visible = discovery.visible_projects(
         state.config.effective_projects(),
         caller,
-        discovery.text_field(fields, "apikey"),
+        text_field(fields, "apikey"),
         call.headers.get("x-api-key", "").strip(),
         state.auth.enabled,
     )

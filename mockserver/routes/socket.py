@@ -172,7 +172,13 @@ class Connection:
             self.wake.clear()
 
     async def _send_events(self) -> bool:
-        """Send every event each subscription has not seen; True if the socket was dropped."""
+        """Send every event each subscription has not seen; True if the socket was dropped.
+
+        Nothing to send before the first subscription, so the store is not asked: a socket
+        opened while Redis is away learns it in answer to its `task_info` (the error, then
+        1011), instead of being closed before it could send one."""
+        if not self.subs:
+            return False
         state = self.state
         await state.store.refresh()
         for sub in list(self.subs.values()):

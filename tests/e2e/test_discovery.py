@@ -27,9 +27,11 @@ import websockets
 from codegen.schema import Model
 from mockserver.pytest_plugin import WiroMock
 from tests.e2e.conftest import MODELS, png_bytes
-from tests.mock.test_tools import (
+from tests.go_types import (
     GENERIC,
     GO_LIST_BODY,
+    GO_RUN,
+    GO_TASK_DETAIL,
     GO_TOOL_DETAIL,
     GO_TOOL_LIST,
     go_decode,
@@ -39,20 +41,6 @@ FILE_WIDGETS = frozenset({"fileinput", "multifileinput", "combinefileinput"})
 TERMINAL = frozenset({"task_postprocess_end", "task_cancel", "task_error", "task_error_full"})
 PROMPT = "a lighthouse at dusk, oil painting"
 SOCKET_TIMEOUT = 30.0
-#: Go's RunResponse and TaskDetailResponse (GO:api/types.go).
-GO_RUN = {**GENERIC, "taskid": str, "socketaccesstoken": str}
-GO_TASK_DETAIL = {
-    **GENERIC,
-    "total": str,
-    "tasklist": [
-        {
-            **dict.fromkeys(("id", "uuid", "status", "socketaccesstoken"), str),
-            **dict.fromkeys(("debugoutput", "debugerror", "createtime"), str),
-            **dict.fromkeys(("starttime", "endtime"), str),
-            "outputs": [dict.fromkeys(("id", "name", "contenttype", "url"), str)],
-        }
-    ],
-}
 Part = tuple[str, tuple[str | None, bytes | str] | tuple[str, bytes, str]]
 
 

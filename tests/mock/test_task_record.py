@@ -3,7 +3,7 @@
 Every Task/Detail, Task/List, Cancel and Kill item must carry every field of Wiro's task
 object with the JSON type Wiro sends, because clients decode it strictly: the Go CLI fails the
 whole response if one of its string fields is anything but a string or null. The field list
-below is data taken from its sources, not from the mock; `go_decode` mirrors the Go CLI.
+below is data taken from its sources, not from the mock; `go_tasks` decodes as the Go CLI does.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from mockserver import create_app
 from mockserver.discovery import model_id
 from mockserver.state import MockState
 from mockserver.task import render_task
+from tests.go_types import GO_TASK_DETAIL, go_decode
 from tests.mock.conftest import (
     SPECS,
     detail,
@@ -89,35 +90,11 @@ NUMERIC_FIELDS = (
 #: Strings that carry JSON (EK:spec: "JSON string").
 JSON_TEXT_FIELDS = ("realvram", "dynamicprice")
 
-#: The Go CLI's string fields (WIRO_CLIENTS.md 5.1, GO:api/types.go).
-GO_TASK_STRINGS = (
-    "id", "uuid", "status", "socketaccesstoken", "debugoutput", "debugerror", "createtime",
-    "starttime", "endtime",
-)  # fmt: skip
-GO_OUTPUT_STRINGS = ("id", "name", "contenttype", "url")
 
-
-class GoDecodeError(Exception):
-    pass
-
-
-def _go_string(record: dict[str, Any], name: str) -> None:
-    value = record.get(name)
-    if value is not None and not isinstance(value, str):
-        raise GoDecodeError(f"{name}: {value!r} is not a string")
-
-
-def go_decode(envelope: dict[str, Any]) -> list[dict[str, Any]]:
-    """The Go CLI's decode: `total` and each task's (and output's) string fields must be a
-    string or null (absent is null), or the whole response fails to decode."""
-    _go_string(envelope, "total")
-    tasks: list[dict[str, Any]] = envelope.get("tasklist") or []
-    for task in tasks:
-        for name in GO_TASK_STRINGS:
-            _go_string(task, name)
-        for output in task.get("outputs") or []:
-            for name in GO_OUTPUT_STRINGS:
-                _go_string(output, name)
+def go_tasks(envelope: dict[str, Any]) -> list[dict[str, Any]]:
+    """The task list as the Go CLI decodes it (the whole answer fails on one wrong type)."""
+    go_decode(envelope, GO_TASK_DETAIL)
+    tasks: list[dict[str, Any]] = envelope["tasklist"]
     return tasks
 
 
@@ -136,17 +113,18 @@ def assert_wiro_task(task: dict[str, Any]) -> None:
     assert all(isinstance(c, str) for c in task["categories"])
 
 
-def test_the_go_decoder_is_strict() -> None:
-    good = {"total": "1", "tasklist": [{"id": "1", "debugerror": None, "outputs": []}]}
-    assert go_decode(good) == good["tasklist"]
-    for bad in (
+@pytest.mark.parametrize(
+    "bad",
+    [
         {"total": 1, "tasklist": []},
         {"total": "1", "tasklist": [{"id": 1}]},
         {"total": "1", "tasklist": [{"id": "1", "createtime": 0}]},
         {"total": "1", "tasklist": [{"id": "1", "outputs": [{"url": ["x"]}]}]},
-    ):
-        with pytest.raises(GoDecodeError):
-            go_decode(bad)
+    ],
+)
+def test_the_go_decoder_is_strict(bad: dict[str, Any]) -> None:
+    with pytest.raises(AssertionError):
+        go_tasks(bad)
 
 
 async def _detail_envelope(client: httpx.AsyncClient, taskid: str) -> dict[str, Any]:
@@ -158,7 +136,7 @@ async def _detail_envelope(client: httpx.AsyncClient, taskid: str) -> dict[str, 
 async def test_finished_task_has_every_field(client: httpx.AsyncClient, app: Any) -> None:
     taskid = await run_task(client, SEEDEDIT, BODY)
     await finish(client, taskid)
-    (task,) = go_decode(await _detail_envelope(client, taskid))
+    (task,) = go_tasks(await _detail_envelope(client, taskid))
     assert_wiro_task(task)
     model = app.state.mock.registry.models["bytedance/image-to-image-seededit-v3"]
     assert (task["modelslugowner"], task["modelslugproject"]) == (
@@ -203,7 +181,7 @@ def _stopped_envelope(response: httpx.Response) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert set(body) == {"result", "errors", "total", "tasklist"}
     assert body["result"] is True and body["errors"] == [] and body["total"] == "1"
-    (task,) = go_decode(body)
+    (task,) = go_tasks(body)
     assert_wiro_task(task)
     assert task["status"] == "task_cancel" and task["canceltime"] != "0"
     assert task["outputs"] == []
@@ -258,7 +236,7 @@ async def task_list(client: httpx.AsyncClient, **body: Any) -> tuple[str, list[s
     assert response.status_code == 200, response.text
     envelope = response.json()
     assert envelope["result"] is True and envelope["errors"] == []
-    tasks = go_decode(envelope)
+    tasks = go_tasks(envelope)
     for task in tasks:
         assert_wiro_task(task)
     return envelope["total"], [t["id"] for t in tasks]

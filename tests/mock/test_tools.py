@@ -1,9 +1,8 @@
 """Wiro's discovery endpoints (Tool/List, Tool/Detail, Tool/Explore, Tool/DetailOpenAPI,
 Project/List), for every model in specs/, decoded the way Wiro's strictest client does.
 
-`go_decode` mirrors the struct types of Wiro's Go CLI (wiro_cl-: internal/api/types.go, as
-WIRO_CLIENTS.md section 3 lists them): Go's encoding/json fails the whole response on one
-field of the wrong JSON type, so a string where Go wants an int (or the reverse) fails here.
+`go_decode` (tests/go_types.py) mirrors the struct types of Wiro's Go CLI: one field of the
+wrong JSON type fails the whole response, as in Go.
 """
 
 from __future__ import annotations
@@ -24,6 +23,14 @@ from mockserver import create_app
 from mockserver.auth import signed_headers
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from mockserver.discovery import category_key, model_id
+from tests.go_types import (
+    GENERIC,
+    GO_LIST_BODY,
+    GO_PROJECT_LIST,
+    GO_TOOL_DETAIL,
+    GO_TOOL_LIST,
+    go_decode,
+)
 from tests.mock.conftest import HEADERS, SPECS, kinds_model, make_client, make_model, png_bytes
 
 MODELS = load_catalogue(SPECS).models
@@ -31,71 +38,6 @@ SLUGS = [m.slug for m in MODELS]
 ROUTES = ["/Tool/List", "/Tool/Detail", "/Tool/Explore", "/Tool/DetailOpenAPI", "/Project/List"]
 UNKNOWN = {"result": False, "errors": [{"code": 1, "message": "slug-owner-project-not-exist"}]}
 CHOICES = (InputKind.SELECT, InputKind.MULTISELECT)
-#: What Go's `wiro model list` sends (GO:model/service.go).
-GO_LIST_BODY = {"start": "0", "limit": "50", "sort": "id", "order": "DESC", "summary": True}
-
-
-# -- a strict decoder with Go's struct types -----------------------------------------------
-
-
-class Ptr:
-    """Go's `*T`: null or a T."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-
-
-ANY = object()  # interface{}
-MAP = object()  # map[string]any
-
-API_ERROR = {"code": ANY, "message": str, "time": ANY}
-GENERIC = {"result": bool, "errors": [API_ERROR]}
-GO_TOOL_LIST = {
-    **GENERIC,
-    "total": int,
-    "tool": [
-        {
-            **dict.fromkeys(("id", "title", "slugowner", "slugproject", "description"), str),
-            **dict.fromkeys(("image", "averagepoint", "commentcount"), str),
-            "categories": ANY,
-            "tags": ANY,
-        }
-    ],
-}
-GO_ITEM = {
-    **dict.fromkeys(("advanced", "quick", "required"), bool),
-    **dict.fromkeys(("type", "class", "rows", "id", "placeholder", "label", "note"), str),
-    **dict.fromkeys(("minvalue", "maxvalue", "incrementby", "optionsLoad"), str),
-    "defaultvalue": ANY,
-    "value": ANY,
-    "options": [{"text": str, "value": ANY}],
-    "maxinputlenght": int,
-}
-GO_TOOL_DETAIL = {
-    **GENERIC,
-    "tool": [
-        {
-            **dict.fromkeys(("id", "title", "slugowner", "slugproject", "description"), str),
-            **dict.fromkeys(("image", "readme"), str),
-            "categories": [str],
-            "tags": [str],
-            "parameters": [{"title": str, "subtitle": str, "items": [GO_ITEM]}],
-            "inspire": [MAP],
-            "dynamicprice": ANY,
-        }
-    ],
-}
-GO_PROJECT_LIST = {
-    **GENERIC,
-    "project": [
-        {
-            **dict.fromkeys(("id", "uuid", "name", "description", "apikey", "time"), str),
-            **dict.fromkeys(("authmethod", "requestCount"), str),
-            "slug": Ptr(str),
-            "ipwhitelist": [str],
-        }
-    ],
-}
 #: The list item's documented types (D:models, MCP/WK/DT types), all keys present.
 LIST_ITEM_TYPES = {
     **dict.fromkeys(
@@ -111,27 +53,6 @@ LIST_ITEM_TYPES = {
     "marketplace": int,
     "taskstat": {"runcount": int, "successcount": str, "errorcount": str, "lastruntime": str},
 }  # fmt: skip
-
-
-def go_decode(value: Any, kind: Any, path: str = "$") -> None:
-    """Fail where Go's encoding/json would (and on null outside pointers/slices/any)."""
-    if kind is ANY or (value is None and isinstance(kind, Ptr | list)):
-        return
-    if isinstance(kind, Ptr):
-        go_decode(value, kind.inner, path)
-    elif isinstance(kind, list):
-        assert isinstance(value, list), f"{path}: Go wants an array, got {value!r}"
-        for index, entry in enumerate(value):
-            go_decode(entry, kind[0], f"{path}[{index}]")
-    elif isinstance(kind, dict):
-        assert isinstance(value, dict), f"{path}: Go wants an object, got {value!r}"
-        for name, inner in kind.items():
-            if name in value:
-                go_decode(value[name], inner, f"{path}.{name}")
-    elif kind is MAP:
-        assert isinstance(value, dict), f"{path}: Go wants map[string]any, got {value!r}"
-    else:  # str, int, bool: exact JSON types (a bool is no int, 1.0 is no int)
-        assert type(value) is kind, f"{path}: Go wants {kind.__name__}, got {value!r}"
 
 
 def typed(value: dict[str, Any], kinds: dict[str, Any]) -> None:

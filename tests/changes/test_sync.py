@@ -257,6 +257,6 @@ def test_added_model_is_served_by_the_mock_and_run_by_the_regenerated_client(
         )  # fmt: skip
         assert run.returncode == 0, run.stderr
         assert [p.suffix for p in (tmp_path / "out").iterdir()] == [".jpg"]
-        assert mock.requests(path="*/Run/acme/toonify", status=200)
+        assert mock.requests(path="*/Run/acme/toonify", status=200, result=True)
     finally:
         mock.stop()

@@ -38,7 +38,7 @@ def test_sync_client(
     assert dedupe([e.type for e in events]) == DOCUMENTED
     assert detail.status == "task_postprocess_end" and detail.pexit == 0
     _check_outputs(model, task.download(tmp_path / "out"), detail.outputs, call)
-    assert mock.requests(path=f"*{model.run_path}", status=200)
+    assert mock.requests(path=f"*{model.run_path}", status=200, result=True)
 
 
 @pytest.mark.parametrize("via", VIAS)

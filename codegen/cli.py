@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
 
     onboard = commands.add_parser("add", help="download (or read) a model's doc into specs/")
     onboard.add_argument("target", help="OWNER/PROJECT, a URL, or a file")
+    onboard.add_argument(
+        "--force", action="store_true", help="replace the model's spec if it is already there"
+    )
     _sync_options(onboard)
     onboard.set_defaults(handler=_add)
 
@@ -129,20 +132,58 @@ def _sync_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--docs-url", default=sync.DOCS_URL, help="the docs site (default: wiro.ai)"
     )
+    parser.add_argument("--api-url", help=f"the API (default: $WIRO_BASE_URL, else {sync.API_URL})")
+    parser.add_argument(
+        "--source",
+        choices=sync.SOURCES,
+        default="auto",
+        help="api: the API's OpenAPI document (needs WIRO_API_KEY); docs: llms.txt from the "
+        "docs site; auto (default): the API's when credentials are set and it has one (sync: "
+        "the kind each spec already is)",
+    )
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     parser.add_argument("--no-generate", action="store_true", help="do not regenerate afterwards")
 
 
 def _fetcher(args: argparse.Namespace) -> sync.Fetcher:
-    return sync.Fetcher(docs_url=args.docs_url, timeout=args.timeout)
+    """Credentials come from the environment only: an option would put them in `ps` output
+    and shell history."""
+    return sync.Fetcher(
+        docs_url=args.docs_url,
+        api_url=sync.api_url(args.api_url),
+        credentials=sync.Credentials.from_env(),
+        source=args.source,
+        timeout=args.timeout,
+    )
 
 
 def _add(args: argparse.Namespace) -> int:
-    model, path = asyncio.run(sync.add(args.specs, args.target, fetcher=_fetcher(args)))
-    print(f"added {model.display_name} as {path}")
+    """Exit 1, with the diff, when the model is already there and `--force` is not given."""
+    try:
+        added = asyncio.run(
+            sync.add(args.specs, args.target, fetcher=_fetcher(args), force=args.force)
+        )
+    except sync.AlreadyAdded as exc:
+        print(f"{exc.slug}: what replacing {exc.path} would change:")
+        _print_changes(exc.changes)
+        print(f"wirogen: {exc}", file=sys.stderr)
+        return 1
+    model, path = added.model, added.path
+    if added.unchanged:
+        print(f"{model.display_name} is already in {path}, unchanged ({added.fetched.describe()})")
+        return 0
+    if added.replaced is not None:
+        print(f"replaced {added.replaced} with {path} ({added.fetched.describe()})")
+        _print_changes(added.changes)
+    else:
+        print(f"added {model.display_name} as {path} ({added.fetched.describe()})")
     _print_catalogue([model])
     _regenerate(args)
     return 0
+
+
+def _print_changes(changes: list[diff.Change]) -> None:
+    print("    " + diff.as_table(changes).replace("\n", "\n    "))
 
 
 def _sync(args: argparse.Namespace) -> int:
@@ -157,7 +198,7 @@ def _sync(args: argparse.Namespace) -> int:
             f"{result.slug}: {result.status}" + (f" ({result.message})" if result.message else "")
         )
         if result.changes:
-            print("    " + diff.as_table(result.changes).replace("\n", "\n    "))
+            _print_changes(result.changes)
     if any(r.status == "changed" for r in results) and not args.dry_run:
         _regenerate(args)
     failed = any(r.status in ("unreachable", "invalid") for r in results)

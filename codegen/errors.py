@@ -11,22 +11,29 @@ class SpecError(WirogenError):
     """A model doc (or its override file) cannot be turned into a schema.
 
     Carries where (file, line) and what was expected, so the CLI can print one
-    line per bad file with no traceback.
+    line per bad file with no traceback. A JSON doc has no useful lines once
+    parsed, so its errors name the JSON pointer of the offending value instead,
+    shown as `file#/pointer` (how the doc's own `$ref`s spell a location).
     """
 
-    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+    def __init__(
+        self, path: str, message: str, line: int | None = None, pointer: str | None = None
+    ) -> None:
         self.path = path
         self.line = line
+        self.pointer = pointer
         self.message = message
         super().__init__(str(self))
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        if self.pointer is not None:
+            where = f"{where}#{self.pointer}"
         return f"{where}: {self.message}"
 
-    def __reduce__(self) -> tuple[type[SpecError], tuple[str, str, int | None]]:
+    def __reduce__(self) -> tuple[type[SpecError], tuple[str, str, int | None, str | None]]:
         """Pickle by fields (a parallel parse sends errors back from its workers)."""
-        return type(self), (self.path, self.message, self.line)
+        return type(self), (self.path, self.message, self.line, self.pointer)
 
 
 class OverrideError(SpecError):

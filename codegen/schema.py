@@ -147,7 +147,7 @@ class OverrideSource(Frozen):
 
 class Source(Frozen):
     path: str
-    format: Literal["llms", "page"]
+    format: Literal["llms", "page", "openapi"]
     sha256: str
     overrides: tuple[OverrideSource, ...] = ()
 

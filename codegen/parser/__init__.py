@@ -16,12 +16,13 @@ from codegen.cache import cache_dir
 from codegen.errors import CatalogueError, SpecError
 from codegen.parser.llms import parse_llms
 from codegen.parser.normalize import normalize
-from codegen.parser.override import apply_override, load_override, override_path
+from codegen.parser.openapi_doc import parse_openapi
+from codegen.parser.override import apply_override, load_override, override_path, spec_stem
 from codegen.parser.page import parse_page
 from codegen.parser.raw import RawDoc
 from codegen.schema import Catalogue, Model, OverrideSource
 
-SPEC_SUFFIXES = (".md", ".txt")
+SPEC_SUFFIXES = (".md", ".txt", ".json")
 _LLMS_MARKERS = ("## Basic tool info", "Model name:", "Tool name:")
 
 
@@ -92,22 +93,31 @@ def _parse(data: bytes, path: Path, locator: Locator, shown: str) -> Model:
 
 def gone_path(spec: Path) -> Path:
     """The marker `wirogen sync` leaves beside a spec whose doc Wiro no longer serves."""
-    return spec.with_name(spec.name.split(".", 1)[0] + ".gone")
+    return spec.with_name(spec_stem(spec) + ".gone")
 
 
 def parse_text(shown: str, text: str) -> RawDoc:
-    """Pick the format from the content: a file's name is only a hint users get wrong."""
+    """Pick the format from the content: a file's name is only a hint users get wrong.
+
+    JSON is checked first, as an OpenAPI document's help texts may quote the markdown's
+    markers; the name only decides that text which is none of the three formats is
+    reported as broken JSON.
+    """
     head = text.lstrip()[:512].lower()
     if head.startswith(("<!doctype", "<html", "<?xml")) or "<body" in head:
         raise SpecError(shown, "this is HTML; expected the model's llms.txt or the page's text", 1)
+    if head.startswith(("{", "[")):
+        return parse_openapi(shown, text)
     if any(marker in text for marker in _LLMS_MARKERS):
         return parse_llms(shown, text)
     if "API Sample:" in text:
         return parse_page(shown, text)
+    if shown.lower().endswith(".json"):
+        return parse_openapi(shown, text)
     raise SpecError(
         shown,
-        "expected an llms.txt doc ('## Basic tool info', 'Model name: OWNER/PROJECT') "
-        "or a model page's text ('API Sample: OWNER/PROJECT')",
+        "expected an llms.txt doc ('## Basic tool info', 'Model name: OWNER/PROJECT'), "
+        "a model page's text ('API Sample: OWNER/PROJECT') or Wiro's OpenAPI document (JSON)",
         1,
     )
 

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 
 from codegen.errors import SpecError
 from codegen.parser.raw import RawDoc, RawInput, RawOption
-from codegen.parser.restore import is_flattened, restore
+from codegen.parser.restore import INFO_KEYS, is_flattened, restore, unquote
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
 _KEY_LINE = re.compile(r"^([A-Za-z][\w ()]*?):(?!//)\s?(.*)$")
-_INPUT_KEYS = ("name", "label", "help", "type", "default")
+_LIST_KEYS = ("categories", "tags")
 _LATER_SECTIONS = ("Integration Header", "Run Command", "Task Status")
 #: A column-0 ATX heading opening a later section: a cut point, see `_cut_later`.
 #: (Starting with a literal newline lets the regex engine skip ahead quickly.)
@@ -129,22 +129,48 @@ def _key_values(content: str, first_line: int) -> Iterator[tuple[str, str, int]]
 
 
 def _read_info(doc: RawDoc, section: _Section) -> None:
-    pending: str | None = None  # a 'categories:' key waiting for its list
+    pending: str | None = None  # a key waiting for its value (the endpoints) or list
     for token in section.tokens:
         if token.type == "inline" and token.level == 1:
-            for key, value, _ in _key_values(token.content, _line(token)):
-                pending = _info_entry(doc, key, value, pending)
-        elif token.type == "inline" and pending and token.level >= 3:
-            target = doc.categories if pending == "categories" else doc.tags
-            target.append(token.content.strip())
+            pending = _info_lines(doc, token.content, pending)
+        elif token.type == "inline" and pending in _LIST_KEYS and token.level >= 3:
+            pending = _list_item(doc, token.content, pending)
         elif token.type == "bullet_list_close" and token.level == 0:
             pending = None
 
 
+def _info_lines(doc: RawDoc, content: str, pending: str | None) -> str | None:
+    for key, value, _ in _key_values(content, 0):
+        pending = _info_entry(doc, key, value, pending)
+    return pending
+
+
+def _list_item(doc: RawDoc, content: str, pending: str) -> str | None:
+    """Add one categories/tags item; an info key on one of its later lines ends the list.
+
+    Markdown reads a line right after the last item (no blank line between) as
+    that item's continuation, so `Run Task Endpoint (POST): URL` arrives as the
+    item's second line (a softbreak in the item's inline token): it is read as
+    the info entry it is, and so are the lines after it.
+    """
+    lines = content.splitlines()
+    end = next((i for i in range(1, len(lines)) if _is_info_key(lines[i])), len(lines))
+    target = doc.categories if pending == "categories" else doc.tags
+    target.append(unquote("\n".join(lines[:end]).strip()))
+    if end == len(lines):
+        return pending
+    return _info_lines(doc, "\n".join(lines[end:]), None)
+
+
+def _is_info_key(line: str) -> bool:
+    match = _KEY_LINE.match(line.strip())
+    return match is not None and match.group(1).strip() in INFO_KEYS
+
+
 def _info_entry(doc: RawDoc, key: str, value: str, pending: str | None) -> str | None:
     if not key:  # a value on the line after its key (the endpoints)
-        if pending and pending not in ("categories", "tags"):
-            doc.info[pending] = value
+        if pending and pending not in _LIST_KEYS:
+            doc.info[pending] = unquote(value)
         return None
     words = key.split(" ", 1)
     if words[0] in ("Model", "Tool") and len(words) == 2:
@@ -153,10 +179,10 @@ def _info_entry(doc: RawDoc, key: str, value: str, pending: str | None) -> str |
         field_name = words[1]
     else:
         field_name = key
-    if field_name in ("categories", "tags"):
+    if field_name in _LIST_KEYS:
         return field_name
     if value:
-        doc.info[field_name] = value
+        doc.info[field_name] = unquote(value)
         return None
     return field_name
 
@@ -182,7 +208,7 @@ def _read_input(path: str, token: Token) -> RawInput:
         if raw is None:
             if key != "name" or not value:
                 raise SpecError(path, "expected '- name: NAME' to start an input", line)
-            raw = RawInput(name=value, line=line)
+            raw = RawInput(name=unquote(value), line=line)
         elif key == "options":
             raw.options = []
         elif key:
@@ -194,6 +220,8 @@ def _read_input(path: str, token: Token) -> RawInput:
             raw.fields[last] = f"{raw.fields[last]} {value}"
     assert raw is not None  # list items always have content
     raw.complete = "type" in raw.fields and "default" in raw.fields
+    # Unquoted once whole: a quoted value may go on over continuation lines.
+    raw.fields = {key: unquote(text) for key, text in raw.fields.items()}
     return raw
 
 
@@ -202,20 +230,12 @@ def _read_option(path: str, token: Token) -> RawOption:
     for key, value, line in _key_values(token.content, _line(token)):
         if not key:
             raise SpecError(path, "expected 'key: value' in an option", line)
-        values[key] = value
+        values[key] = unquote(value)
     if "value" not in values:
         raise SpecError(path, "expected '- value: \"...\"' to start an option", _line(token))
-    value = unquote(values.pop("value"))
+    value = values.pop("value")
     label = values.pop("label", value)
     return RawOption(value=value, label=label, extra=values)
-
-
-def unquote(text: str) -> str:
-    """Option values are written quoted ("16:9"); escapes follow JSON rules."""
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        inner = text[1:-1]
-        return inner.replace('\\"', '"').replace("\\\\", "\\")
-    return text
 
 
 def _read_examples(section: _Section) -> list[dict[str, str]]:
@@ -230,7 +250,7 @@ def _read_examples(section: _Section) -> list[dict[str, str]]:
             if key in current:  # a repeated key starts the next example
                 examples.append(current)
                 current = {}
-            current[key] = value
+            current[key] = unquote(value)
     if current:
         examples.append(current)
     return examples

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from codegen.errors import SpecError
 from codegen.parser import constraints
 from codegen.parser.raw import RawDoc, RawInput
+from codegen.parser.restore import unquote
 from codegen.schema import Default, Input, InputKind, Model, Option, OverrideSource, Source
 
 #: Wiro's input types (WIRO_API.md) and the kind each one is.
@@ -290,6 +291,7 @@ def _typed_default(text: str, kind: InputKind) -> Default:
         return _as_float(text)
     if kind is InputKind.BOOLEAN:
         return {"true": True, "false": False, "1": True, "0": False}.get(text.lower())
-    if kind in (InputKind.FILES, InputKind.MULTISELECT):
-        return [part.strip() for part in text.split(",") if part.strip()]
+    if kind in (InputKind.FILES, InputKind.MULTISELECT):  # `61, 62` or `"61", "62"`
+        parts = (unquote(part.strip()) for part in text.split(","))
+        return [part for part in parts if part]
     return text

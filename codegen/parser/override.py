@@ -62,9 +62,22 @@ class OverrideFile(_Strict):
     inputs: list[InputOverride] = []
 
 
+#: What a spec file's name ends with, longest first; the rest is the stem its override and
+#: `.gone` files share. A dot before it is the model's own (`FLUX.2-klein-4B`).
+SPEC_ENDINGS = (".openapi.json", ".llms.md", ".llms.txt", ".page.txt", ".json", ".md", ".txt")
+
+
+def spec_stem(spec: Path) -> str:
+    """`a__FLUX.2-klein-4B.openapi.json` -> `a__FLUX.2-klein-4B`; another name: before its
+    first dot (as before spec names kept the dots of display names)."""
+    name = spec.name
+    ending = next((e for e in SPEC_ENDINGS if name.endswith(e) and len(name) > len(e)), None)
+    return name[: -len(ending)] if ending else name.split(".", 1)[0]
+
+
 def override_path(spec: Path) -> Path:
-    """`specs/a__b.llms.md` -> `specs/a__b.override.toml` (the stem before the first dot)."""
-    return spec.with_name(spec.name.split(".", 1)[0] + ".override.toml")
+    """`specs/a__b.llms.md` -> `specs/a__b.override.toml`."""
+    return spec.with_name(spec_stem(spec) + ".override.toml")
 
 
 def load_override(path: Path, data: bytes) -> OverrideFile:

@@ -14,15 +14,16 @@ import json
 import re
 
 from codegen.errors import SpecError
-from codegen.parser.raw import RawDoc, RawInput
+from codegen.parser.raw import TRANSPORT_FIELDS, RawDoc, RawInput
+from codegen.parser.restore import unquote
 
 _NAME = re.compile(r"^API Sample:\s*(\S+/\S+)\s*$")
 _RUNS = re.compile(r"^\d[\d,.]*\s*runs$")
 _RUN_URL = re.compile(r'curl -X POST "(https?://[^"]+/Run/[^"]+)"')
-_FIELD = re.compile(r'^(//\s*)?-F\s+"([A-Za-z_][\w]*)=(.*?)"\s*\\?;?\s*$')
+#: `-F "name=value"`: the quote, the name, the value as written between the quotes.
+_FIELD = re.compile(r"""^(?://\s*)?-F\s+(["'])([A-Za-z_]\w*)=(.*?)\1\s*\\?;?\s*$""")
 _LIMIT = re.compile(r"^//\s*-\s*([A-Za-z_]\w*):\s*up to (\d+) entr(?:y|ies)\s*\(([^)]*)\)", re.I)
 _JSON_BODY = re.compile(r"-d\s+'(.*?)'\s*;?\s*$", re.S)
-_COMMON_FIELDS = frozenset({"callbackUrl", "projectid"})
 
 
 def parse_page(path: str, text: str) -> RawDoc:
@@ -88,7 +89,7 @@ def _read_fields(doc: RawDoc, run: list[tuple[int, str]]) -> None:
             continue
         field = _FIELD.match(line)
         if field:
-            _add_field(doc, number, field.group(2), field.group(3), example)
+            _add_field(doc, number, field.group(2), _field_value(field), example)
     if not doc.inputs:
         _read_json_body(doc, run, example)
     for raw in doc.inputs:
@@ -97,8 +98,18 @@ def _read_fields(doc: RawDoc, run: list[tuple[int, str]]) -> None:
         doc.examples.append(example)
 
 
+def _field_value(field: re.Match[str]) -> str:
+    """The value of a `-F` argument, its escapes (`\\"`) read by the doc readers' one rule.
+
+    The quotes enclose "name=value" as a whole; a value with unescaped quotes
+    inside is kept as written.
+    """
+    quote = field.group(1)
+    return unquote(quote + field.group(3) + quote)
+
+
 def _add_field(doc: RawDoc, number: int, name: str, value: str, example: dict[str, str]) -> None:
-    if name in _COMMON_FIELDS:
+    if name in TRANSPORT_FIELDS:
         return
     is_file = value.startswith("@")
     if not is_file:
@@ -143,7 +154,7 @@ def _read_json_body(doc: RawDoc, run: list[tuple[int, str]], example: dict[str, 
         return
     line = run[0][0] if run else None
     for name, value in body.items() if isinstance(body, dict) else ():
-        if name in _COMMON_FIELDS:
+        if name in TRANSPORT_FIELDS:
             continue
         raw = RawInput(name=name, line=line, origin="page: curl -d body")
         raw.fields["type"] = _json_type(value)

@@ -1,8 +1,8 @@
 """The parser's intermediate form: what a doc says, still as strings.
 
-Both doc formats (llms.txt and the web page) and override files produce these;
-`normalize` alone turns them into the typed schema, so every source of facts
-goes through the same typing and checks.
+Every doc format (llms.txt, the web page, Wiro's per-model OpenAPI document)
+and override files produce these; `normalize` alone turns them into the typed
+schema, so every source of facts goes through the same typing and checks.
 """
 
 from __future__ import annotations
@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from codegen.schema import Warning
+
+#: Body fields of every Run call, not the model's inputs: docs list them beside
+#: the inputs, and the mock always accepts them (`mockserver.validation.ALWAYS_ALLOWED`).
+TRANSPORT_FIELDS = frozenset({"callbackUrl", "projectid"})
 
 
 @dataclass
@@ -37,7 +41,7 @@ class RawInput:
 @dataclass
 class RawDoc:
     path: str
-    format: Literal["llms", "page"]
+    format: Literal["llms", "page", "openapi"]
     kind: str = "model"
     info: dict[str, str] = field(default_factory=dict)
     categories: list[str] = field(default_factory=list)

@@ -3,11 +3,16 @@
 Copies of Wiro's llms.txt often lose every newline (the seeds are one line
 each). The structure is still recoverable because the doc is machine-written:
 headings are a known set, basic info keys are fixed, and each input lists its
-keys in one fixed order (name, label, help, type, default, options), each option
-too (value, label, then optional extras). Scanning for the *next expected* key
+keys in one fixed order (name, label, help, type, default, options; one-word
+keys such as `min: 0` on either side of default), each option too (value,
+label, then optional extras). Scanning for the *next expected* key
 instead of any key keeps free text (a help string saying "Value range: ...")
 from being split. The output has the same shape as the line-structured docs,
 so one markdown parser serves both.
+
+The quoted-scalar rule (`QUOTED`, `unquote`) lives here too: restoring must
+know where a quoted value ends, and every reader unquotes by the same grammar,
+so a flattened doc and its line-structured original agree.
 """
 
 from __future__ import annotations
@@ -15,21 +20,43 @@ from __future__ import annotations
 import re
 
 _FENCE = "```"
+_INFO_FIELDS = ("name", "description", "cover", "categories", "tags")
+_ENDPOINT_KEYS = ("Run Task Endpoint (POST)", "Get Task Detail Endpoint (POST)")
 _HEADING = re.compile(r"(?:(?<=\s)|^)(#{2,6}) ")
 # Titles the doc generator writes; anything else ends at ')' or ':' or a fence.
 _KNOWN_TITLES = re.compile(
     r"(Basic tool info|(?:Model|Tool) Inputs:|(?:Model|Tool) Parameter Inspires:"
     r"|Task Status Information|Integration Header Prepare)"
 )
+#: The Basic tool info keys the doc generator writes (before their ':').
+INFO_KEYS = frozenset(
+    {*(f"{who} {what}" for who in ("Model", "Tool") for what in _INFO_FIELDS), *_ENDPOINT_KEYS}
+)
+#: The same keys, factored ("(?:Model|Tool) (?:name|...)"): tried after every space.
 _INFO_KEY = re.compile(
-    r"\s+(?=(?:Model|Tool) (?:name|description|cover|categories|tags):"
-    r"|Run Task Endpoint \(POST\):|Get Task Detail Endpoint \(POST\):)"
+    r"\s+(?=(?:(?:Model|Tool) (?:" + "|".join(_INFO_FIELDS) + r")"
+    r"|" + "|".join(map(re.escape, _ENDPOINT_KEYS)) + r"):)"
 )
 _LIST_DASH = re.compile(r"\s+-\s+")
 _ITEM_START = re.compile(r"(?:^|\s)- name: ")
-_TYPE_THEN_DEFAULT = re.compile(r"\s*\btype: (\S+)(?= default:|$)")
+#: Per-input keys with a one-word value ("min: 0"), before or after `default`.
+_SHORT_KEYS = ("min", "max", "step", "required")
+_SHORT_FIELD = re.compile(r"(" + "|".join(_SHORT_KEYS) + r"): (\S+)")
+_SHORT_RUN_BEFORE = re.compile(r"(?:" + _SHORT_FIELD.pattern + r"\s+)*")
+#: The run of them that ends a default. Bounded, so each place a search tries
+#: costs a bounded amount and the search stays linear in the default's length.
+_SHORT_RUN_AFTER = re.compile(
+    r"\s" + _SHORT_FIELD.pattern + r"(?:\s+" + _SHORT_FIELD.pattern + r"){0,7}\s*$"
+)
+#: Where help ends: `type: T` then `default:` (or the end); failing that, then a short key.
+_TYPE_THEN_DEFAULT = re.compile(r"\btype: (\S+)(?=\s+default:|\s*$)")
+_TYPE_THEN_SHORT = re.compile(r"\btype: (\S+)(?=\s+(?:" + "|".join(_SHORT_KEYS) + r"):)")
 _OPTION_START = re.compile(r"\s+- value: ")
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+#: One quoted scalar: `"..."` or `'...'`, where a backslash escapes the next character.
+#: (Unrolled, `[^"\\]*(?:\\.[^"\\]*)*`, so runs of plain characters match in one step.)
+QUOTED = re.compile(r""""[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'""", re.S)
+_ESCAPES = {quote: re.compile(r"\\([\\" + quote + "])") for quote in "\"'"}
+_LEADING_QUOTED = re.compile(r"\s*(?:" + QUOTED.pattern + ")")
 _OPTION_EXTRAS = ("description", "triggerwords", "generatesettings")
 _EXAMPLE_KEY = re.compile(r"(?:^|\s)- ([A-Za-z_]\w*): ")
 
@@ -38,6 +65,24 @@ _EXAMPLE_KEY = re.compile(r"(?:^|\s)- ([A-Za-z_]\w*): ")
 #: line boundary for `str.splitlines`), in one pass over the whole text. The
 #: pattern starts with the literal "##" so the regex engine can skip to it.
 _MID_LINE_HEADING = re.compile(r"##(?<=[^\S\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]##)#{0,4} ")
+
+
+def unquote(text: str) -> str:
+    """The text of a value written as one quoted scalar (`"16:9"`, `'1:1'`, `""`); else `text`.
+
+    Docs quote a value so that it reads as text, as written: `""` is the empty
+    string (the same as no value, unless `""` is an option), `"61"` the value
+    61, as an unquoted `61` is. Only a pair around the whole value is removed,
+    and only when the value is one quoted scalar (the grammar `restore` cuts
+    flattened options by, so both forms of a doc agree): `"a" and "b"` stays as
+    written. Inside, a backslash escapes the enclosing quote or a backslash;
+    other backslashes (a Windows path, a regex) are kept as written.
+    """
+    if len(text) < 2 or text[0] not in "\"'" or text[-1] != text[0]:
+        return text
+    if QUOTED.fullmatch(text) is None:
+        return text
+    return _ESCAPES[text[0]].sub(r"\1", text[1:-1])
 
 
 def is_flattened(text: str) -> bool:
@@ -139,21 +184,50 @@ def _restore_input_fields(rest: str) -> list[str]:
     fields.append(f"    label: {label}")
     if not rest.startswith("help:"):
         return fields
-    typed = _TYPE_THEN_DEFAULT.search(rest)
+    # The usual layout first, so a help text saying "type: png max: 10MB" stays help.
+    typed = _TYPE_THEN_DEFAULT.search(rest) or _TYPE_THEN_SHORT.search(rest)
     if typed is None:  # cut off inside help
         fields.append(f"    {rest}")
         return fields
     fields.append(f"    help: {rest[len('help:') : typed.start()].strip()}")
     fields.append(f"    type: {typed.group(1)}")
-    rest = rest[typed.end() :].strip()
-    if not rest.startswith("default:"):
+    return fields + _restore_after_type(rest[typed.end() :].strip())
+
+
+def _restore_after_type(rest: str) -> list[str]:
+    """Cut '[min: 0 ...] default: D [min: 0 ...] options: ...': short keys on either side."""
+    before = _SHORT_RUN_BEFORE.match(rest)
+    at = before.end() if before else 0
+    fields = _short_lines(rest[:at])
+    if not rest.startswith("default:", at):
         return fields
-    default, _, options = rest[len("default:") :].partition(" options:")
-    fields.append(f"    default: {default.strip()}")
-    if _ or rest.endswith("options:"):
+    default, after, options = _split_default(rest, at + len("default:"))
+    fields += [f"    default: {default}", *_short_lines(after)]
+    if options is not None:
         fields.append("    options:")
         fields += _restore_options(options)
     return fields
+
+
+def _split_default(text: str, at: int) -> tuple[str, str, str | None]:
+    """The default starting at `at`: (its value, the short keys after it, the options text).
+
+    The options text is None when there is no 'options:'. The default is free
+    text, so only a trailing run of one-word keys is cut from it; a quoted
+    default is taken whole, whatever keys its text mentions.
+    """
+    quoted = _LEADING_QUOTED.match(text, at)
+    start = quoted.end() if quoted else at
+    cut = text.find(" options:", start)
+    end = len(text) if cut == -1 else cut
+    after = _SHORT_RUN_AFTER.search(text, start, end)
+    default = text[at : after.start() if after else end].strip()
+    options = None if cut == -1 else text[cut + len(" options:") :]
+    return default, after.group(0) if after else "", options
+
+
+def _short_lines(run: str) -> list[str]:
+    return [f"    {key}: {value}" for key, value in _SHORT_FIELD.findall(run)]
 
 
 def _take(text: str, key: str, next_key: str) -> tuple[str | None, str]:
@@ -166,7 +240,7 @@ def _take(text: str, key: str, next_key: str) -> tuple[str | None, str]:
 def _restore_options(text: str) -> list[str]:
     out: list[str] = []
     for chunk in _OPTION_START.split(" " + text.strip())[1:]:
-        quoted = _QUOTED.match(chunk)
+        quoted = QUOTED.match(chunk)
         if quoted is None:
             out.append(f"      - value: {chunk.strip()}")
             continue

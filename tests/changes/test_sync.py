@@ -30,12 +30,15 @@ def _serve_current(site: DocsSite, specs: Path) -> None:
 
 
 def _wirogen(project: Path, *args: str, generate: bool = False) -> subprocess.CompletedProcess[str]:
+    """Without WIRO_* variables: with credentials set, `auto` would ask the API first."""
     extra = [] if generate else ["--no-generate"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIRO_")}
     return subprocess.run(
         [sys.executable, "-m", "codegen", *args, "--specs", "specs", *extra],
         capture_output=True,
         text=True,
         cwd=project,
+        env=env,
         check=False,
     )
 

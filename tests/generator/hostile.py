@@ -1,17 +1,25 @@
-"""A corpus of hostile model specs, built by hand (no parser involved).
+"""A corpus of hostile model specs, built by hand (no markdown parser involved).
 
 Every string a doc can carry is attacked: quotes, triple quotes, backslashes,
 newlines, Jinja syntax, code injection, very long text, reserved and colliding
 names, unicode. Payloads try to create :data:`SENTINEL`; the tests assert the
 generated package compiles, imports, type-checks and never creates it.
+
+The last entries are Wiro OpenAPI documents (:func:`hostile_openapi_docs`), read by the
+parser: JSON carries a payload verbatim (newlines included) in an input's name, title,
+description, default, enum and option labels, and in the Run path and the model's
+description, where a markdown doc would have flattened it to one line.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 
+from codegen.parser import parse_text
+from codegen.parser.normalize import normalize
 from codegen.schema import FileConstraints, Input, InputKind, Model, Option, Source
 
 SENTINEL = os.path.join(tempfile.gettempdir(), "wirogen-hostile-sentinel")
@@ -277,4 +285,58 @@ def hostile_models() -> list[Model]:
                 sha256="0" * 64 + "\n" + _SYSTEM,
             ),
         ),
+        *hostile_openapi_models(),
     ]  # fmt: skip
+
+
+#: Run path projects: a path segment holds no "/", so these attack quoting, not the sentinel.
+SEGMENTS = ('"); import os; #', "{{ 7 * 7 }}", "'''x'''", '"""x', "ünï\u2028cödé", "a\\b")
+
+
+def _openapi_doc(project: str, description: str, properties: dict[str, object]) -> str:
+    """A Wiro-shaped document (the parts the parser reads) with `properties` as its inputs."""
+    schema = {"type": "object", "properties": properties, "required": list(properties)[:1]}
+    body = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunToolSchema"}}}
+    }
+    return json.dumps({
+        "openapi": "3.0.3",
+        "info": {"title": f"{project} API {description}", "description": description},
+        "paths": {f"/Run/openapi-evil/{project}": {"post": {"description": description,
+                                                             "requestBody": body}}},
+        "components": {"schemas": {"RunToolSchema": schema}},
+    })  # fmt: skip
+
+
+def _openapi_properties(payload: str) -> dict[str, object]:
+    """One input per attacked field; the first (required) is named by the payload itself."""
+    options = [{"value": payload, "label": payload}, {"value": "plain", "label": payload}]
+    return {
+        payload: {"type": "string", "title": payload, "description": payload, "default": payload},
+        "pick": {"type": "string", "x-input-type": "select", "x-label": payload,
+                 "x-help": payload, "enum": [payload, "plain"], "x-options": options,
+                 "default": payload},
+        "many": {"type": "array", "items": {"type": "string", "enum": [payload, "b"]},
+                 "default": ["b"]},  # [payload]: the generator's list default is not wrapped
+        "steps": {"type": "number", "title": payload, "minimum": 1, "maximum": 9, "default": 3},
+        "flag": {"type": "boolean", "description": payload, "default": True},
+        "files": {"type": "string", "x-input-type": "combinefileinput", "format": "uri",
+                  "x-help": payload},
+    }  # fmt: skip
+
+
+def hostile_openapi_docs() -> list[str]:
+    """Each payload in every field, and each hostile Run path segment."""
+    docs = [_openapi_doc(f"fields-{i}", p, _openapi_properties(p)) for i, p in enumerate(PAYLOADS)]
+    for segment in SEGMENTS:
+        docs.append(
+            _openapi_doc(segment, segment, {"prompt": {"type": "string", "title": segment}})
+        )
+    return docs
+
+
+def hostile_openapi_models() -> list[Model]:
+    return [
+        normalize(parse_text(f"hostile-{i}.openapi.json", doc), sha256=f"{i:064x}")
+        for i, doc in enumerate(hostile_openapi_docs())
+    ]

@@ -52,12 +52,19 @@ def _input(name: str, *, label: str = "L", help: str = "H", kind: str = "text", 
 
 
 def _option(value: str, label: str) -> str:
-    quoted = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'      - value: "{quoted}"\n        label: {label}\n'
+    return f"      - value: {value}\n        label: {label}\n"
 
 
 def _flat(payload: str) -> str:
-    """A doc value is one line: newlines in a payload become spaces (as in real docs)."""
+    """A doc value is one line, quoted as a doc writes an exact string: newlines in a payload
+    become spaces (as in real docs), and quotes and backslashes inside are escaped, so a
+    payload that is itself one quoted string (`"); import os; ("`) comes back verbatim."""
+    line = " ".join(payload.splitlines())
+    return '"' + line.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _exact(payload: str) -> str:
+    """What `_flat(payload)` reads back as."""
     return " ".join(payload.splitlines())
 
 

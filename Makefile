@@ -35,8 +35,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# One worker per CPU (`PYTEST_WORKERS=0` runs serially): each worker starts its own mocks
+# and Redis servers on free loopback ports, so tests never share state across workers.
+PYTEST_WORKERS ?= auto
+
 test: $(STAMP) check lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 demo: $(STAMP) generate
 	$(BIN)/python -m mockserver.demo --specs $(SPECS)

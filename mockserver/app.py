@@ -106,8 +106,8 @@ async def _openapi(request: Request) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404 and not request.url.path.startswith(ADMIN_PREFIX):
-        message, code = UnknownRouteError().messages[0], CODE_GENERAL  # Wiro's own answer
-    elif exc.status_code == 404:
+        return to_response(error_reply(UnknownRouteError()))  # Wiro's own answer
+    if exc.status_code == 404:
         message = f"Route not found: {request.method} {request.url.path}"
         code = CODE_NOT_FOUND
     elif exc.status_code == 405:

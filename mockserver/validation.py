@@ -139,7 +139,7 @@ class ModelValidator:
             text = params.get(name)
             if name not in fields or text is None or low <= float(text) <= high:
                 continue
-            message = f"Request parameter [{name}] must be between {_fmt(low)} and {_fmt(high)}"
+            message = _range_message(name, _fmt(low), _fmt(high))
             if self.strict_constraints:
                 errors.append(message)
             else:
@@ -311,6 +311,11 @@ def _fmt(value: float) -> str:
     return str(int(value)) if value.is_integer() else str(value)
 
 
+def _range_message(name: str, low: str, high: str) -> str:
+    """Wiro's wording for a value out of range (declared, or help-stated when strict)."""
+    return f"Request parameter [{name}] must be between {low} and {high}"
+
+
 def _numeric(item: Input) -> Checker:
     name, integer = item.name, item.kind == InputKind.INTEGER
     low, high = item.minimum, item.maximum
@@ -318,7 +323,7 @@ def _numeric(item: Input) -> Checker:
     if low is not None or high is not None:
         lo = _fmt(low) if low is not None else "-infinity"
         hi = _fmt(high) if high is not None else "infinity"
-        range_msg = f"Request parameter [{name}] must be between {lo} and {hi}"
+        range_msg = _range_message(name, lo, hi)
 
     def check(value: Any, errors: list[str]) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int | float | str):

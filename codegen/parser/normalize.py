@@ -8,6 +8,7 @@ inputs are required, and which constraints help texts state.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -51,7 +52,8 @@ def normalize(doc: RawDoc, *, sha256: str, overrides: tuple[OverrideSource, ...]
     display_name = _display_name(doc)
     run_path = _run_path(doc, display_name)
     owner, project = run_path.split("/")[2:4]
-    inputs = tuple(_input(doc, raw) for raw in doc.inputs)
+    guessed = required_by_rule(doc.inputs, _labels(doc, display_name))
+    inputs = tuple(_input(doc, raw, raw.name in guessed) for raw in doc.inputs)
     _check_unique(doc, inputs)
     if not inputs:
         doc.warn("no_inputs", "the doc lists no inputs")
@@ -77,6 +79,11 @@ def normalize(doc: RawDoc, *, sha256: str, overrides: tuple[OverrideSource, ...]
         raise SpecError(doc.path, f"invalid model: {exc.errors()[0]['msg']}") from exc
 
 
+def _labels(doc: RawDoc, display_name: str) -> list[str]:
+    words = re.split(r"[-_/\s]+", display_name)
+    return [*doc.categories, *doc.tags, *words]
+
+
 def _prose(text: str) -> str:
     """Runs of whitespace in prose are layout, not content (and flattening loses them)."""
     return " ".join(text.split())
@@ -98,7 +105,12 @@ def _display_name(doc: RawDoc) -> str:
 
 
 def _run_path(doc: RawDoc, display_name: str) -> str:
-    """The Run path from the doc's endpoint URL; else guessed from the display name."""
+    """The Run path from the doc's endpoint URL; else guessed from the display name.
+
+    Wiro's OpenAPI documents write some paths with the display name in them
+    (`/Run/wiro/Virtual Try-On`, `/Run/lightricks/ ltx-2-distilled`): the slug is
+    that name trimmed, with each run of spaces a dash.
+    """
     endpoint = doc.info.get("Run Task Endpoint (POST)", "")
     try:
         path = urlparse(endpoint).path
@@ -107,8 +119,24 @@ def _run_path(doc: RawDoc, display_name: str) -> str:
     match = _RUN_PATH.search(path) if endpoint else None
     if match:
         return match.group(1)
+    spaced = _spaced_run_path(path) if endpoint else None
+    if spaced:
+        doc.warn("run_path_spaced", f"the Run path {path!r} has spaces: read as {spaced}")
+        return spaced
     doc.warn("run_path_guessed", "no Run endpoint URL in the doc; derived from the model name")
-    return "/Run/" + display_name.replace(" ", "-")
+    return "/Run/" + _slug_words(display_name)
+
+
+def _spaced_run_path(path: str) -> str | None:
+    _, found, rest = path.rpartition("/Run/")
+    parts = [_slug_words(part) for part in rest.rstrip("/").split("/")]
+    if not found or len(parts) != 2 or not all(parts):
+        return None
+    return "/Run/" + "/".join(parts)
+
+
+def _slug_words(text: str) -> str:
+    return "-".join(text.split())
 
 
 def _check_unique(doc: RawDoc, inputs: tuple[Input, ...]) -> None:
@@ -119,7 +147,7 @@ def _check_unique(doc: RawDoc, inputs: tuple[Input, ...]) -> None:
         seen[item.name] = item
 
 
-def _input(doc: RawDoc, raw: RawInput) -> Input:
+def _input(doc: RawDoc, raw: RawInput, guessed_required: bool) -> Input:
     wire_type = raw.fields.get("type")
     kind = _kind(doc, raw, wire_type)
     if kind is InputKind.FILES and raw.typed.get("max_items") == 1:
@@ -149,7 +177,8 @@ def _input(doc: RawDoc, raw: RawInput) -> Input:
         **_range_fields(raw, kind, help_text),
     }
     fields["default"] = _default(doc, raw, kind, options)
-    fields["required"] = _required(raw, kind)
+    stated = _stated_required(raw)
+    fields["required"] = guessed_required if stated is None else stated
     fields.update({k: v for k, v in raw.typed.items() if k != "required"})
     try:
         return Input(**fields)
@@ -162,17 +191,73 @@ def _input(doc: RawDoc, raw: RawInput) -> Input:
 _TEXTUAL = (InputKind.TEXT, InputKind.TEXTAREA)
 
 
-def _required(raw: RawInput, kind: InputKind) -> bool:
-    """An override wins, then a `required:` line where a doc has one, then the rule.
+def _stated_required(raw: RawInput) -> bool | None:
+    """An override wins, then a `required:` line (OpenAPI documents), then the help text.
 
-    The rule (agreeing with Wiro's OpenAPI documents): a text input named `prompt`.
+    Wiro's forms begin a help text with "Required." or "Optional." where it matters;
+    "Required if …" or "Required for …" is a condition, not a rule.
     """
     if "required" in raw.typed:
         return bool(raw.typed["required"])
     stated = raw.fields.get("required", "").lower()
     if stated in ("true", "false"):
         return stated == "true"
-    return raw.name == "prompt" and kind in _TEXTUAL
+    lead = _HELP_STATES.match(raw.fields.get("help", ""))
+    return None if lead is None else lead.group(1).lower() == "required"
+
+
+_HELP_STATES = re.compile(r"\s*(required|optional)\s*(?:[.:;,!]|$)", re.IGNORECASE)
+_MEDIA = re.compile(r"input(Image|Video|Audio|Document|All)", re.IGNORECASE)
+#: Categories and tags (and slug words) of models that edit an image they are given.
+_EDITS = frozenset({"image-to-image", "image-editing", "edit"})
+
+
+def required_by_rule(inputs: list[RawInput], labels: Iterable[str] = ()) -> set[str]:
+    """Which inputs of a doc that states nothing are required, by the catalogue's rule.
+
+    Measured on Wiro's OpenAPI documents (`bench/required_rule.py`): a text `prompt`
+    is required. A model without one needs its first input of each medium (a
+    virtual try-on needs the person, not the garment; an animation both its image
+    and its video), and an editing model its first image, even with a prompt.
+    Where a medium comes as a file input and a URL input, either does: neither is.
+    `labels` are the model's categories, tags and slug words.
+    """
+    names = {raw.name for raw in inputs}
+    required = {
+        raw.name for raw in inputs if raw.name == "prompt" and _written_kind(raw) in _TEXTUAL
+    }
+    edits = not _EDITS.isdisjoint(label.lower() for label in labels)
+    if "prompt" in names and not edits:
+        return required
+    seen: set[str] = set()
+    for raw in inputs:
+        medium = _medium(raw)
+        if medium is None or medium in seen or ("prompt" in names and medium != "image"):
+            continue
+        seen.add(medium)
+        if not _has_twin(raw.name, names):
+            required.add(raw.name)
+    return required
+
+
+def _written_kind(raw: RawInput) -> InputKind | None:
+    return TYPE_KINDS.get((raw.fields.get("type") or "text").lower())
+
+
+def _medium(raw: RawInput) -> str | None:
+    """`image` for `inputImage` or `inputImageUrl`, a file input or a text one (a URL)."""
+    kind = _written_kind(raw)
+    match = _MEDIA.match(raw.name)
+    if match is None or (kind is not None and not kind.is_file and kind not in _TEXTUAL):
+        return None
+    return match.group(1).lower()
+
+
+def _has_twin(name: str, names: set[str]) -> bool:
+    """`inputImage` beside `inputImageUrl` (or the other way round)."""
+    if name.endswith(("Url", "UrlMultiple")):
+        return name.replace("Url", "", 1) in names
+    return _url_sibling(name) in names
 
 
 def _kind(doc: RawDoc, raw: RawInput, wire_type: str | None) -> InputKind:

@@ -55,15 +55,15 @@ def test_rename_range_kind_and_required() -> None:
         base.replace("name: seed", "name: randomSeed")
         .replace("type: select\n    default: jpeg", "type: text\n    default: jpeg")
         .replace(
-            "name: inputImageUrl\n    label: Image URL",
-            "name: inputImageUrl\n    label: Image URL\n    required: true",
+            "name: aspectRatio\n    label: Aspect Ratio",
+            "name: aspectRatio\n    label: Aspect Ratio\n    required: true",
         )
     )
     new = _model(changed)
     rows = _rows(diff.diff({old.slug: old}, {new.slug: new}))
     assert ("randomSeed", "input renamed (probable)", True) in rows
     assert ("outputFormat", "kind changed", True) in rows
-    assert ("inputImageUrl", "now required", True) in rows
+    assert ("aspectRatio", "now required", True) in rows
 
 
 def test_reformatting_is_not_a_change() -> None:

@@ -197,10 +197,9 @@ def test_sync_regenerates_and_moves_version_and_changelog(
 ) -> None:
     shutil.copytree(ROOT / "generated", project / "generated")
     _serve_current(docs_site, project / "specs")
-    start = _version(project)  # the committed package's version (0.x: compatible = minor)
+    start = _version(project)  # the committed package's version
     major, minor, _ = (int(part) for part in start.split("."))
-    assert major == 0
-    compatible = f"0.{minor + 1}.0"
+    compatible, breaking = f"{major}.{minor + 1}.0", f"{major + 1}.0.0"
 
     docs_site.model("xiabs", "dreamomni2", docs.dreamomni2_v2())
     result = _wirogen(project, "sync", "--docs-url", docs_site.url, generate=True)
@@ -212,9 +211,9 @@ def test_sync_regenerates_and_moves_version_and_changelog(
 
     docs_site.model("reve", "generate", docs.reve_generate_v2())
     result = _wirogen(project, "sync", "--docs-url", docs_site.url, generate=True)
-    assert _version(project) == "1.0.0", result.stdout + result.stderr
+    assert _version(project) == breaking, result.stdout + result.stderr
     changelog = (project / "generated" / "CHANGELOG.md").read_text()
-    newest, older = changelog.split("## 1.0.0", 1)[1].split(f"## {compatible}", 1)
+    newest, older = changelog.split(f"## {breaking}", 1)[1].split(f"## {compatible}", 1)
     assert (
         "### Breaking" in newest
         and "`reve/generate` `aspectRatio`: option removed: `3:2`" in newest
@@ -255,7 +254,8 @@ def test_added_model_is_served_by_the_mock_and_run_by_the_regenerated_client(
         env["WIRO_BASE_URL"] = mock.base_url
         run = subprocess.run(
             [sys.executable, "-c", script, str(project / "generated"), "run", "acme/toonify",
-             "--aspectRatio", "16:9", "--via", "socket", "--out", str(tmp_path / "out")],
+             "--inputImageUrl", "https://x.test/a.png", "--aspectRatio", "16:9", "--via", "socket",
+             "--out", str(tmp_path / "out")],
             capture_output=True, text=True, env=env, check=False,
         )  # fmt: skip
         assert run.returncode == 0, run.stderr

@@ -163,19 +163,24 @@ def _signed(mock: WiroMock) -> dict[str, str]:
     return {"x-api-key": mock.api_key, "x-nonce": nonce, "x-signature": signature.hexdigest()}
 
 
+IMAGE = "https://x.test/ski.png"
+
+
 def test_plain_httpx_script(mock: WiroMock) -> None:
     with httpx.Client(base_url=mock.base_url) as http:
         run = http.post(  # form-urlencoded, every value a string, raw display slug with capitals
             "/Run/ByteDance/image-to-image-seededit-v3",
-            data={"prompt": "Baguettes", "guidanceScale": "7.5", "seed": "42", "watermark": "true"},
+            data={"prompt": "Baguettes", "inputImageUrl": IMAGE, "guidanceScale": "7.5",
+                  "seed": "42", "watermark": "true"},
             headers=_signed(mock),
-        ).json()
+        ).json()  # fmt: skip
         assert run["result"] is True
         both = {"taskid": run["taskid"], "tasktoken": run["socketaccesstoken"]}
         detail = http.post("/Task/Detail", json=both, headers=_signed(mock)).json()
         params = detail["tasklist"][0]["parameters"]
         assert params == {
             "prompt": "Baguettes",
+            "inputImageUrl": IMAGE,
             "guidanceScale": "7.5",
             "seed": "42",
             "watermark": "true",

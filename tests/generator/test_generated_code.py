@@ -129,7 +129,9 @@ def test_advisory_range_is_documented_not_enforced(
     pkg = real_tree.import_all()[0]
     calls: list[tuple[str, dict[str, Any]]] = []
     client = _recording_client(pkg, calls)
-    client.bytedance.image_to_image_seededit_v3.run(prompt="p", guidance_scale=0)
+    client.bytedance.image_to_image_seededit_v3.run(
+        prompt="p", input_image_url="https://x.test/a.png", guidance_scale=0
+    )
     assert [(slug, params["guidanceScale"]) for slug, params in calls] == [(SEEDEDIT, 0.0)]
     spec = pkg.REGISTRY[SEEDEDIT]
     assert spec.advisory_ranges == {"guidanceScale": (1.0, 10.0)}

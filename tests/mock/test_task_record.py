@@ -32,6 +32,8 @@ from tests.mock.conftest import (
 
 BODY = {"prompt": "a lighthouse at dusk"}
 SEEDEDIT = "ByteDance/image-to-image-seededit-v3"
+#: An editing model needs its image (normalize's rule for docs that state nothing).
+SEEDEDIT_BODY = {**BODY, "inputImageUrl": "https://example.com/ski.png"}
 STR: tuple[type, ...] = (str,)
 NULLABLE: tuple[type, ...] = (str, type(None))
 
@@ -134,7 +136,7 @@ async def _detail_envelope(client: httpx.AsyncClient, taskid: str) -> dict[str, 
 
 
 async def test_finished_task_has_every_field(client: httpx.AsyncClient, app: Any) -> None:
-    taskid = await run_task(client, SEEDEDIT, BODY)
+    taskid = await run_task(client, SEEDEDIT, SEEDEDIT_BODY)
     await finish(client, taskid)
     (task,) = go_tasks(await _detail_envelope(client, taskid))
     assert_wiro_task(task)
@@ -243,7 +245,8 @@ async def task_list(client: httpx.AsyncClient, **body: Any) -> tuple[str, list[s
 
 
 async def test_list_answers_mcps_exact_body(client: httpx.AsyncClient) -> None:
-    ids = [await run_task(client, slug, BODY) for slug in ("reve/generate", SEEDEDIT) * 2]
+    bodies = {"reve/generate": BODY, SEEDEDIT: SEEDEDIT_BODY}
+    ids = [await run_task(client, slug, bodies[slug]) for slug in ("reve/generate", SEEDEDIT) * 2]
     assert await task_list(client, **MCP_LIST) == ("4", ids[::-1])
     seededit = await task_list(client, **MCP_LIST, modelName=SEEDEDIT)
     assert seededit == ("2", [ids[3], ids[1]])
@@ -261,14 +264,14 @@ async def test_list_answers_mcps_exact_body(client: httpx.AsyncClient) -> None:
 )
 async def test_list_model_name_in_any_form(client: httpx.AsyncClient, name: str) -> None:
     await run_task(client, "reve/generate", BODY)
-    wanted = await run_task(client, SEEDEDIT, BODY)
+    wanted = await run_task(client, SEEDEDIT, SEEDEDIT_BODY)
     assert await task_list(client, modelName=name) == ("1", [wanted])
 
 
 async def test_list_model_name_unknown_or_partial(client: httpx.AsyncClient) -> None:
     generate = await run_task(client, "reve/Generate", BODY)
-    edit = await run_task(client, "reve/edit", BODY)
-    await run_task(client, SEEDEDIT, BODY)
+    edit = await run_task(client, "reve/edit", {**BODY, "inputImage": "https://example.com/a.png"})
+    await run_task(client, SEEDEDIT, SEEDEDIT_BODY)
     assert await task_list(client, modelName="reve/Generate") == ("1", [generate])
     assert await task_list(client, modelName="REVE") == ("2", [edit, generate])
     assert await task_list(client, modelName="nobody/nothing") == ("0", [])
@@ -363,7 +366,7 @@ async def test_times_at_virtual_zero_are_times_not_unset() -> None:
 async def test_the_exported_document_describes_every_field(client: httpx.AsyncClient) -> None:
     """`/v1/openapi.json` documents the task object the mock renders, field for field, so
     generators reading it (and Schemathesis checking answers against it) see all of it."""
-    task = await finish(client, await run_task(client, SEEDEDIT, BODY))
+    task = await finish(client, await run_task(client, SEEDEDIT, SEEDEDIT_BODY))
     schema = (await client.get("/openapi.json")).json()["components"]["schemas"]["Task"]
     assert set(schema["properties"]) == set(task)
     assert set(TASK_FIELDS) <= set(schema["properties"])

@@ -75,7 +75,7 @@ def test_multipart_schema_sends_files_as_binary(catalogue: Catalogue) -> None:
     model = catalogue.by_slug()["reve/edit"]
     image = openapi.input_schema(model, multipart=True)["properties"]["inputImage"]
     assert image["type"] == "string" and image["format"] == "binary"
-    assert openapi.input_schema(model)["required"] == ["prompt"]
+    assert openapi.input_schema(model)["required"] == ["inputImage", "prompt"]
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,7 @@ class ImageToImageSeededitV3Input(pydantic.BaseModel):
         protected_namespaces=(),
     )
 
-    input_image_url: str | None = pydantic.Field(
-        default=None,
+    input_image_url: str = pydantic.Field(
         alias="inputImageUrl",
         description="Image URL. An input image must meet the following requirements: Image format: jpeg, png. Aspect ratio (width/height): within the range (1/3, 3). Width and height (px) > 14. Size: no more than 10MB.",
     )
@@ -92,7 +91,7 @@ class ImageToImageSeededitV3(Resource):
     def run(
         self,
         *,
-        input_image_url: str | None = None,
+        input_image_url: str,
         prompt: str,
         guidance_scale: float = 4.0,
         watermark: WatermarkOption = "false",
@@ -148,7 +147,7 @@ class AsyncImageToImageSeededitV3(AsyncResource):
     async def run(
         self,
         *,
-        input_image_url: str | None = None,
+        input_image_url: str,
         prompt: str,
         guidance_scale: float = 4.0,
         watermark: WatermarkOption = "false",

@@ -22,8 +22,7 @@ class EditInput(pydantic.BaseModel):
         protected_namespaces=(),
     )
 
-    input_image: FileValue | None = pydantic.Field(
-        default=None,
+    input_image: FileValue = pydantic.Field(
         alias="inputImage",
         description="inputImage",
     )
@@ -73,7 +72,7 @@ class Edit(Resource):
     def run(
         self,
         *,
-        input_image: FileInput | None = None,
+        input_image: FileInput,
         prompt: str,
         callback_url: str | None = None,
     ) -> Task:
@@ -104,7 +103,7 @@ class AsyncEdit(AsyncResource):
     async def run(
         self,
         *,
-        input_image: FileInput | None = None,
+        input_image: FileInput,
         prompt: str,
         callback_url: str | None = None,
     ) -> AsyncTask:

@@ -22,8 +22,7 @@ class AvatarMotionInput(pydantic.BaseModel):
         protected_namespaces=(),
     )
 
-    input_image: list[FileValue] | None = pydantic.Field(
-        default=None,
+    input_image: list[FileValue] = pydantic.Field(
         alias="inputImage",
         description="Input Image. Provide an image file or an image URL.",
     )
@@ -78,7 +77,7 @@ class AvatarMotion(Resource):
     def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput],
         effect_type: str = "3d_figure_smashing",
         output_type: str = "both",
         seed: str = "42",
@@ -112,7 +111,7 @@ class AsyncAvatarMotion(AsyncResource):
     async def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput],
         effect_type: str = "3d_figure_smashing",
         output_type: str = "both",
         seed: str = "42",

@@ -44,8 +44,7 @@ class CartoonifyInput(pydantic.BaseModel):
         protected_namespaces=(),
     )
 
-    input_image_url: str | None = pydantic.Field(
-        default=None,
+    input_image_url: str = pydantic.Field(
         alias="inputImageUrl",
         description="Image URL. Image to use as reference. Must be jpeg, png",
     )
@@ -98,7 +97,7 @@ class Cartoonify(Resource):
     def run(
         self,
         *,
-        input_image_url: str | None = None,
+        input_image_url: str,
         safety_tolerance: SafetyToleranceOption = "2",
         aspect_ratio: AspectRatioOption = "",
         seed: str = "42",
@@ -138,7 +137,7 @@ class AsyncCartoonify(AsyncResource):
     async def run(
         self,
         *,
-        input_image_url: str | None = None,
+        input_image_url: str,
         safety_tolerance: SafetyToleranceOption = "2",
         aspect_ratio: AspectRatioOption = "",
         seed: str = "42",

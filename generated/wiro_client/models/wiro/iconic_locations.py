@@ -114,8 +114,7 @@ class IconicLocationsInput(pydantic.BaseModel):
         protected_namespaces=(),
     )
 
-    input_image_url: str | None = pydantic.Field(
-        default=None,
+    input_image_url: str = pydantic.Field(
         alias="inputImageUrl",
         description="Image URL. Image to use as reference. Must be jpeg, png",
     )
@@ -173,7 +172,7 @@ class IconicLocations(Resource):
     def run(
         self,
         *,
-        input_image_url: str | None = None,
+        input_image_url: str,
         iconic_location: IconicLocationOption = "Random",
         safety_tolerance: SafetyToleranceOption = "2",
         aspect_ratio: AspectRatioOption = "",
@@ -216,7 +215,7 @@ class AsyncIconicLocations(AsyncResource):
     async def run(
         self,
         *,
-        input_image_url: str | None = None,
+        input_image_url: str,
         iconic_location: IconicLocationOption = "Random",
         safety_tolerance: SafetyToleranceOption = "2",
         aspect_ratio: AspectRatioOption = "",

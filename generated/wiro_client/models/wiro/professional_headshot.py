@@ -47,8 +47,7 @@ class ProfessionalHeadshotInput(pydantic.BaseModel):
         protected_namespaces=(),
     )
 
-    input_image_url: str | None = pydantic.Field(
-        default=None,
+    input_image_url: str = pydantic.Field(
         alias="inputImageUrl",
         description="Image URL. Image to use as reference. Must be jpeg, png",
     )
@@ -107,7 +106,7 @@ class ProfessionalHeadshot(Resource):
     def run(
         self,
         *,
-        input_image_url: str | None = None,
+        input_image_url: str,
         background: BackgroundOption = "neutral",
         safety_tolerance: SafetyToleranceOption = "2",
         aspect_ratio: AspectRatioOption = "",
@@ -151,7 +150,7 @@ class AsyncProfessionalHeadshot(AsyncResource):
     async def run(
         self,
         *,
-        input_image_url: str | None = None,
+        input_image_url: str,
         background: BackgroundOption = "neutral",
         safety_tolerance: SafetyToleranceOption = "2",
         aspect_ratio: AspectRatioOption = "",

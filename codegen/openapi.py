@@ -94,7 +94,8 @@ def _property(item: Input, multipart: bool) -> JSON:
         prop["x-input-type"] = item.wire_type
     prop.update(_type_of(item, multipart))
     if item.options:
-        prop["x-options"] = [{"value": o.value, "label": o.label} for o in item.options]
+        # extras as Wiro writes them (a preset's `cover`), so a reader gets all of an option
+        prop["x-options"] = [{**o.extra, "value": o.value, "label": o.label} for o in item.options]
     if item.default is not None and not item.kind.is_file:
         prop["default"] = item.default
     for key in ("minimum", "maximum"):

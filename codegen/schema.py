@@ -184,11 +184,12 @@ class Model(Frozen):
         return "image"
 
 
-# Order matters: "image-to-video" must win over "image".
+# Order matters: "image-to-video" must win over "image", "speech-to-text" over "speech".
 _OUTPUT_BY_CATEGORY: tuple[tuple[str, OutputKind], ...] = (
     ("to-video", "video"),
     ("video", "video"),
     ("to-speech", "audio"),
+    ("to-text", "text"),  # before "speech": speech-to-text writes text
     ("audio", "audio"),
     ("speech", "audio"),
     ("music", "audio"),
@@ -219,15 +220,37 @@ def example_values(model: Model) -> dict[str, str]:
     """Values for a documented sample call, by wire name (file inputs left to the caller).
 
     The first "Parameter Inspires" example supplies values for the model's own free-text
-    inputs; required inputs it leaves out get their documented default.
+    inputs; required inputs it leaves out get their documented default, else a stand-in
+    that the model's own rules accept (a model such as wiro/chat documents no prompt).
     """
     example = model.examples[0] if model.examples else {}
     values: dict[str, str] = {}
     for item in model.inputs:
-        if item.kind.is_file or item.options:
+        if item.kind.is_file:
             continue
-        if item.name in example:
+        if item.name in example and not item.options:
             values[item.name] = example[item.name]
-        elif item.required and item.default is not None:
-            values[item.name] = str(item.default)
+        elif item.required:
+            values[item.name] = _stand_in(item)
     return values
+
+
+def _stand_in(item: Input) -> str:
+    if item.default not in (None, "", []):
+        return _wire_text(item.default)
+    if item.options:
+        return item.options[0].value
+    if item.kind is InputKind.BOOLEAN:
+        return "true"
+    if item.kind in (InputKind.INTEGER, InputKind.NUMBER):
+        low = item.minimum if item.minimum is not None else min(1.0, item.maximum or 1.0)
+        return _wire_text(int(low) if float(low).is_integer() else low)
+    return f"A sample {item.label or item.name}"
+
+
+def _wire_text(value: Default) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(part) for part in value)
+    return str(value)

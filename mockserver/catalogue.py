@@ -9,13 +9,14 @@ version and the error is logged.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from codegen.errors import SpecError
-from codegen.parser import discover, parse_file
+from codegen.parser import discover, parse_data, parse_file
 from codegen.parser.override import override_path
 from codegen.schema import Model
 from mockserver.config import MockConfig
@@ -24,6 +25,9 @@ from mockserver.validation import ModelValidator
 log = logging.getLogger("mockserver.catalogue")
 #: Bound of the Run path -> model memo (cleared when full: unknown slugs cannot grow it).
 LOOKUP_MEMO = 1024
+#: Bound of the parsed-doc memo (a key per doc version; cleared when full).
+PARSE_MEMO = 4096
+_MEMO: dict[tuple[str, str, bytes, bytes | None], Model] = {}
 _UNSEEN = object()
 
 
@@ -118,7 +122,7 @@ class Registry:
     def _parse(self, path: Path) -> bool:
         root = self.specs.parent if self.specs is not None else None
         try:
-            model = parse_file(path, root)
+            model = _parsed(path, root)
         except SpecError as exc:
             self.errors.append(exc)
             log.warning("wiro-mock: cannot load %s", exc)
@@ -162,6 +166,30 @@ class Registry:
                 except OSError:
                     continue
         return out
+
+
+def _parsed(path: Path, root: Path | None) -> Model:
+    """`parse_file`, memoized by the bytes of the doc and its override: models are
+    immutable, and a process that builds many apps (a test suite, `--workers`) re-reads a
+    whole catalogue each time while the files rarely change."""
+    try:
+        data = path.read_bytes()
+        override = override_path(path)
+        extra = override.read_bytes() if override.is_file() else None
+    except OSError:
+        return parse_file(path, root)  # parse_file names the unreadable file
+    key = (str(path), str(root), _digest(data), None if extra is None else _digest(extra))
+    model = _MEMO.get(key)
+    if model is None:
+        model = parse_data(data, path, root)
+        if len(_MEMO) >= PARSE_MEMO:
+            _MEMO.clear()
+        _MEMO[key] = model
+    return model
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
 
 
 def _doc_for(path: str, docs: set[str]) -> str | None:

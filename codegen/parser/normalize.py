@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from codegen.errors import SpecError
 from codegen.parser import constraints
-from codegen.parser.raw import RawDoc, RawInput
+from codegen.parser.raw import RawDoc, RawInput, url_sibling
 from codegen.parser.restore import unquote
 from codegen.schema import Default, Input, InputKind, Model, Option, OverrideSource, Source
 
@@ -155,7 +155,7 @@ def _input(doc: RawDoc, raw: RawInput, guessed_required: bool) -> Input:
     label = _prose(raw.fields.get("label", "")) or raw.name
     help_text = _prose(raw.fields.get("help", "")) or None
     help_key = help_text if help_text and _I18N_KEY.match(help_text) else None
-    options = tuple(Option(value=o.value, label=o.label, extra=o.extra) for o in raw.options or ())
+    options = _options(doc, raw)
     if kind is InputKind.SELECT and not options:
         doc.warn(
             "select_without_options",
@@ -189,6 +189,27 @@ def _input(doc: RawDoc, raw: RawInput, guessed_required: bool) -> Input:
 
 
 _TEXTUAL = (InputKind.TEXT, InputKind.TEXTAREA)
+
+
+def _options(doc: RawDoc, raw: RawInput) -> tuple[Option, ...]:
+    """The options by value, the first of each: a value listed twice (wiro/ugc-creator's
+    effect presets, each under two themes) is one choice on the wire."""
+    found: dict[str, Option] = {}
+    repeated: list[str] = []
+    for o in raw.options or ():
+        if o.value in found:
+            repeated.append(o.value)
+        else:
+            found[o.value] = Option(value=o.value, label=o.label, extra=o.extra)
+    if repeated:
+        shown = ", ".join(repr(v) for v in repeated[:3]) + (", ..." if len(repeated) > 3 else "")
+        doc.warn(
+            "duplicate_option",
+            f"{len(repeated)} option value(s) listed again, the first kept: {shown}",
+            input=raw.name,
+            line=raw.line,
+        )
+    return tuple(found.values())
 
 
 def _stated_required(raw: RawInput) -> bool | None:
@@ -257,7 +278,7 @@ def _has_twin(name: str, names: set[str]) -> bool:
     """`inputImage` beside `inputImageUrl` (or the other way round)."""
     if name.endswith(("Url", "UrlMultiple")):
         return name.replace("Url", "", 1) in names
-    return _url_sibling(name) in names
+    return url_sibling(name) in names
 
 
 def _kind(doc: RawDoc, raw: RawInput, wire_type: str | None) -> InputKind:
@@ -297,7 +318,7 @@ def _file_fields(raw: RawInput, kind: InputKind) -> dict[str, Any]:
         multiple = kind is InputKind.FILES
         sibling = None
         if (raw.fields.get("type") or "").lower() in ("fileinput", "multifileinput"):
-            sibling = _url_sibling(raw.name)
+            sibling = url_sibling(raw.name)
         return {
             "accepts_file": True,
             "accepts_url": True,
@@ -311,16 +332,6 @@ def _file_fields(raw: RawInput, kind: InputKind) -> dict[str, Any]:
             "file_constraints": constraints.file_constraints(raw.fields.get("help")),
         }
     return {}
-
-
-def _url_sibling(name: str) -> str:
-    """`inputImage` -> `inputImageUrl`.
-
-    Wiro's quirk: `inputDocumentMultiple` -> `inputDocumentUrlMultiple`.
-    """
-    if name.endswith("Multiple"):
-        return name[: -len("Multiple")] + "UrlMultiple"
-    return name + "Url"
 
 
 def _range_fields(raw: RawInput, kind: InputKind, help_text: str | None) -> dict[str, Any]:

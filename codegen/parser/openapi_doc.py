@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 from urllib.parse import unquote
 
 from codegen.errors import SpecError
-from codegen.parser.raw import TRANSPORT_FIELDS, RawDoc, RawInput, RawOption
+from codegen.parser.raw import TRANSPORT_FIELDS, RawDoc, RawInput, RawOption, url_sibling
 
 #: 50 times Wiro's largest real document (83 KB): anything bigger is no one model's document.
 MAX_BYTES = 4 * 1024 * 1024
@@ -245,6 +245,7 @@ class _Reader:
         self.extensions: set[str] = set()
         self.expansions = 0
         self.input: str | None = None  # the input being read, named in its warnings
+        self.untyped_strings: set[str] = set()  # string inputs no x-input-type names
 
     def fail(self, message: str, at: str) -> NoReturn:
         raise SpecError(self.shown, message, pointer=at)
@@ -431,8 +432,18 @@ class _Reader:
             if name not in TRANSPORT_FIELDS:
                 self.doc.inputs.append(self.read_input(name, node, node_at, name in required))
         self.input = None
+        self.type_file_pairs()
         for name in sorted(required - set(named) - TRANSPORT_FIELDS):
             self.doc.warn("required_unknown", f"{name!r} is required but not a property")
+
+    def type_file_pairs(self) -> None:
+        """A plain string beside its URL twin (`inputImage`, `inputImageUrl`) is a file input:
+        Wiro writes its `fileinput` widget that way, with no `x-input-type` to say so."""
+        names = {raw.name for raw in self.doc.inputs}
+        for raw in self.doc.inputs:
+            if raw.name in self.untyped_strings and url_sibling(raw.name) in names:
+                multiple = raw.name.endswith("Multiple")
+                raw.fields["type"] = "multifileinput" if multiple else "fileinput"
 
     def required(self, schema: View) -> set[str]:
         names = self.array(schema, "required") or []
@@ -451,6 +462,8 @@ class _Reader:
         self.check_extensions(view, _READ_EXTENSIONS)
         raw = RawInput(name=name)
         widget = self.text(view, "x-input-type") or self.derived_type(view, items)
+        if "x-input-type" not in view and widget == "text":
+            self.untyped_strings.add(name)
         if widget:  # else normalize warns: no type given
             raw.fields["type"] = widget
         self.read_texts(raw, view)

@@ -54,3 +54,13 @@ class RawDoc:
         self, code: str, message: str, *, input: str | None = None, line: int | None = None
     ) -> None:
         self.warnings.append(Warning(code=code, message=message, input=input, line=line))
+
+
+def url_sibling(name: str) -> str:
+    """`inputImage` -> `inputImageUrl`: the URL input beside a Wiro `fileinput`.
+
+    Wiro's quirk: `inputDocumentMultiple` -> `inputDocumentUrlMultiple`.
+    """
+    if name.endswith("Multiple"):
+        return name[: -len("Multiple")] + "UrlMultiple"
+    return name + "Url"

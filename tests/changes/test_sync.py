@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,12 +13,12 @@ import pytest
 from codegen.parser import load_catalogue
 from tests.changes import docs
 from tests.changes.conftest import DocsSite
-from tests.paths import ROOT, SPECS
+from tests.paths import copy_doc_specs
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    shutil.copytree(SPECS, tmp_path / "specs")
+    copy_doc_specs(tmp_path / "specs")
     return tmp_path
 
 
@@ -41,6 +40,13 @@ def _wirogen(project: Path, *args: str, generate: bool = False) -> subprocess.Co
         env=env,
         check=False,
     )
+
+
+def _generate(project: Path) -> None:
+    """The project's committed package: generated from its own specs."""
+    out = project / "generated"
+    command = [sys.executable, "-m", "codegen", "generate", "--specs", "specs", "--out", str(out)]
+    subprocess.run(command, cwd=project, capture_output=True, check=True)
 
 
 def _snapshot(specs: Path) -> dict[str, bytes]:
@@ -195,7 +201,7 @@ def _version(project: Path) -> str:
 def test_sync_regenerates_and_moves_version_and_changelog(
     project: Path, docs_site: DocsSite
 ) -> None:
-    shutil.copytree(ROOT / "generated", project / "generated")
+    _generate(project)
     _serve_current(docs_site, project / "specs")
     start = _version(project)  # the committed package's version
     major, minor, _ = (int(part) for part in start.split("."))
@@ -238,7 +244,7 @@ def test_added_model_is_served_by_the_mock_and_run_by_the_regenerated_client(
     """Onboarding end to end: `add` -> regenerated client -> the mock serves it -> a task runs."""
     from mockserver.pytest_plugin import WiroMock
 
-    shutil.copytree(ROOT / "generated", project / "generated")
+    _generate(project)
     text = docs.original("wiro__cartoonify.llms.md").replace("wiro/cartoonify", "acme/Toonify")
     docs_site.model("acme", "toonify", text)
     added = _wirogen(project, "add", "acme/toonify", "--docs-url", docs_site.url, generate=True)

@@ -1,11 +1,12 @@
 """End to end: the generated client (generated/wiro_client) against the real mock server.
 
 One mock per session in `step` clock mode (each Task/Detail or socket tick advances a task
-one event), reset before every test, so the suite is deterministic and fast. The whole suite
-runs three times: on the memory store with Wiro's statuses (API errors are HTTP 200 with
+one event), reset before every test, so the suite is deterministic and fast. A test runs
+three times: on the memory store with Wiro's statuses (API errors are HTTP 200 with
 `result: false`), on the memory store with `--http-errors` (400/404), and on the Redis store
 (a real redis-server). The models are read from specs/, so a newly added model is covered
-without writing a test.
+without writing a test: every model runs once (`every_model`), and a SAMPLE of them, one of
+each kind, through every variant and way of waiting (`sampled`).
 """
 
 from __future__ import annotations
@@ -25,14 +26,31 @@ from codegen.parser import load_catalogue
 from codegen.schema import LIFECYCLE, Input, InputKind, Model, example_values
 from mockserver.pytest_plugin import WiroMock
 from tests.paths import SPECS
+from tests.samples import MEDIA, medium_of, one_of_each_kind, png_bytes
 
 MODELS = load_catalogue(SPECS).models
+VARIANTS = ("memory", "memory-http-errors", "redis")
+
+
+SAMPLE = one_of_each_kind(MODELS)
+
+
+def every_model() -> list[Any]:
+    """`(mock, model)` params: each model once, on the memory store."""
+    return [pytest.param("memory", m, id=f"memory-{m.slug}") for m in MODELS]
+
+
+def sampled(variants: tuple[str, ...] = VARIANTS) -> list[Any]:
+    """`(mock, model)` params: each SAMPLE model on every mock variant (or those given)."""
+    return [pytest.param(v, m, id=f"{v}-{m.slug}") for v in variants for m in SAMPLE]
+
+
 SAMPLE_SIZE = (320, 240)
 WH = (512, 384)  # explicit width/height for models that take them
 DOCUMENTED_END = [s.value for s in LIFECYCLE[-4:]]
 
 
-@pytest.fixture(scope="session", params=["memory", "memory-http-errors", "redis"])
+@pytest.fixture(scope="session", params=VARIANTS)
 def mock(request: pytest.FixtureRequest) -> Iterator[WiroMock]:
     config: dict[str, Any] = {"http_errors": request.param.endswith("http-errors")}
     if request.param == "redis":
@@ -74,17 +92,22 @@ async def async_client(mock: WiroMock) -> AsyncIterator[AsyncWiro]:
         yield wiro
 
 
-def png_bytes(size: tuple[int, int] = SAMPLE_SIZE, colour: str = "teal") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def sample(tmp_path: Path) -> Path:
     path = tmp_path / "sample.png"
-    path.write_bytes(png_bytes())
+    path.write_bytes(png_bytes(SAMPLE_SIZE))
     return path
+
+
+@pytest.fixture
+def media(tmp_path: Path, sample: Path) -> dict[str, Path]:
+    """A local file of each medium (the image is `sample`)."""
+    files = {"image": sample}
+    for medium, (name, data, _) in MEDIA.items():
+        if medium != "image":
+            files[medium] = tmp_path / name
+            files[medium].write_bytes(data)
+    return files
 
 
 @dataclass
@@ -96,26 +119,30 @@ class Call:
     ratio: float | None = None
 
 
-def _file_value(item: Input, sample: Path) -> Any:
+def _file_value(item: Input, file: Path) -> Any:
     if item.kind is InputKind.FILE:
-        return sample
+        return file
     count = len(item.default) if isinstance(item.default, list) and item.default else 1
-    return [sample] * min(count, item.max_items or count)
+    return [file] * min(count, item.max_items or count)
 
 
-def call_for(model: Model, sample: Path, upload_url: str) -> Call:
-    """The documented example, local samples for files, and explicit size-setting inputs.
+def call_for(model: Model, media: dict[str, Path], upload_url: str) -> Call:
+    """The documented example, a local file of its medium for each file input (an uploaded
+    image's URL for an image URL input without a file twin), explicit size-setting inputs.
 
     The expected size follows the documented rule: explicit width/height, else the aspect
     ratio, else the input image's size.
     """
     params: dict[str, Any] = dict(example_values(model))
     names = {i.name for i in model.inputs}
+    twins = {i.url_sibling for i in model.inputs if i.kind.is_file}
     image_sent = False
     for item in model.inputs:
+        medium = medium_of(item.name)
         if item.kind.is_file:
-            params[item.name], image_sent = _file_value(item, sample), True
-        elif item.accepts_url and item.name.lower().startswith("inputimage"):
+            params[item.name] = _file_value(item, media[medium])
+            image_sent |= medium == "image"
+        elif item.accepts_url and medium == "image" and item.name not in twins:
             params[item.name], image_sent = upload_url, True
     call = Call(params)
     if {"width", "height"} <= names:

@@ -7,10 +7,12 @@ a multipart Run body from the discovered `parameters` only, subscribes on the We
 `task_info` until the terminal event, reads the task by its token and downloads every output.
 Every answer is decoded with Go's struct types, so a JSON type Go would reject fails here.
 
+Every model runs on the memory store; a sample of each kind on the other mock variants.
+
 Values: each parameter's default; a required one without a default gets a value valid for
-its widget. File widgets always get files (Go treats a non-URL default as a local path, and
-a sample name is none), and URL fields an uploaded file's URL, so every model runs on
-an input image like a real image-to-image call.
+its widget. File widgets always get files of their medium (Go treats a non-URL default as a
+local path, and a sample name is none), and URL fields an uploaded file's URL, so every
+model runs on an input like a real call.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ import httpx
 import pytest
 import websockets
 
+from codegen.parser.raw import url_sibling
 from codegen.schema import Model
 from mockserver.pytest_plugin import WiroMock
-from tests.e2e.conftest import MODELS, png_bytes
+from tests.e2e.conftest import VARIANTS, every_model, sampled
 from tests.go_types import (
     GENERIC,
     GO_LIST_BODY,
@@ -36,6 +39,7 @@ from tests.go_types import (
     GO_TOOL_LIST,
     go_decode,
 )
+from tests.samples import MEDIA, medium_of, png_bytes
 
 FILE_WIDGETS = frozenset({"fileinput", "multifileinput", "combinefileinput"})
 TERMINAL = frozenset({"task_postprocess_end", "task_cancel", "task_error", "task_error_full"})
@@ -115,13 +119,19 @@ class DiscoveryClient:
 async def run_body(client: DiscoveryClient, items: list[dict[str, Any]]) -> list[Part]:
     """Multipart parts for every discovered parameter that has (or needs) a value."""
     parts: list[Part] = []
+    files = {item["id"] for item in items if item["type"].lower() in FILE_WIDGETS}
+    twins = {url_sibling(name) for name in files}
     for item in items:
-        if item["type"].lower() in FILE_WIDGETS:
-            parts += file_parts(item)
+        if item["id"] in files:
+            parts += file_parts(item, MEDIA[medium_of(item["id"])])
             continue
+        if item["id"] in twins:
+            continue  # a file input's URL twin: the file is sent, and either counts as one
         value = text_value(item)
         if value is None and item["id"].lower().endswith("url"):
             value = await client.upload()
+        if value is None and item["required"] and item.get("options"):
+            value = str(item["options"][0]["value"])
         if value is None and (item["required"] or item["id"].lower() == "prompt"):
             value = PROMPT
         if value is not None:
@@ -142,8 +152,9 @@ def text_value(item: dict[str, Any]) -> str | None:
     return ",".join(map(str, default)) if isinstance(default, list) else str(default)
 
 
-def file_parts(item: dict[str, Any]) -> list[Part]:
-    """URL defaults as values; every other entry (or one if none) as a PNG upload."""
+def file_parts(item: dict[str, Any], upload: tuple[str, bytes, str]) -> list[Part]:
+    """URL defaults as values; every other entry (or one if none) as an upload of the
+    input's medium."""
     default = item["defaultvalue"]
     values = [str(v).strip() for v in (default if isinstance(default, list) else [default])]
     values = [v for v in values if v] or [""]
@@ -153,7 +164,7 @@ def file_parts(item: dict[str, Any]) -> list[Part]:
         if value.startswith(("http://", "https://")):
             parts.append((item["id"], (None, value)))
         else:
-            parts.append((item["id"], ("sample.png", png_bytes(), "image/png")))
+            parts.append((item["id"], upload))
     return parts
 
 
@@ -163,7 +174,9 @@ async def discovery(mock: WiroMock) -> AsyncIterator[DiscoveryClient]:
         yield DiscoveryClient(http, mock)
 
 
-@pytest.mark.parametrize("model", MODELS, ids=[m.slug for m in MODELS])
+@pytest.mark.parametrize(
+    ("mock", "model"), every_model() + sampled(VARIANTS[1:]), indirect=["mock"]
+)
 async def test_discover_run_and_download_every_model(
     discovery: DiscoveryClient, model: Model
 ) -> None:

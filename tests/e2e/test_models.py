@@ -1,4 +1,5 @@
-"""Every model in specs/, sync and async, waiting by polling and by socket."""
+"""Every model in specs/ once; a sample of each kind sync and async, by polling and socket,
+and on the other mock variants (--http-errors, the Redis store)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from wiro_client import REGISTRY, AsyncWiro, SocketEvent, Wiro
 
 from codegen.schema import LIFECYCLE, Model
 from mockserver.pytest_plugin import WiroMock
-from tests.e2e.conftest import MODELS, Call, call_for, check_image, dedupe
+from tests.e2e.conftest import (
+    VARIANTS,
+    Call,
+    call_for,
+    check_image,
+    dedupe,
+    every_model,
+    sampled,
+)
 
 DOCUMENTED = [status.value for status in LIFECYCLE]
 VIAS = ["poll", "socket"]
@@ -26,33 +35,55 @@ def _check_outputs(model: Model, paths: list[Path], detail_outputs: list, call: 
             assert data[:4] == b"RIFF" and data[8:12] == b"AVI "
 
 
-@pytest.mark.parametrize("via", VIAS)
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.slug)
-def test_sync_client(
-    model: Model, via: str, client: Wiro, mock: WiroMock, sample: Path, tmp_path: Path
-) -> None:
-    call = call_for(model, sample, client.upload(sample).url)
+def _run(client: Wiro, model: Model, via: str, media: dict[str, Path], out: Path) -> None:
+    call = call_for(model, media, client.upload(media["image"]).url)
     events: list[SocketEvent] = []
     task = client.run_model(REGISTRY[model.slug], **call.params)
     detail = task.wait(timeout=30, via=via, poll_interval=0.01, on_event=events.append)
     assert dedupe([e.type for e in events]) == DOCUMENTED
     assert detail.status == "task_postprocess_end" and detail.pexit == 0
-    _check_outputs(model, task.download(tmp_path / "out"), detail.outputs, call)
+    _check_outputs(model, task.download(out), detail.outputs, call)
+
+
+@pytest.mark.parametrize(("mock", "model"), every_model(), indirect=["mock"])
+def test_every_model_runs(
+    model: Model, client: Wiro, mock: WiroMock, media: dict[str, Path], tmp_path: Path
+) -> None:
+    _run(client, model, "poll", media, tmp_path / "out")
     assert mock.requests(path=f"*{model.run_path}", status=200, result=True)
 
 
 @pytest.mark.parametrize("via", VIAS)
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.slug)
-async def test_async_client(
-    model: Model, via: str, async_client: AsyncWiro, sample: Path, tmp_path: Path
+@pytest.mark.parametrize(("mock", "model"), sampled(("memory",)), indirect=["mock"])
+def test_sync_client(
+    model: Model, via: str, client: Wiro, mock: WiroMock, media: dict[str, Path], tmp_path: Path
 ) -> None:
-    call = call_for(model, sample, (await async_client.upload(sample)).url)
+    _run(client, model, via, media, tmp_path / "out")
+    assert mock.requests(path=f"*{model.run_path}", status=200, result=True)
+
+
+@pytest.mark.parametrize("via", VIAS)
+@pytest.mark.parametrize(("mock", "model"), sampled(("memory",)), indirect=["mock"])
+async def test_async_client(
+    model: Model, via: str, async_client: AsyncWiro, media: dict[str, Path], tmp_path: Path
+) -> None:
+    call = call_for(model, media, (await async_client.upload(media["image"])).url)
     events: list[SocketEvent] = []
     task = await async_client.run_model(REGISTRY[model.slug], **call.params)
     detail = await task.wait(timeout=30, via=via, poll_interval=0.01, on_event=events.append)
     assert dedupe([e.type for e in events]) == DOCUMENTED
     assert detail.pexit == 0
     _check_outputs(model, await task.download(tmp_path / "out"), detail.outputs, call)
+
+
+@pytest.mark.parametrize(("mock", "model"), sampled(VARIANTS[1:]), indirect=["mock"])
+def test_other_mock_variants(
+    model: Model, client: Wiro, mock: WiroMock, media: dict[str, Path], tmp_path: Path
+) -> None:
+    """--http-errors and the Redis store run each sample model too (by socket: it reads the
+    store's event stream, and Task/Detail at the end)."""
+    _run(client, model, "socket", media, tmp_path / "out")
+    assert mock.requests(path=f"*{model.run_path}", status=200, result=True)
 
 
 def test_typed_attribute_access(client: Wiro, sample: Path, tmp_path: Path) -> None:

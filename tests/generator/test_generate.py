@@ -25,7 +25,9 @@ def _text_tree(tree: dict[str, bytes]) -> dict[str, str]:
 
 
 def test_golden_tree(snapshot: SnapshotAssertion) -> None:
-    tree = render_tree(load_spec_models(), "wiro_client", SPECS)
+    """The tree of the markdown and page docs (the OpenAPI ones add more of the same)."""
+    seeds = [m for m in load_spec_models() if m.source.format != "openapi"]
+    tree = render_tree(seeds, "wiro_client", SPECS)
     assert _text_tree(tree) == snapshot
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
 
+from codegen.schema import example_values
 from mockserver import create_app
 from tests.mock.conftest import (
     HEADERS,
@@ -212,7 +214,7 @@ async def test_unknown_fields_can_be_ignored() -> None:
 async def test_every_spec_model_runs_with_its_defaults(client: httpx.AsyncClient) -> None:
     state = client._transport.app.state.mock  # type: ignore[attr-defined]
     for model in state.registry.models.values():
-        body = {i.name: "a test prompt" for i in model.inputs if i.required}
+        body: dict[str, Any] = dict(example_values(model))
         for item in model.inputs:
             if item.kind.is_file:
                 body[item.name] = "https://cdn.example/input.png"

@@ -165,7 +165,8 @@ async def test_list_items_decode_in_go_and_have_every_documented_field(
 ) -> None:
     data = await tool_list(client, **GO_LIST_BODY)
     go_decode(data, GO_TOOL_LIST)
-    assert data["total"] == len(MODELS) == len(data["tool"])
+    assert data["total"] == len(MODELS)
+    assert len(data["tool"]) == min(len(MODELS), int(GO_LIST_BODY["limit"]))
     for item in data["tool"]:
         typed(item, LIST_ITEM_TYPES)
         prices = json.loads(item["dynamicprice"])
@@ -355,7 +356,12 @@ async def filled_body(client: httpx.AsyncClient, tool: dict[str, Any]) -> dict[s
         value = item["defaultvalue"]
         if item["required"] and value in ("", None, []):
             is_file = "file" in item["type"]
-            value = await uploaded_url(client) if is_file else "a lighthouse at dusk"
+            if is_file:
+                value = await uploaded_url(client)
+            elif item.get("options"):
+                value = item["options"][0]["value"]
+            else:
+                value = "a lighthouse at dusk"
         body[item["id"]] = value
     return body
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from codegen.errors import CatalogueError, OverrideError, SpecError
-from codegen.parser import load_catalogue, parse_file
+from codegen.parser import discover, load_catalogue, parse_file
 from codegen.schema import InputKind
 from tests.paths import FIXTURES, SPECS
 
@@ -221,4 +221,4 @@ def test_cli_parses_all_specs() -> None:
         text=True,
         check=True,
     )
-    assert result.stdout.count('"run_path"') == 9
+    assert result.stdout.count('"run_path"') == len(discover([SPECS]))

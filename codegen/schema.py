@@ -7,6 +7,7 @@ loaded catalogue can be shared between threads and requests without copying.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -214,6 +215,16 @@ class Catalogue(Frozen):
 def dump_models(models: tuple[Model, ...] | list[Model]) -> list[dict[str, Any]]:
     """JSON-ready dicts with a stable key order (field declaration order)."""
     return [m.model_dump(mode="json") for m in models]
+
+
+_MEDIUM = re.compile(r"input(Image|Video|Audio|Document|All)", re.IGNORECASE)
+
+
+def medium_of(name: str) -> str | None:
+    """What an input carries, from its name as Wiro names them: `inputImage…` -> "image",
+    also "video", "audio", "document", and "all" (`inputAll`: anything); else None."""
+    match = _MEDIUM.match(name)
+    return match.group(1).lower() if match else None
 
 
 def example_values(model: Model) -> dict[str, str]:

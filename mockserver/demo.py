@@ -1,16 +1,20 @@
 """`make demo`: every model in specs/, end to end, through the generated client's CLI.
 
 Starts `wiro-mock` on a free loopback port (a separate process, as a user would), then
-runs each model with its documented example inputs through `python -m wiro_client run`,
-alternating socket and polling waits, and prints each task's status timeline as the
-client observes it, then a table: model, statuses, seconds, outputs, saved path.
-File inputs get a sample image made here; `...Url` inputs get the URL of that sample
-uploaded through the mock's File/Upload. Nothing leaves the machine.
+runs each model with its documented example inputs through `python -m wiro_client run`
+(a few at a time), alternating socket and polling waits. It prints the status timeline,
+as the client observes it, of one model of each output kind (and of every failure; all of
+them with `--details all`), then a table: model, statuses, seconds, outputs, saved path,
+and a summary per output kind. `--models` picks models by slug (shell patterns).
+File inputs get a sample of their medium made here (image, audio, video, document);
+`...Url` inputs get the URL of a sample image uploaded through the mock's File/Upload.
+Nothing leaves the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import re
@@ -20,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +32,7 @@ from pathlib import Path
 import httpx
 
 from codegen.parser import load_catalogue
-from codegen.schema import Input, Model, example_values
+from codegen.schema import Input, Model, example_values, medium_of
 from mockserver.auth import signed_headers
 from mockserver.outputs import OutputSpec, render
 
@@ -79,12 +84,26 @@ def _wait_for_url(process: subprocess.Popen[str]) -> str:
     raise SystemExit(f"wiro-mock exited ({process.wait()}) before serving")
 
 
+#: medium -> (suffix, content type) of the samples made by the mock's own renderer.
+_SAMPLES = {"image": ("png", "image/png"), "audio": ("wav", "audio/wav"),
+            "video": ("avi", "video/x-msvideo")}  # fmt: skip
+_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
 def sample_image(folder: Path, index: int) -> Path:
-    """A real PNG made by the mock's own renderer (deterministic, no Pillow needed)."""
-    path = folder / f"sample-{index}.png"
+    return sample_file(folder, "image", index)
+
+
+def sample_file(folder: Path, medium: str, index: int) -> Path:
+    """A real file of `medium` (deterministic; a PDF for documents, an image for the rest)."""
+    suffix, content_type = _SAMPLES.get(medium, ("pdf", "application/pdf"))
+    if medium not in _SAMPLES and medium != "document":
+        suffix, content_type, medium = "png", "image/png", "image"
+    path = folder / f"sample-{index}.{suffix}"
     if not path.exists():
         w, h = SAMPLE_SIZE
-        path.write_bytes(render(OutputSpec(path.name, "image/png", "image", w, h, 1000 + index)))
+        spec = OutputSpec(path.name, content_type, medium, w, h, 1000 + index)
+        path.write_bytes(_PDF if medium == "document" else render(spec))
     return path
 
 
@@ -104,18 +123,20 @@ def upload(base_url: str, path: Path) -> str:
 def cli_arguments(model: Model, samples: Path, base_url: str) -> list[str]:
     """The model's documented example, with local samples for its file inputs."""
     values = {name: [value] for name, value in example_values(model).items()}
+    twins = {item.url_sibling for item in model.inputs if item.kind.is_file}
     for item in model.inputs:
         if item.kind.is_file:
             values[item.name] = [str(p) for p in _samples(item, samples)]
-        elif item.accepts_url and item.name.lower().startswith("inputimage"):
+        elif item.accepts_url and medium_of(item.name) == "image" and item.name not in twins:
             values[item.name] = [upload(base_url, sample_image(samples, 0))]
     return [arg for name, value in values.items() for arg in (f"--{name}", *value)]
 
 
 def _samples(item: Input, samples: Path) -> list[Path]:
-    """As many sample images as the doc's default lists (DreamOmni2 takes two)."""
+    """As many samples as the doc's default lists (DreamOmni2 takes two images)."""
     count = len(item.default) if isinstance(item.default, list) else 1
-    return [sample_image(samples, i) for i in range(min(count, item.max_items or count))]
+    medium = medium_of(item.name) or "image"
+    return [sample_file(samples, medium, i) for i in range(min(count, item.max_items or count))]
 
 
 def run_model(model: Model, via: str, base_url: str, out: Path, samples: Path) -> Outcome:
@@ -235,23 +256,66 @@ def _task_id(base_url: str, output_url: str) -> str | None:
         return None
 
 
+def pick(models: tuple[Model, ...], patterns: list[str] | None) -> list[Model]:
+    """The models whose slug matches any pattern (all without patterns)."""
+    if not patterns:
+        return list(models)
+    return [m for m in models if any(fnmatch.fnmatch(m.slug, p.lower()) for p in patterns)]
+
+
+def detailed(outcomes: list[Outcome], details: str) -> list[Outcome]:
+    """Whose timelines to print: all, or the first of each output kind and every failure."""
+    if details == "all":
+        return outcomes
+    kinds: set[str] = set()
+    shown = []
+    for outcome in outcomes:
+        if outcome.exit_code or outcome.model.output_kind not in kinds:
+            kinds.add(outcome.model.output_kind)
+            shown.append(outcome)
+    return shown
+
+
+def print_summary(outcomes: list[Outcome]) -> None:
+    kinds = sorted({o.model.output_kind for o in outcomes})
+    print()
+    for kind in kinds:
+        mine = [o for o in outcomes if o.model.output_kind == kind]
+        ran = sum(o.exit_code == 0 for o in mine)
+        seconds = sum(o.seconds for o in mine) / len(mine)
+        print(f"  {kind:<6} {ran}/{len(mine)} models ran, {seconds:.2f} s each on average")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mockserver.demo", description=__doc__)
     parser.add_argument("--specs", type=Path, default=Path("specs"))
     parser.add_argument("--out", type=Path, default=Path("demo-output"))
     parser.add_argument("--speed", type=float, default=4.0, help="mock clock speed (default 4x)")
+    parser.add_argument("--models", nargs="+", metavar="SLUG", help="only these (shell patterns)")
+    parser.add_argument(
+        "--details", choices=("kinds", "all"), default="kinds",
+        help="timelines of one model per output kind and failures (default), or all",
+    )  # fmt: skip
+    parser.add_argument("--jobs", type=int, default=4, help="models run at once (default 4)")
     args = parser.parse_args(argv)
-    models = load_catalogue(args.specs).models
+    models = pick(load_catalogue(args.specs).models, args.models)
+    if not models:
+        parser.error(f"no model in {args.specs} matches {' '.join(args.models or [])}")
     samples = args.out / "inputs"
     samples.mkdir(parents=True, exist_ok=True)
+    sample_image(samples, 0)  # made once, before the runs share it
     print(f"wirogen demo: {len(models)} models from {args.specs}")
     with running_mock(args.specs, args.speed) as base_url:
-        outcomes = []
-        for index, model in enumerate(models):
-            outcome = run_model(model, ("socket", "poll")[index % 2], base_url, args.out, samples)
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            outcomes = list(pool.map(
+                lambda pair: run_model(pair[1], ("socket", "poll")[pair[0] % 2], base_url,
+                                       args.out, samples),
+                enumerate(models),
+            ))  # fmt: skip
+        for outcome in detailed(outcomes, args.details):
             print_timeline(outcome)
-            outcomes.append(outcome)
         print_table(outcomes)
+        print_summary(outcomes)
         dashboard_screenshot(base_url, outcomes, args.out / "dashboard.png")
     failed = [o.model.slug for o in outcomes if o.exit_code]
     print(f"\n{len(outcomes) - len(failed)}/{len(outcomes)} models ran; outputs in {args.out}/")

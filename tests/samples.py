@@ -7,15 +7,13 @@ An input's medium is in its name, as Wiro names them: `inputImage…`, `inputAud
 from __future__ import annotations
 
 import io
-import re
 import wave
 from collections.abc import Iterable
 
 from PIL import Image
 
 from codegen.schema import Model
-
-_MEDIUM = re.compile(r"input(Image|Audio|Video|Document)", re.IGNORECASE)
+from codegen.schema import medium_of as schema_medium
 
 
 def png_bytes(size: tuple[int, int] = (320, 240), colour: str = "teal") -> bytes:
@@ -49,8 +47,9 @@ MEDIA: dict[str, tuple[str, bytes, str]] = {
 
 
 def medium_of(name: str) -> str:
-    match = _MEDIUM.match(name)
-    return match.group(1).lower() if match else "image"
+    """The medium of a file input ("image" for `inputAll` and unnamed ones)."""
+    medium = schema_medium(name)
+    return medium if medium in MEDIA else "image"
 
 
 def one_of_each_kind(models: Iterable[Model]) -> tuple[Model, ...]:

@@ -18,7 +18,16 @@ from codegen.errors import SpecError
 from codegen.parser import constraints
 from codegen.parser.raw import RawDoc, RawInput, url_sibling
 from codegen.parser.restore import unquote
-from codegen.schema import Default, Input, InputKind, Model, Option, OverrideSource, Source
+from codegen.schema import (
+    Default,
+    Input,
+    InputKind,
+    Model,
+    Option,
+    OverrideSource,
+    Source,
+    medium_of,
+)
 
 #: Wiro's input types (WIRO_API.md) and the kind each one is.
 TYPE_KINDS: dict[str, InputKind] = {
@@ -228,7 +237,6 @@ def _stated_required(raw: RawInput) -> bool | None:
 
 
 _HELP_STATES = re.compile(r"\s*(required|optional)\s*(?:[.:;,!]|$)", re.IGNORECASE)
-_MEDIA = re.compile(r"input(Image|Video|Audio|Document|All)", re.IGNORECASE)
 #: Categories and tags (and slug words) of models that edit an image they are given.
 _EDITS = frozenset({"image-to-image", "image-editing", "edit"})
 
@@ -268,10 +276,9 @@ def _written_kind(raw: RawInput) -> InputKind | None:
 def _medium(raw: RawInput) -> str | None:
     """`image` for `inputImage` or `inputImageUrl`, a file input or a text one (a URL)."""
     kind = _written_kind(raw)
-    match = _MEDIA.match(raw.name)
-    if match is None or (kind is not None and not kind.is_file and kind not in _TEXTUAL):
+    if kind is not None and not kind.is_file and kind not in _TEXTUAL:
         return None
-    return match.group(1).lower()
+    return medium_of(raw.name)
 
 
 def _has_twin(name: str, names: set[str]) -> bool:

@@ -32,9 +32,9 @@ from tests.go_types import (
     go_decode,
 )
 from tests.mock.conftest import HEADERS, SPECS, kinds_model, make_client, make_model, png_bytes
+from tests.samples import one_of_each_kind
 
 MODELS = load_catalogue(SPECS).models
-SLUGS = [m.slug for m in MODELS]
 ROUTES = ["/Tool/List", "/Tool/Detail", "/Tool/Explore", "/Tool/DetailOpenAPI", "/Project/List"]
 UNKNOWN = {"result": False, "errors": [{"code": 1, "message": "slug-owner-project-not-exist"}]}
 CHOICES = (InputKind.SELECT, InputKind.MULTISELECT)
@@ -128,14 +128,20 @@ def found(data: dict[str, Any]) -> list[str]:
     return [f"{t['cleanslugowner']}/{t['cleanslugproject']}" for t in data["tool"]]
 
 
-@pytest.fixture(params=SLUGS)
-def model(request: pytest.FixtureRequest) -> Model:
-    return next(m for m in MODELS if m.slug == request.param)
+#: `(store, model)` for a test of one model: every model on the memory store, one of each
+#: kind on the Redis store (what differs there is the store, not the model).
+PER_MODEL = pytest.mark.parametrize(
+    ("store", "model"),
+    [pytest.param("memory", m, id=f"memory-{m.slug}") for m in MODELS]
+    + [pytest.param("redis", m, id=f"redis-{m.slug}") for m in one_of_each_kind(MODELS)],
+    indirect=["store"],
+)
 
 
 # -- Tool/List ------------------------------------------------------------------------------
 
 
+@PER_MODEL
 async def test_list_finds_every_model_by_search(client: httpx.AsyncClient, model: Model) -> None:
     owner, project = display(model)
     ident = str(model_id(model))
@@ -148,6 +154,7 @@ async def test_list_finds_every_model_by_search(client: httpx.AsyncClient, model
     assert item["categories"] == list(model.categories) and item["tags"] == list(model.tags)
 
 
+@PER_MODEL
 async def test_list_finds_every_model_by_category(client: httpx.AsyncClient, model: Model) -> None:
     for category in model.categories:
         data = await tool_list(client, categories=[category], limit=100)
@@ -184,7 +191,7 @@ async def test_pages_cover_the_catalogue_and_total_is_the_full_count(
         assert data["total"] == len(MODELS)
         assert len(data["tool"]) == min(3, max(0, len(MODELS) - start))
         seen += found(data)
-    assert sorted(seen) == sorted(SLUGS) and len(seen) == len(set(seen))
+    assert sorted(seen) == sorted(m.slug for m in MODELS) and len(seen) == len(set(seen))
     as_numbers = await client.post("/Tool/List", json={"start": 3, "limit": 3})
     as_strings = await client.post("/Tool/List", json={"start": "3", "limit": "3"})
     assert as_numbers.content == as_strings.content
@@ -272,6 +279,7 @@ def _form() -> dict[str, str]:
 # -- Tool/Detail ----------------------------------------------------------------------------
 
 
+@PER_MODEL
 async def test_detail_by_every_slug_form(client: httpx.AsyncClient, model: Model) -> None:
     owner, project = display(model)
     forms = [
@@ -296,6 +304,7 @@ async def test_detail_by_every_slug_form(client: httpx.AsyncClient, model: Model
     assert isinstance(tool["readme"], str) and isinstance(tool["seotitle"], str)
 
 
+@PER_MODEL
 async def test_detail_decodes_in_go(client: httpx.AsyncClient, model: Model) -> None:
     data = await post(client, "/Tool/Detail", slugs(*display(model)))
     go_decode(data, GO_TOOL_DETAIL)
@@ -306,6 +315,7 @@ async def test_detail_decodes_in_go(client: httpx.AsyncClient, model: Model) -> 
         assert set(group) == {"title", "subtitle", "items"} and group["items"]
 
 
+@PER_MODEL
 async def test_both_parameter_name_sets_agree(client: httpx.AsyncClient, model: Model) -> None:
     tool = await detail(client, *display(model))
     listed = {item["id"]: item for item in items_of(tool)}
@@ -338,6 +348,7 @@ async def test_both_parameter_name_sets_agree(client: httpx.AsyncClient, model: 
             assert item["min"] == source.minimum
 
 
+@PER_MODEL
 async def test_sending_every_discovered_parameter_runs(
     client: httpx.AsyncClient, model: Model
 ) -> None:
@@ -441,6 +452,7 @@ async def test_explore_groups_every_categorised_model(client: httpx.AsyncClient)
 # -- Tool/DetailOpenAPI ---------------------------------------------------------------------
 
 
+@PER_MODEL
 async def test_detail_openapi_is_a_bare_array_of_wiro_documents(
     client: httpx.AsyncClient, model: Model
 ) -> None:

@@ -207,6 +207,8 @@ class _CatalogueContext:
         self.generated_by = view.GENERATED_BY
         self.owners = cat.owners
         self.models = cat.models
+        #: The README's first call: a model whose documented example is complete.
+        self.quickstart = next((m for m in cat.models if m.example_complete), None)
 
 
 # ---------------------------------------------------------------------------- runtime

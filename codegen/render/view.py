@@ -120,6 +120,8 @@ class ModelView:
     description: str
     example_call: str
     example_fence: str
+    #: Whether example_call sets every required input (else it shows `...` placeholders).
+    example_complete: bool
 
 
 @dataclass
@@ -542,6 +544,7 @@ def model_view(
         description=desc,
         example_call=(call := _example_call(model, fields, f"client.{owner_attr}.{module}")),
         example_fence=_fence(call),
+        example_complete=_example_complete(model, fields),
     )
 
 
@@ -553,15 +556,33 @@ def _model_doc_indented(model: Model) -> list[str]:
 
 
 def _example_call(model: Model, fields: list[FieldView], target: str) -> str:
-    """A plausible run() call for the README, from the doc's first example."""
-    example = model.examples[0] if model.examples else {}
-    args: list[str] = []
-    for f in fields:
-        if f.wire in example:
-            args.append(f"{f.name}={_example_value(model.input(f.wire), example[f.wire])}")
-        elif f.required:
-            args.append(f"{f.name}=...")
+    """A plausible run() call for the README: the doc's first example, else the defaults of
+    required inputs; `...` where a required input has neither."""
+    args = [f"{f.name}={value}" for f, value in _example_args(model, fields)]
     return layout.render(Group(f"task = {target}.run(", tuple(args), ")"))
+
+
+def _example_args(model: Model, fields: list[FieldView]) -> list[tuple[FieldView, str]]:
+    example = model.examples[0] if model.examples else {}
+    inputs = {item.name: item for item in model.inputs}
+    args: list[tuple[FieldView, str]] = []
+    for f in fields:
+        item = inputs.get(f.wire)
+        if item is None:  # a transport field (callbackUrl): never in an example call
+            continue
+        if f.wire in example:
+            args.append((f, _example_value(item, example[f.wire])))
+        elif f.required and item.default not in (None, "", []) and not item.kind.is_file:
+            args.append((f, _example_value(item, str(item.default))))
+        elif f.required:
+            args.append((f, "..."))
+    return args
+
+
+def _example_complete(model: Model, fields: list[FieldView]) -> bool:
+    """Whether the example call sets something and every required input: runnable as is."""
+    args = _example_args(model, fields)
+    return bool(args) and all(value != "..." for _, value in args)
 
 
 def _example_value(item: Input, raw: str) -> str:

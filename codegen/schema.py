@@ -140,6 +140,21 @@ class Input(Frozen):
     def option_values(self) -> tuple[str, ...]:
         return tuple(o.value for o in self.options)
 
+    @property
+    def default_text(self) -> str | None:
+        """The default as a form field carries it (`true`, `a,b`, `5` for a whole integer);
+        None when there is none (an empty default is none)."""
+        value = self.default
+        if value is None or value == "":
+            return None
+        if isinstance(value, list):
+            return ",".join(value)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, float) and value.is_integer() and self.kind == InputKind.INTEGER:
+            return str(int(value))
+        return str(value)
+
 
 class OverrideSource(Frozen):
     path: str
@@ -247,21 +262,13 @@ def example_values(model: Model) -> dict[str, str]:
 
 
 def _stand_in(item: Input) -> str:
-    if item.default not in (None, "", []):
-        return _wire_text(item.default)
+    if item.default_text:
+        return item.default_text
     if item.options:
         return item.options[0].value
     if item.kind is InputKind.BOOLEAN:
         return "true"
     if item.kind in (InputKind.INTEGER, InputKind.NUMBER):
         low = item.minimum if item.minimum is not None else min(1.0, item.maximum or 1.0)
-        return _wire_text(int(low) if float(low).is_integer() else low)
+        return str(int(low) if float(low).is_integer() else low)
     return f"A sample {item.label or item.name}"
-
-
-def _wire_text(value: Default) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(str(part) for part in value)
-    return str(value)

@@ -87,7 +87,8 @@ def _wait_for_url(process: subprocess.Popen[str]) -> str:
 #: medium -> (suffix, content type) of the samples made by the mock's own renderer.
 _SAMPLES = {"image": ("png", "image/png"), "audio": ("wav", "audio/wav"),
             "video": ("avi", "video/x-msvideo")}  # fmt: skip
-_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+#: A minimal PDF (a catalogue and a trailer): what a document input's sniffer recognises.
+PDF_SAMPLE = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def sample_image(folder: Path, index: int) -> Path:
@@ -95,15 +96,18 @@ def sample_image(folder: Path, index: int) -> Path:
 
 
 def sample_file(folder: Path, medium: str, index: int) -> Path:
-    """A real file of `medium` (deterministic; a PDF for documents, an image for the rest)."""
-    suffix, content_type = _SAMPLES.get(medium, ("pdf", "application/pdf"))
-    if medium not in _SAMPLES and medium != "document":
-        suffix, content_type, medium = "png", "image/png", "image"
+    """A real file of `medium` (deterministic): a PDF for documents, an image for any
+    medium without a renderer of its own (`inputAll`)."""
+    if medium == "document":
+        path = folder / f"sample-{index}.pdf"
+        path.write_bytes(PDF_SAMPLE)
+        return path
+    medium = medium if medium in _SAMPLES else "image"
+    suffix, content_type = _SAMPLES[medium]
     path = folder / f"sample-{index}.{suffix}"
     if not path.exists():
         w, h = SAMPLE_SIZE
-        spec = OutputSpec(path.name, content_type, medium, w, h, 1000 + index)
-        path.write_bytes(_PDF if medium == "document" else render(spec))
+        path.write_bytes(render(OutputSpec(path.name, content_type, medium, w, h, 1000 + index)))
     return path
 
 

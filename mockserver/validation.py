@@ -75,7 +75,7 @@ class ModelValidator:
                 allowed.update(siblings)
                 self.file_inputs.append((item, siblings))
             else:
-                check, default = _checker(item), _default_text(item)
+                check, default = _checker(item), item.default_text
                 self.scalars.append((item, check, default))
                 self._scalar_plan.append(
                     (item.name, item, check, default, item.required, item.accepts_url,
@@ -257,19 +257,6 @@ def _image_problem(
     if max_ratio is not None and ratio > max_ratio + 1e-6:
         return f"aspect ratio {ratio:.3f} is above {max_ratio:g}"
     return None
-
-
-def _default_text(item: Input) -> str | None:
-    value = item.default
-    if value is None or value == "":
-        return None
-    if isinstance(value, list):
-        return ",".join(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and item.kind == InputKind.INTEGER:
-        return str(int(value))
-    return str(value)
 
 
 def _checker(item: Input) -> Checker:

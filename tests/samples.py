@@ -14,6 +14,7 @@ from PIL import Image
 
 from codegen.schema import Model
 from codegen.schema import medium_of as schema_medium
+from mockserver.demo import PDF_SAMPLE
 
 
 def png_bytes(size: tuple[int, int] = (320, 240), colour: str = "teal") -> bytes:
@@ -35,14 +36,13 @@ def wav_bytes(seconds: float = 0.1, rate: int = 8000) -> bytes:
 #: An ISO base media file: its `ftyp` box (what players and sniffers read first) and a
 #: `free` box; no frames, which no check here decodes.
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08free"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 #: medium -> (file name, bytes, content type)
 MEDIA: dict[str, tuple[str, bytes, str]] = {
     "image": ("sample.png", png_bytes(), "image/png"),
     "audio": ("sample.wav", wav_bytes(), "audio/wav"),
     "video": ("sample.mp4", MP4, "video/mp4"),
-    "document": ("sample.pdf", PDF, "application/pdf"),
+    "document": ("sample.pdf", PDF_SAMPLE, "application/pdf"),
 }
 
 

@@ -17,6 +17,13 @@ figures hide behind contention.
     .venv/bin/python bench/codegen.py --specs specs     # the real catalogue, as committed
 
 Targets: 1,000 models <= 1.5 s cold; one changed model <= 0.3 s.
+
+Then the generated client's own cost: ``import wiro_client`` plus the first use
+of one model (``client.OWNER.MODEL``, ``client.models[slug]``, ``REGISTRY[slug]``)
+at 9 models (the original docs in specs/), the committed specs/ catalogue and the
+synthetic corpus, each the median of fresh interpreters after one warm-up run
+(bytecode cached, as after an install). Target: <= 150 ms at 1,000 models.
+``--imports-only`` skips the generator timings.
 """
 
 from __future__ import annotations
@@ -24,9 +31,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TSV = ROOT.parent / "shared" / "corpus" / "wiro_openapi_params.tsv"
 TARGET_COLD = 1.5
 TARGET_ONE = 0.3
+TARGET_IMPORT = 0.15
+IMPORT_RUNS = 7
 
 _CHILD = """
 import sys, time, json
@@ -55,6 +66,35 @@ report = write_tree(tree, Path(sys.argv[2]), "wiro_client")
 t4 = time.perf_counter()
 print(json.dumps({"seconds": t4 - t0, "import": t1 - t0, "parse": t2 - t1, "render": t3 - t2,
                   "write": t4 - t3, "written": len(report.written)}))
+"""
+
+#: Imports the client and uses one model three ways; argv: owner attr, module, slug (or none).
+_IMPORT_CHILD = """
+import sys, time
+t0 = time.perf_counter()
+import wiro_client
+client = wiro_client.Wiro(api_key="k")
+if len(sys.argv) > 1:
+    getattr(getattr(client, sys.argv[1]), sys.argv[2])
+    client.models[sys.argv[3]]
+    wiro_client.REGISTRY[sys.argv[3]]
+t1 = time.perf_counter()
+models = sum(1 for name in sys.modules if name.startswith("wiro_client.models.") and
+             name.count(".") == 3)
+print(t1 - t0, models, "wiro_client._runtime._cli" in sys.modules, "websockets" in sys.modules,
+      wiro_client.__file__)
+"""
+
+#: The dependencies' own floor, timed the same way: httpx, pydantic and one model class.
+_FLOOR_CHILD = """
+import sys, time
+t0 = time.perf_counter()
+import httpx, pydantic
+class Input(pydantic.BaseModel):
+    prompt: str = pydantic.Field(default="", alias="prompt")
+Input(prompt="x")
+t1 = time.perf_counter()
+print(t1 - t0, 0, False, False, "-")
 """
 
 
@@ -293,12 +333,103 @@ def print_table(
     print("ratio = seconds / target (<= 1.00 meets the target)")
 
 
+@dataclass(frozen=True)
+class ImportRow:
+    label: str
+    models: int
+    seconds: float
+    loaded: int
+    cli: bool
+    websockets: bool
+
+
+def import_row(label: str, specs: Path, work: Path, keep: set[str] | None = None) -> ImportRow:
+    """Generate ``specs`` (only the ``keep`` slugs, if given) and time its cold import."""
+    sys.path.insert(0, str(ROOT))
+    from codegen.parser import load_catalogue
+    from codegen.render import view
+    from codegen.render.engine import render_tree
+    from codegen.render.tree import write_tree
+
+    models = [m for m in load_catalogue(specs).models if keep is None or m.slug in keep]
+    out = work / f"import-{len(models)}"
+    shutil.rmtree(out, ignore_errors=True)
+    write_tree(render_tree(models, "wiro_client", specs), out, "wiro_client")
+    views = view.catalogue_view(models, "wiro_client", None).models
+    model: tuple[str, ...] = ()  # no models: time the import alone
+    if views:
+        one = next((v for v in views if v.slug == "wiro/cartoonify"), views[len(views) // 2])
+        model = (one.owner_attr, one.module, one.slug)
+    return time_import(label, len(models), out, model)
+
+
+def time_import(
+    label: str, count: int, out: Path, model: tuple[str, ...], child: str = _IMPORT_CHILD
+) -> ImportRow:
+    """The median of fresh interpreters importing the package in ``out`` and using ``model``.
+
+    Bytecode is written (whatever PYTHONDONTWRITEBYTECODE says) and a first run,
+    not counted, compiles it: an installed package has its .pyc files.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    args = [sys.executable, "-c", child, *model]
+    runs = []
+    for _ in range(IMPORT_RUNS + 1):
+        proc = subprocess.run(args, cwd=out, env=env, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise SystemExit(f"import failed:\n{proc.stderr}")
+        runs.append(proc.stdout.split())
+    _, loaded, cli, ws, where = runs[-1]
+    if child is _IMPORT_CHILD and not where.startswith(str(out)):
+        raise SystemExit(f"imported {where}, not the package generated in {out}")
+    median = statistics.median(float(run[0]) for run in runs[1:])
+    return ImportRow(label, count, median, int(loaded), cli == "True", ws == "True")
+
+
+def import_rows(corpus: Path, work: Path, label: str) -> list[ImportRow]:
+    """No models (the runtime's own cost), 9 (the original docs), specs/, and ``corpus``."""
+    sys.path.insert(0, str(ROOT))
+    from codegen.parser import load_catalogue
+
+    real = load_catalogue(ROOT / "specs").models
+    seeds = {m.slug for m in real if m.source.format != "openapi"}
+    return [
+        time_import("floor: httpx+pydantic", 0, work, (), _FLOOR_CHILD),
+        import_row("no models: the runtime", ROOT / "specs", work, set()),
+        import_row("specs/, original docs", ROOT / "specs", work, seeds),
+        import_row("specs/, as committed", ROOT / "specs", work),
+        import_row(label, corpus, work),
+    ]
+
+
+def print_import_table(rows: list[ImportRow]) -> None:
+    print(f"\nimport wiro_client + first use of one model (median of {IMPORT_RUNS} fresh runs)\n")
+    head = f"{'catalogue':24} {'models':>6} {'ms':>8} {'modules':>8} {'cli':>4} {'ws':>4}"
+    print(f"{head} {'x floor':>8} {'target':>7}  ok")
+    floor = rows[0].seconds
+    for row in rows:
+        at_scale = row.models >= 1000
+        ok = ("yes" if row.seconds <= TARGET_IMPORT else "NO") if at_scale else "-"
+        print(
+            f"{row.label:24} {row.models:6d} {row.seconds * 1000:8.1f} {row.loaded:8d} "
+            f"{'yes' if row.cli else 'no':>4} {'yes' if row.websockets else 'no':>4} "
+            f"{row.seconds / floor:8.2f} {TARGET_IMPORT * 1000 if at_scale else 0:7.0f}  {ok}"
+        )
+    print("\nmodules = model modules imported; cli / ws = whether the CLI / websockets loaded")
+    print("the target applies to 1,000 models; interpreter start-up is excluded;")
+    print("floor = importing the two dependencies and building one pydantic model, same runs;")
+    print("x floor = ms / floor (the generated package's cost on top of its dependencies)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=1000)
     parser.add_argument("--keep", type=Path, help="keep the corpus and output here")
     parser.add_argument(
         "--specs", type=Path, help="time a copy of this folder (e.g. specs/) instead of a corpus"
+    )
+    parser.add_argument(
+        "--imports-only", action="store_true", help="only time importing the generated client"
     )
     args = parser.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="wirogen-bench-"))
@@ -311,6 +442,17 @@ def main(argv: list[str] | None = None) -> int:
         args.models = len(list(specs.glob("*.*.*"))) - len(list(specs.glob("*.override.toml")))
     else:
         paths = write_corpus(specs, args.models)
+    if not args.imports_only:
+        generator_table(args.models, specs, out, paths, work)
+    label = f"copy of {args.specs}" if args.specs else "synthetic corpus"
+    print_import_table(import_rows(specs, work, label))
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def generator_table(count: int, specs: Path, out: Path, paths: list[Path], work: Path) -> None:
+    """Cold, no-op and one-changed generator runs, then openapi-python-client's time."""
     startup = startup_seconds()
     clear_cache(specs)
     cold = run_child(specs, out)
@@ -321,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     one = run_child(specs, out)
     opc = openapi_python_client(specs, work)
     print_table(
-        args.models,
+        count,
         startup,
         [
             ("cold: parse + generate", cold, TARGET_COLD),
@@ -334,9 +476,6 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"ratio openapi-python-client / wirogen cold: {float(opc[:-2]) / cold['seconds']:.1f}x"
         )
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0
 
 
 if __name__ == "__main__":

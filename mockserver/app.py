@@ -23,6 +23,7 @@ from mockserver.errors import (
     CODE_GENERAL,
     CODE_NOT_FOUND,
     MockError,
+    ModelSourceError,
     UnknownRouteError,
     envelope_error,
 )
@@ -137,18 +138,26 @@ def create_app(
 ) -> Starlette:
     """The mock as an ASGI app.
 
-    `specs`: folder of model docs (default: the config's `specs`); `config`: a `MockConfig`
+    `specs`: folder of model docs (default: the config's `specs`, unless its `catalogue`
+    names an installed client to serve); `config`: a `MockConfig`
     or a path to `mock.toml`; `models`: serve these Model objects instead of parsing docs;
     `fast_path`: serve Run and Task/Detail without Starlette's router (same route code, same
     answers; False routes them like every other endpoint); `overrides`: config keys set on
-    top (`clock={"mode": "step"}`, `auth=False`, ...).
+    top (`clock={"mode": "step"}`, `auth=False`, `catalogue="wiro_client"`, ...).
+    Raises ModelSourceError when the source yields no model (missing or empty folder, no
+    readable catalogue.json) or when both `specs` and `catalogue` are given.
     """
     if isinstance(config, MockConfig):
         cfg = config.model_copy(update=overrides, deep=True) if overrides else config
         cfg = MockConfig.model_validate(cfg.model_dump())
     else:
         cfg = load_config(config, **overrides)
-    specs_path = Path(specs if specs is not None else cfg.specs) if models is None else None
+    if specs is not None and cfg.catalogue is not None and models is None:
+        raise ModelSourceError(
+            f"specs {specs} and catalogue {cfg.catalogue} are two sources of models; give one"
+        )
+    from_specs = models is None and cfg.catalogue is None
+    specs_path = Path(specs if specs is not None else cfg.specs) if from_specs else None
     state = MockState(cfg, specs_path, list(models) if models is not None else None)
 
     @contextlib.asynccontextmanager

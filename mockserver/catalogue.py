@@ -4,22 +4,28 @@ Run URLs use the clean lowercase slug (`/Run/wiro/avatarmotion`) while docs and 
 use the display name (`wiro/AvatarMotion`, even with spaces); all of them, in any case, find
 the model. With `--watch` the specs folder is polled and a changed, added or removed doc (or
 override file) is re-parsed without a restart; a doc that no longer parses keeps its last good
-version and the error is logged.
+version and the error is logged. `--catalogue PACKAGE` serves instead the catalogue.json an
+installed generated client carries (see `codegen.catalogue_file`); it is fixed while installed.
+A source that yields no model is an error at start-up (`ModelSourceError`), never a mock with
+0 models.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from codegen import catalogue_file
 from codegen.errors import SpecError
-from codegen.parser import discover, parse_data, parse_file
+from codegen.parser import SPEC_SUFFIXES, discover, parse_data, parse_file
 from codegen.parser.override import override_path
 from codegen.schema import Model
 from mockserver.config import MockConfig
+from mockserver.errors import ModelSourceError
 from mockserver.validation import ModelValidator
 
 log = logging.getLogger("mockserver.catalogue")
@@ -28,6 +34,8 @@ LOOKUP_MEMO = 1024
 #: Bound of the parsed-doc memo (a key per doc version; cleared when full).
 PARSE_MEMO = 4096
 _MEMO: dict[tuple[str, str, bytes, bytes | None], Model] = {}
+#: Loaded catalogue.json files, by path, mtime and size (a test session builds many apps).
+_PACKAGED: dict[tuple[str, int, int], tuple[Model, ...]] = {}
 _UNSEEN = object()
 
 
@@ -57,17 +65,34 @@ class Registry:
         self._lookups: dict[tuple[str, str], Model | None] = {}
         self._mtimes: dict[str, int] = {}
         self.errors: list[SpecError] = []
+        #: Where the models come from, for the start-up line.
+        self.source = str(specs) if specs is not None else "memory"
 
     def load(self) -> list[SpecError]:
-        """Parse every doc in the specs folder; bad docs are reported, good ones served."""
+        """Parse every doc in the specs folder; bad docs are reported, good ones served.
+
+        Raises ModelSourceError when the folder is missing, holds no doc, or no doc parses."""
         self.errors = []
         if self.specs is None:
             return []
+        docs = _spec_docs(self.specs)
         self._mtimes = self._scan()
-        for path in discover([self.specs]):
+        for path in docs:
             self._parse(path)
+        if not self.by_path:
+            first = f"; first: {self.errors[0]}" if self.errors else ""
+            raise ModelSourceError(
+                f"no model in {self.specs} could be loaded ({len(self.errors)} docs failed{first})"
+            )
         self._rebuild()
         return self.errors
+
+    def load_package(self, package: str) -> None:
+        """Serve the catalogue.json of an installed generated client (see `packaged_models`)."""
+        path, models = packaged_models(package)
+        self.by_path = {f"{path}#{m.slug}": m for m in models}
+        self.source = f"{package} ({path})"
+        self._rebuild()
 
     def set_models(self, models: Iterable[Model]) -> None:
         """Serve models built in code (tests, embedding) instead of a specs folder."""
@@ -166,6 +191,80 @@ class Registry:
                 except OSError:
                     continue
         return out
+
+
+def _spec_docs(specs: Path) -> list[Path]:
+    """The docs of a specs folder (or the one doc a file path names); none is an error."""
+    hint = "pass --specs FOLDER, or --catalogue PACKAGE to serve an installed client"
+    if not specs.exists():
+        raise ModelSourceError(f"specs folder {specs} does not exist; {hint}")
+    docs = discover([specs])
+    if not docs:
+        kinds = "/".join(f"*{suffix}" for suffix in SPEC_SUFFIXES)
+        raise ModelSourceError(f"specs folder {specs} holds no model docs ({kinds}); {hint}")
+    return docs
+
+
+def check_source(specs: str | Path | None, package: str | None) -> None:
+    """Raise ModelSourceError now if a source would serve no model (the pytest plugin's
+    session check; the package's models are memoized, so the app loads them for free)."""
+    if package is not None:
+        packaged_models(package)
+    elif specs is not None:
+        _spec_docs(Path(specs))
+
+
+def package_catalogue(package: str) -> Path:
+    """The catalogue.json of an installed package, found without importing it.
+
+    Importing a generated client runs its code and, at catalogue scale, costs time; the mock
+    only needs the file beside its `__init__.py`. `package` is the import name
+    (`wiro_client`) or the distribution name (`wiro-client`). Only a dotted name's parent
+    packages get imported (that is how `importlib.util.find_spec` finds a submodule).
+    """
+    for name in dict.fromkeys((package, package.replace("-", "_"))):
+        if not all(part.isidentifier() for part in name.split(".")):
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            continue
+        folders = list(spec.submodule_search_locations or ())
+        for folder in folders:
+            if (Path(folder) / catalogue_file.FILE_NAME).is_file():
+                return Path(folder) / catalogue_file.FILE_NAME
+        where = folders[0] if folders else spec.origin
+        raise ModelSourceError(
+            f"{where}: {name} has no {catalogue_file.FILE_NAME} (not a wirogen client, or one "
+            "generated before clients carried their catalogue: regenerate and reinstall it)"
+        )
+    raise ModelSourceError(
+        f"no installed package {package!r} to take a catalogue from; install the generated "
+        "client (pip install generated/) or pass --specs FOLDER"
+    )
+
+
+def packaged_models(package: str) -> tuple[Path, tuple[Model, ...]]:
+    """The models in an installed package's catalogue.json (memoized by file version)."""
+    path = package_catalogue(package)
+    try:
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        models = _PACKAGED.get(key)
+        if models is None:
+            models = catalogue_file.loads(path.read_bytes(), str(path))
+    except OSError as exc:
+        raise ModelSourceError(f"{path}: cannot read: {exc.strerror}") from None
+    except catalogue_file.CatalogueFileError as exc:
+        raise ModelSourceError(str(exc)) from None
+    if not models:
+        raise ModelSourceError(f"{path}: holds no models; regenerate the client from its specs")
+    if len(_PACKAGED) >= 16:
+        _PACKAGED.clear()
+    _PACKAGED[key] = models
+    return path, models
 
 
 def _parsed(path: Path, root: Path | None) -> Model:

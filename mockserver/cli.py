@@ -21,7 +21,7 @@ from uvicorn.supervisors import Multiprocess
 
 from mockserver.app import create_app
 from mockserver.config import MockConfig, Project, load_config
-from mockserver.errors import StoreUnavailableError
+from mockserver.errors import ModelSourceError, StoreUnavailableError
 from mockserver.state import MockState
 
 log = logging.getLogger("mockserver")
@@ -32,6 +32,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 8000; 0 = any free)")
     p.add_argument("--specs", default=None, help="folder of model docs (default specs)")
+    p.add_argument(
+        "--catalogue", default=None, metavar="PACKAGE",
+        help="serve the models of an installed generated client (wiro_client), not --specs",
+    )  # fmt: skip
     p.add_argument("--config", default=None, help="mock.toml (see mock.toml.example)")
     p.add_argument("--api-key", default=None, help="accepted API key")
     p.add_argument("--api-secret", default=None, help="its secret (omit: API-key-only mode)")
@@ -81,6 +85,7 @@ def build_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "host": args.host,
         "port": args.port,
         "specs": args.specs,
+        "catalogue": args.catalogue,
         "seed": args.seed,
         "public_url": args.public_url,
     }
@@ -127,14 +132,22 @@ def build_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if args.specs is not None and args.catalogue is not None:
+        print("wiro-mock: --specs and --catalogue are two sources of models; give one",
+              file=sys.stderr)  # fmt: skip
+        return 2
     try:
         config = load_config(args.config, **build_overrides(args))
     except (OSError, ValueError) as exc:
         print(f"wiro-mock: bad configuration: {exc}", file=sys.stderr)
         return 2
-    if args.workers > 1:
-        return serve_workers(config, args.workers, args.log_level)
-    app = create_app(config=config)
+    try:
+        if args.workers > 1:
+            return serve_workers(config, args.workers, args.log_level)
+        app = create_app(config=config)
+    except ModelSourceError as exc:  # no models to serve: one line, not a traceback
+        print(f"wiro-mock: {exc}", file=sys.stderr)
+        return 2
     server = uvicorn.Server(server_config(app, config.host, config.port, args.log_level))
     # This process only serves the mock: move the start-up heap (parsed specs, pydantic models,
     # modules) out of the collector's reach so full collections do not rescan it each time.
@@ -221,7 +234,7 @@ def _log_start(state: MockState, host: str, port: int, how: str) -> None:
     log.info(
         "wiro-mock: http://%s:%s/v1 (socket ws://%s:%s/v1) serving %d models from %s; %s; "
         "clock %s; %s",
-        host, port, host, port, len(state.registry.models), state.config.specs,
+        host, port, host, port, len(state.registry.models), state.registry.source,
         state.auth.describe(), state.config.clock.mode, how,
     )  # fmt: skip
 

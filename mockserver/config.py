@@ -170,6 +170,9 @@ class MockConfig(Strict):
     host: str = "127.0.0.1"
     port: int = 8000
     specs: str = "specs"
+    #: Serve the catalogue.json of this installed generated client (`wiro_client`) instead
+    #: of parsing `specs`; when set, `specs` is not read. Fixed while installed: no `watch`.
+    catalogue: str | None = None
     seed: int = 0
     auth: bool = True
     #: Reject a signed request whose nonce this project already used (Wiro documents no

@@ -128,6 +128,15 @@ class StoreUnavailableError(MockError):
         super().__init__(message, headers={"retry-after": "1"})
 
 
+class ModelSourceError(MockError):
+    """The models to serve cannot be loaded at start-up: a missing or empty specs folder, a
+    package without a readable catalogue.json, or two sources at once. Never served as a
+    response: a mock with no models would only fail later, one request at a time, so
+    `wiro-mock` prints the one line and exits 2 and the pytest plugin fails the session."""
+
+    status = 500
+
+
 class DropConnection(Exception):
     """Raised after the response started to make the server close the socket abruptly."""
 

@@ -9,7 +9,13 @@
 Fixtures: `wiro_mock` (one server per test), `wiro_mock_session` (one per session; call
 `.reset()` between tests as needed) and `wiro_mock_factory(**config)` for several or custom
 servers. Per-test config: `@pytest.mark.wiro_mock(clock={"mode": "step"}, auth=False)`.
-Specs come from the `wiro_mock_specs` ini option or `WIRO_MOCK_SPECS` (default `specs`).
+
+Which models it serves, first match wins: `WIRO_MOCK_SPECS` or `WIRO_MOCK_CATALOGUE` (the
+environment), then the ini options `wiro_mock_specs` or `wiro_mock_catalogue`, then a `specs`
+folder in the rootdir, then the catalogue of the installed `wiro_client`. Setting both a specs
+folder and a catalogue at the same level is a usage error. A source with no models (a missing
+or empty folder, no readable catalogue.json) fails the session at collection with one line,
+before any test runs, and only when a collected test uses one of these fixtures.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +37,18 @@ from mockserver.cli import bound_address
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
 START_TIMEOUT = 15.0
+#: The installed client whose catalogue is served when no specs folder is configured.
+DEFAULT_CATALOGUE = "wiro_client"
+_SETTINGS = "ini wiro_mock_specs / wiro_mock_catalogue, or WIRO_MOCK_SPECS / WIRO_MOCK_CATALOGUE"
+FIXTURES = frozenset({"wiro_mock", "wiro_mock_session", "wiro_mock_factory"})
+#: The resolved source (`{"specs": path}` or `{"catalogue": package}`), or why there is none.
+_SOURCE = pytest.StashKey[dict[str, str] | str]()
 
 
 class WiroMock:
     """A running mock server: URLs, credentials, and the admin API as methods."""
 
-    def __init__(self, specs: str | Path, **config: Any) -> None:
+    def __init__(self, specs: str | Path | None = None, **config: Any) -> None:
         from mockserver.app import create_app
         from mockserver.cli import server_config
 
@@ -160,14 +172,86 @@ class WiroMock:
         self._call("POST", "/reset")
 
 
-def _specs(config: pytest.Config) -> str:
-    value = os.environ.get("WIRO_MOCK_SPECS") or config.getini("wiro_mock_specs") or "specs"
-    path = Path(str(value))
-    return str(path if path.is_absolute() else Path(config.rootpath) / path)
+def _resolve(config: pytest.Config) -> dict[str, str]:
+    """The configured source, in the order the module docstring gives."""
+    levels: list[Mapping[str, object]] = [
+        {"specs": os.environ.get("WIRO_MOCK_SPECS"),
+         "catalogue": os.environ.get("WIRO_MOCK_CATALOGUE")},
+        {"specs": config.getini("wiro_mock_specs"),
+         "catalogue": config.getini("wiro_mock_catalogue")},
+    ]  # fmt: skip
+    for level in levels:
+        specs, catalogue = (str(level[k]) if level[k] else None for k in ("specs", "catalogue"))
+        if specs and catalogue:
+            raise pytest.UsageError(
+                f"wiro-mock: specs {specs} and catalogue {catalogue} are both configured; "
+                f"set one ({_SETTINGS})"
+            )
+        if specs:
+            return {"specs": str(Path(config.rootpath) / specs)}  # an absolute one stays
+        if catalogue:
+            return {"catalogue": catalogue}
+    folder = Path(config.rootpath) / "specs"
+    return {"specs": str(folder)} if folder.is_dir() else {"catalogue": DEFAULT_CATALOGUE}
+
+
+def _checked_source(config: pytest.Config) -> dict[str, str]:
+    """The source, resolved and checked once per session; raises UsageError with the line."""
+    found = config.stash.get(_SOURCE, None)
+    if found is None:
+        from mockserver.catalogue import check_source
+        from mockserver.errors import ModelSourceError
+
+        try:
+            found = _resolve(config)
+            check_source(found.get("specs"), found.get("catalogue"))
+        except pytest.UsageError as exc:
+            found = str(exc)
+        except ModelSourceError as exc:
+            found = f"wiro-mock: {exc} (pytest: {_SETTINGS})"
+        config.stash[_SOURCE] = found
+    if isinstance(found, str):
+        raise pytest.UsageError(found)
+    return found
+
+
+def _source(config: pytest.Config, given: dict[str, Any]) -> dict[str, Any]:
+    """Fixture config with the session's source unless it names its own (`specs=...`)."""
+    if "specs" in given or "catalogue" in given:
+        return given
+    try:
+        return {**_checked_source(config), **given}
+    except pytest.UsageError as exc:  # a fixture the collection check did not see
+        pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("wiro_mock_specs", "folder of Wiro model docs served by the wiro_mock fixture")
+    parser.addini(
+        "wiro_mock_catalogue",
+        f"installed generated client whose catalogue.json the wiro_mock fixture serves "
+        f"(default when no specs folder: {DEFAULT_CATALOGUE})",
+    )
+
+
+@pytest.hookimpl(trylast=True)  # after `-k`/`-m` deselected what will not run
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Fail the session, before any test runs, when the mock would have no models.
+
+    An xdist worker cannot raise a usage error (its controller reports a crash): it runs
+    nothing and asks to stop with the message, which the controller prints."""
+    if not any(FIXTURES.intersection(getattr(item, "fixturenames", ())) for item in items):
+        return
+    try:
+        _checked_source(config)
+    except pytest.UsageError as exc:
+        if not hasattr(config, "workerinput"):
+            raise
+        config.hook.pytest_deselected(items=list(items))
+        items.clear()
+        session.shouldstop = str(exc)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -180,10 +264,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def wiro_mock_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., WiroMock]]:
     """Start mocks with custom config: `wiro_mock_factory(clock={"mode": "manual"})`."""
     started: list[WiroMock] = []
-    specs = _specs(request.config)
 
     def factory(**config: Any) -> WiroMock:
-        mock = WiroMock(config.pop("specs", specs), **config).start()
+        mock = WiroMock(**_source(request.config, config)).start()
         started.append(mock)
         return mock
 
@@ -197,7 +280,7 @@ def wiro_mock(request: pytest.FixtureRequest) -> Iterator[WiroMock]:
     """A mock server for this test (config from `@pytest.mark.wiro_mock(...)`)."""
     marker = request.node.get_closest_marker("wiro_mock")
     config = dict(marker.kwargs) if marker else {}
-    mock = WiroMock(config.pop("specs", _specs(request.config)), **config).start()
+    mock = WiroMock(**_source(request.config, config)).start()
     yield mock
     mock.stop()
 
@@ -205,7 +288,7 @@ def wiro_mock(request: pytest.FixtureRequest) -> Iterator[WiroMock]:
 @pytest.fixture(scope="session")
 def wiro_mock_session(pytestconfig: pytest.Config) -> Iterator[WiroMock]:
     """One mock server for the whole session."""
-    mock = WiroMock(_specs(pytestconfig)).start()
+    mock = WiroMock(**_source(pytestconfig, {})).start()
     yield mock
     mock.stop()
 

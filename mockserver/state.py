@@ -20,6 +20,7 @@ from mockserver.callbacks import CallbackSender
 from mockserver.catalogue import Registry
 from mockserver.config import MockConfig, Project
 from mockserver.dashboard.feed import Feed
+from mockserver.errors import ModelSourceError
 from mockserver.faults import FaultSet, TaskFaults
 from mockserver.lifecycle import Clock, Engine, build_plan
 from mockserver.limits import Limits
@@ -36,6 +37,13 @@ class MockState:
         self.registry = Registry(config, specs)
         if models is not None:
             self.registry.set_models(models)
+        elif config.catalogue is not None:
+            if config.watch:
+                raise ModelSourceError(
+                    f"--watch reloads a specs folder, but the catalogue of {config.catalogue} "
+                    "is fixed while it is installed; drop --watch, or serve --specs FOLDER"
+                )
+            self.registry.load_package(config.catalogue)
         else:
             self.registry.load()
         projects = config.effective_projects()

@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 from pydantic_core import to_json
 
-from codegen import parallel
+from codegen import catalogue_file, parallel
 from codegen.cache import Pack, cache_dir, code_version, key, loads
 from codegen.errors import GenerateError
 from codegen.render import quote, view
@@ -36,7 +36,12 @@ _RENDER_LIBRARIES = ("jinja2", "pydantic", "pydantic-core")
 #: Names the package ``__init__`` re-exports from each runtime module, besides
 #: whatever that module lists in ``__all__`` (errors and response types).
 _EXPORT_ALL_FROM = ("_errors", "_types")
-_EXPORT_NAMED = {"_task": ("AsyncTask", "Task"), "_files": ("FileInput", "FileValue")}
+_EXPORT_NAMED = {
+    "_task": ("AsyncTask", "Task"),
+    "_files": ("FileInput", "FileValue"),
+    "_options": ("NOT_GIVEN", "CallOptions", "NotGiven"),
+    "_raw": ("RawResponse",),
+}
 
 
 @cache
@@ -87,7 +92,7 @@ def render_tree(
     cat = view.catalogue_view(models, package, specs, renderer.make_views)
     tree: dict[str, bytes] = {m.file_path: renderer.modules[m.file_path] for m in cat.models}
     renderer.pack.save()
-    tree.update(_package_files(cat, version))
+    tree.update(_package_files(cat, version, models))
     tree.update(runtime_files(package))
     return dict(sorted(tree.items()))
 
@@ -166,7 +171,9 @@ def _view_and_module(job: view.ViewJob) -> tuple[view.ModelView, bytes]:
     return made, _render("model.py.j2", m=made)
 
 
-def _package_files(cat: view.CatalogueView, version: str) -> dict[str, bytes]:
+def _package_files(
+    cat: view.CatalogueView, version: str, models: Sequence[Model]
+) -> dict[str, bytes]:
     pkg = cat.package
     reg = view.registry_view(cat)
     ctx = {"c": _CatalogueContext(cat)}
@@ -177,16 +184,15 @@ def _package_files(cat: view.CatalogueView, version: str) -> dict[str, bytes]:
         f"{pkg}/__init__.py": _render("__init__.py.j2", x=_init_exports(pkg), **ctx),
         f"{pkg}/__main__.py": _render("__main__.py.j2", **ctx),
         f"{pkg}/py.typed": _render("py.typed.j2", **ctx),
+        # The schema itself, so `wiro-mock --catalogue PACKAGE` serves the installed models.
+        f"{pkg}/{catalogue_file.FILE_NAME}": catalogue_file.dumps(models),
         f"{pkg}/models/__init__.py": _render("models_init.py.j2", **ctx),
         "pyproject.toml": _render("pyproject.toml.j2", x={"version": version}, **ctx),
         "README.md": _render("README.md.j2", **ctx),
     }
     for owner in cat.owners:
-        # Per-owner hash: changing one spec rewrites its owner's package, not all of them.
-        header = view.header_lines(
-            f"{cat.specs_label}/ ({len(owner.models)} models of {owner.slug_owner}, combined)",
-            owner.sha256,
-        )
+        # No hash or count: a changed model rewrites its own module, not its owner's package.
+        header = view.shared_header(f"{cat.specs_label}/ (models of {owner.slug_owner})")
         files[owner.file_path] = _render(
             "owner_init.py.j2",
             o=owner,

@@ -10,7 +10,6 @@ so the output is already ``ruff format``-clean.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -42,7 +41,8 @@ _FIELD_RESERVED = frozenset(
         "model_parametrized_name", "model_post_init", "model_rebuild", "model_validate",
         "model_validate_json", "model_validate_strings", "parse_file", "parse_obj",
         "parse_raw", "schema", "schema_json", "update_forward_refs", "validate",
-        "callback_url", "spec", "l",
+        "callback_url", "spec", "l", "options", "extra_headers", "extra_query", "extra_body",
+        "timeout", "with_raw_response", "self",
     }
 )  # fmt: skip
 
@@ -50,7 +50,8 @@ _FIELD_RESERVED = frozenset(
 _MODULE_RESERVED = frozenset(
     {
         "SPEC", "AsyncResource", "Resource", "FileValue", "FileField", "ModelSpec",
-        "Task", "AsyncTask", "I", "O",
+        "Task", "AsyncTask", "I", "O", "NOT_GIVEN", "NotGiven", "CallOptions", "RawMethod",
+        "AsyncRawMethod", "FileInput",
     }
 )  # fmt: skip
 
@@ -79,7 +80,7 @@ class FieldView:
     name: str
     kind: str
     annotation: str  # in the input model
-    param: str  # ``name: type = default`` in run()
+    param: str  # ``name: type`` or ``name: type | NotGiven = NOT_GIVEN`` in run()
     code: str  # the whole field statement, already laid out
     default_repr: str | None  # None when required
     required: bool
@@ -137,10 +138,6 @@ class OwnerView:
     async_prop_def: str
     models: list[ModelView] = field(default_factory=list)
     sources: list[Model] = field(default_factory=list)
-
-    @property
-    def sha256(self) -> str:
-        return combined_hash(self.sources)
 
 
 def _split_slug(model: Model) -> tuple[str, str]:
@@ -365,17 +362,18 @@ def _field_view(item: Input, names: _Names, aliases: list[str]) -> FieldView:
 
 
 def _param(name: str, base: str, item: Input, value: object) -> tuple[str, str | None]:
-    """run()'s parameter: scalars show their default; lists and absent ones take None.
+    """run()'s parameter and the documented default's repr (None when there is none).
 
-    File parameters take the runtime's ``FileInput`` (what a caller may pass); the
-    input model's ``FileValue`` is the validated form.
+    Required inputs have no default; optional ones default to ``NOT_GIVEN``, so
+    they are sent only when set and Wiro's own default applies otherwise (the
+    documented one is only shown, in the docstring). File parameters take the
+    runtime's ``FileInput`` (what a caller may pass); the input model's
+    ``FileValue`` is the validated form.
     """
     base = base.replace("FileValue", "FileInput")
     if item.required:
         return f"{name}: {base}", None
-    if value is None or isinstance(value, list):
-        return f"{name}: {base} | None = None", py(value)
-    return f"{name}: {base} = {py(value)}", py(value)
+    return f"{name}: {base} | NotGiven = NOT_GIVEN", None if value is None else py(value)
 
 
 def _callback_field(names: _Names) -> FieldView:
@@ -394,9 +392,9 @@ def _callback_field(names: _Names) -> FieldView:
         name="callback_url",
         kind="text",
         annotation="str | None",
-        param="callback_url: str | None = None",
+        param="callback_url: str | NotGiven = NOT_GIVEN",
         code=code,
-        default_repr="None",
+        default_repr=None,
         required=False,
         description=description,
     )
@@ -421,11 +419,26 @@ def _examples_doc(model: Model, indent: int) -> list[str]:
 def _run_doc(model: Model, fields: list[FieldView]) -> list[str]:
     paras = [doc_text(f"Start a {model.display_name} task (POST {model.run_path}).")]
     lines = doc_lines(paras, 2)
+    lines += [
+        "",
+        *doc_lines(
+            [
+                "Optional inputs left out are not sent, so Wiro's own default applies. "
+                "Per-call options: extra_headers, extra_query, extra_body, timeout."
+            ],
+            2,
+        ),
+    ]
     if fields:
         lines += ["", "Args:"]
         for f in fields:
             note = f" {f.advisory}" if f.advisory else ""
-            text = doc_text(f"{f.name} ({f.wire}): {f.description or f.kind}{note}")
+            if f.default_repr is not None:
+                note += f" Wiro's default: {f.default_repr}."
+            about = f.description or f.kind
+            if note and not about.endswith((".", "!", "?")):
+                about += "."
+            text = doc_text(f"{f.name} ({f.wire}): {about}{note}")
             lines += ["    " + line for line in doc_lines([text], 3)]
     return lines
 
@@ -468,22 +481,23 @@ def _spec_code(model: Model, input_class: str) -> str:
 
 def _signature(fields: list[FieldView], task: str, is_async: bool) -> str:
     prefix = "async def" if is_async else "def"
-    items = ("self", "*", *(f.param for f in fields))
+    items = ("self", "*", *(f.param for f in fields), "**options: typing.Unpack[CallOptions]")
     return layout.render(Group(f"{prefix} run(", items, f") -> {task}:", magic=True), 1)
 
 
 def _call(fields: list[FieldView], is_async: bool) -> str:
     head = "return await self._call(" if is_async else "return self._call("
-    items = tuple(f"{f.name}={f.name}" for f in fields)
+    items = (*(f"{f.name}={f.name}" for f in fields), "**options")
     return layout.render(Group(head, items, ")", magic=True), 2)
 
 
-def _imports(package: str, has_literal: bool, has_files: bool) -> list[str]:
-    lines = ["import typing", ""] if has_literal else []
-    lines += ["import pydantic", ""]
-    lines.append(f"from {package}._base import AsyncResource, Resource")
+def _imports(package: str, has_files: bool) -> list[str]:
+    lines = ["import typing", "", "import pydantic", ""]
+    lines.append(f"from {package}._base import AsyncRawMethod, AsyncResource, RawMethod, Resource")
     if has_files:
         lines.append(f"from {package}._runtime._files import FileInput, FileValue")
+    lines.append(f"from {package}._runtime._options import NOT_GIVEN, CallOptions, NotGiven")
+    if has_files:
         lines.append(f"from {package}._runtime._spec import FileField, ModelSpec")
     else:
         lines.append(f"from {package}._runtime._spec import ModelSpec")
@@ -534,7 +548,7 @@ def model_view(
         call=_call(fields, False),
         async_call=_call(fields, True),
         spec=_spec_code(model, input_class),
-        imports=_imports(package, bool(aliases), has_files),
+        imports=_imports(package, has_files),
         summary=truncate(desc, 120),
         summary_doc=doc_lines([doc_text(f"{model.display_name}: {truncate(desc, 200)}")], 2),
         prop_def=_def(module, ("self",), f"_{module}.{class_name}", 1),
@@ -610,16 +624,6 @@ class CatalogueView:
     specs_label: str
 
 
-def combined_hash(models: Sequence[Model]) -> str:
-    """One hash over every source (and override) hash, for package-level headers."""
-    digest = hashlib.sha256()
-    for model in sorted(models, key=lambda m: m.slug):
-        digest.update(f"{model.slug}\t{model.source.sha256}\n".encode())
-        for override in model.source.overrides:
-            digest.update(f"\t{override.sha256}\n".encode())
-    return digest.hexdigest()
-
-
 @dataclass(frozen=True)
 class ViewJob:
     """One :func:`model_view` call, its names already allocated."""
@@ -689,22 +693,41 @@ def catalogue_view(
             owners[owner_slug] = owner
             module_namers[owner_slug] = Namer({"l"})
         module = module_namers[owner_slug].claim(snake(project, "model"))
-        jobs.append(ViewJob(model, package, owner.attr, module, specs_dir, f"_m{len(jobs)}"))
+        alias = registry_alias(owner.attr, module)
+        jobs.append(ViewJob(model, package, owner.attr, module, specs_dir, alias))
         homes.append(owner)
     views = make_views(jobs) if make_views is not None else [job.make() for job in jobs]
     for job, home, view in zip(jobs, homes, views, strict=True):
         home.models.append(view)
         home.sources.append(job.model)
-    digest = combined_hash(models)
     label = specs_dir.name if specs_dir is not None else "specs"
     return CatalogueView(
         package=package,
         dist_name=package.replace("_", "-"),
-        header=header_lines(f"{label}/ ({len(views)} models, combined)", digest),
+        header=shared_header(f"{label}/"),
         owners=list(owners.values()),
         models=views,
         specs_label=label,
     )
+
+
+def registry_alias(owner_attr: str, module: str) -> str:
+    """The name a model's module is imported as in ``_registry.py``.
+
+    Made of the model's own names, never its position, so adding a model leaves
+    every other model's registry lines (and render-cache key) as they were.
+    Unique: neither name starts with ``_`` or contains ``__``.
+    """
+    return f"_{owner_attr}__{module}"
+
+
+def shared_header(what: str) -> list[str]:
+    """The header of a file every model shares (registry, client, README...).
+
+    No hash and no count: those change with every model, so every shared file
+    would be rewritten and two branches adding one model each would conflict.
+    """
+    return [f"# {GENERATED_BY}", f"# Source: {comment(what)}"]
 
 
 # ---------------------------------------------------------------------------- registry
@@ -738,42 +761,32 @@ def _return_call(func: str, args: tuple[str, ...], indent: int) -> str:
 
 @dataclass(frozen=True)
 class RegistryView:
-    imports: list[str]
-    registry: str
-    sync_classes: str
-    async_classes: str
+    base_import: str
+    #: ``_registry.py``'s imports for type checkers, one per model (indented).
+    type_imports: list[str]
+    entries: str
     sync_overloads: list[str]
     async_overloads: list[str]
+    #: ``_client.py``'s imports for type checkers, one per owner (indented).
     owner_imports: list[str]
-
-
-def _import_alias(view: ModelView) -> str:
-    return view.registry_alias
+    #: Owner attribute -> the (sync, async) property's import of its owner class.
+    owner_body_imports: dict[str, tuple[str, str]]
 
 
 def registry_view(cat: CatalogueView) -> RegistryView:
-    models = cat.models
-    lines = [
-        _wrap_import(line)
-        for line in sorted(
-            (
-                f"from {cat.package}.models.{m.owner_attr} import {m.module} as {_import_alias(m)}"
-                for m in models
-            ),
-            key=lambda line: (natural_key(line.split()[1]), natural_key(line.split()[3])),
-        )
-    ]
-    registry = Group(
-        "REGISTRY: dict[str, ModelSpec] = {",
-        tuple(f"{py(m.slug)}: {_import_alias(m)}.SPEC" for m in models),
-        "}",
-        magic=True,
-    )
+    """``_registry.py`` and ``_client.py``: a line or a few per model or owner, no hash.
 
-    def classes(name: str, base: str, attr: str) -> str:
-        items = tuple(f"{py(m.slug)}: {_import_alias(m)}.{getattr(m, attr)}" for m in models)
-        head = f"{name}: dict[str, type[{base}]] = {{"
-        return layout.render(Group(head, items, "}", magic=True))
+    Each model is data (one entry line), a type-checking import and an overload
+    per client; sorted by slug or module, so two branches adding different
+    models touch different lines.
+    """
+    models = cat.models
+    ordered = sorted(models, key=lambda m: (natural_key(m.owner_attr), natural_key(m.module)))
+    imports = [
+        f"from {cat.package}.models.{m.owner_attr} import {m.module} as {m.registry_alias}"
+        for m in ordered
+    ]
+    base = f"from {cat.package}._base import " + ", ".join(_REGISTRY_BASE_NAMES)
 
     def overloads(attr: str, fallback: str) -> list[str]:
         if not models:
@@ -781,40 +794,103 @@ def registry_view(cat: CatalogueView) -> RegistryView:
         out = []
         for m in models:
             params = ("self", f"slug: typing.Literal[{py(m.slug)}]")
-            returns = f"{_import_alias(m)}.{getattr(m, attr)}"
+            returns = f"{m.registry_alias}.{getattr(m, attr)}"
             out.append(_def("__getitem__", params, returns, 1, " ..."))
         out.append(_def("__getitem__", ("self", "slug: str"), fallback, 1, " ..."))
         return out
 
-    owner_imports = sorted(
-        (
-            f"from {o.package} import {', '.join(sorted(_owner_names(o), key=natural_key))}"
-            for o in cat.owners
-        ),
-        key=lambda line: natural_key(line.split(" import ")[0]),
-    )
+    owners = sorted(cat.owners, key=lambda o: natural_key(o.package))
     return RegistryView(
-        imports=lines,
-        registry=layout.render(registry) if models else "REGISTRY: dict[str, ModelSpec] = {}",
-        sync_classes=classes("_SYNC", "Resource", "class_name"),
-        async_classes=classes("_ASYNC", "AsyncResource", "async_class_name"),
+        base_import=_wrap_import(base),
+        type_imports=[_wrap_import(line, 1) for line in imports],
+        entries=_entries(models, {m.slug: m.display_name for o in cat.owners for m in o.sources}),
         sync_overloads=overloads("class_name", "Resource"),
         async_overloads=overloads("async_class_name", "AsyncResource"),
-        owner_imports=[_wrap_import(line) for line in owner_imports],
+        owner_imports=[_wrap_import(_owner_import(o, _owner_names(o)), 1) for o in owners],
+        owner_body_imports={
+            o.attr: (
+                _wrap_import(_owner_import(o, [o.class_name]), 2),
+                _wrap_import(_owner_import(o, [o.async_class_name]), 2),
+            )
+            for o in cat.owners
+        },
     )
 
 
-def _wrap_import(line: str) -> str:
-    if len(line) <= 100:
-        return line
+#: What ``_registry.py`` imports from ``_base`` (in isort order).
+_REGISTRY_BASE_NAMES = (
+    "AsyncNamespace",
+    "AsyncResource",
+    "Entry",
+    "Namespace",
+    "Registry",
+    "Resource",
+)
+
+
+def _entries(models: Sequence[ModelView], display_names: dict[str, str]) -> str:
+    """``_MODELS``: one ``slug: (module, class, async class, display name)`` line per model.
+
+    The display name is the spec's own (``SPEC.display_name``), not the cleaned
+    text of the view, so resolving one matches exactly what the spec says.
+    """
+    if not models:
+        return "_MODELS: dict[str, Entry] = {}"
+    items: list[layout.Item] = []
+    for m in models:
+        display = display_names[m.slug]
+        names = (f"{m.owner_attr}.{m.module}", m.class_name, m.async_class_name, display)
+        values = tuple(py(name) for name in names)
+        line = f"{py(m.slug)}: ({', '.join(values)})"
+        # A tuple that does not fit is split one value per line, as ruff does.
+        fits = len(layout.INDENT) + len(line) + 1 <= LINE_LENGTH
+        items.append(line if fits else Group(f"{py(m.slug)}: (", values, ")", magic=True))
+    return layout.render(Group("_MODELS: dict[str, Entry] = {", tuple(items), "}", magic=True))
+
+
+def _owner_import(owner: OwnerView, names: Sequence[str]) -> str:
+    return f"from {owner.package} import {', '.join(sorted(names, key=natural_key))}"
+
+
+def _wrap_import(line: str, indent: int = 0) -> str:
+    """An import laid out as ruff formats it, ``indent`` levels deep."""
+    pad = layout.INDENT * indent
+    if len(pad) + len(line) <= LINE_LENGTH:
+        return pad + line
     head, _, names = line.partition(" import ")
-    return layout.render(Group(f"{head} import (", tuple(names.split(", ")), ")", magic=True))
+    group = Group(f"{head} import (", tuple(names.split(", ")), ")", magic=True)
+    return layout.render(group, indent)
 
 
-def owner_imports(owner: OwnerView) -> list[str]:
+@dataclass(frozen=True)
+class OwnerImports:
+    """An owner package's imports: for type checkers, and each property's own."""
+
+    doc: list[str]
+    types: list[str]
+    #: Model module name -> the import its properties run on first use (indented).
+    bodies: dict[str, str]
+
+
+def owner_imports(owner: OwnerView) -> OwnerImports:
     """``from pkg.models.owner import module as _module`` lines, in ruff's isort order."""
     modules = sorted((m.module for m in owner.models), key=natural_key)
-    return [_wrap_import(f"from {owner.package} import {name} as _{name}") for name in modules]
+    lines = {name: f"from {owner.package} import {name} as _{name}" for name in modules}
+    doc = doc_lines(
+        [
+            doc_text(f"Models published by {owner.slug_owner} on Wiro."),
+            doc_text(
+                "A model's module is imported when its attribute is first read; the imports "
+                "under ``TYPE_CHECKING`` only give type checkers the exact classes."
+            ),
+        ],
+        0,
+    )
+    return OwnerImports(
+        doc=doc,
+        types=[_wrap_import(lines[name], 1) for name in modules],
+        bodies={name: _wrap_import(line, 2) for name, line in lines.items()},
+    )
 
 
 def _fence(code: str) -> str:

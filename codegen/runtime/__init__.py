@@ -5,8 +5,9 @@ Generated code imports from here: ``BaseWiro``/``BaseAsyncWiro`` to subclass,
 ``build_input`` to validate kwargs, and ``main`` for the command line.
 """
 
+from typing import TYPE_CHECKING
+
 from ._auth import sign
-from ._cli import main
 from ._client import (
     DEFAULT_BASE_URL,
     DEFAULT_SOCKET_URL,
@@ -20,6 +21,7 @@ from ._errors import (
     APITimeoutError,
     AuthenticationError,
     ConcurrencyLimitError,
+    ConfigurationError,
     InsufficientBalanceError,
     NotFoundError,
     RateLimitError,
@@ -33,10 +35,13 @@ from ._errors import (
 )
 from ._files import FileInput, FileValue
 from ._input import build_input
+from ._options import NOT_GIVEN, CallOptions, NotGiven
+from ._raw import RawResponse
 from ._retry import RetryPolicy
 from ._spec import FileField, ModelSpec
 from ._task import AsyncTask, Task
 from ._types import (
+    ExploreSection,
     FileInfo,
     OutputFile,
     Progress,
@@ -44,11 +49,31 @@ from ._types import (
     SocketEvent,
     TaskDetail,
     TaskInfo,
+    TaskPage,
+    TaskStatus,
+    ToolDetail,
+    ToolInfo,
+    ToolPage,
+    ToolSpec,
 )
+
+if TYPE_CHECKING:
+    from ._cli import main
+
+
+def __getattr__(name: str) -> object:
+    """``main`` (the command line) is imported on first use: only ``python -m`` needs it."""
+    if name == "main":
+        from ._cli import main
+
+        return main
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_SOCKET_URL",
+    "NOT_GIVEN",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
@@ -56,7 +81,10 @@ __all__ = [
     "AuthenticationError",
     "BaseAsyncWiro",
     "BaseWiro",
+    "CallOptions",
     "ConcurrencyLimitError",
+    "ConfigurationError",
+    "ExploreSection",
     "FileField",
     "FileInfo",
     "FileInput",
@@ -64,9 +92,11 @@ __all__ = [
     "InsufficientBalanceError",
     "ModelSpec",
     "NotFoundError",
+    "NotGiven",
     "OutputFile",
     "Progress",
     "RateLimitError",
+    "RawResponse",
     "RetryPolicy",
     "RunResponse",
     "SocketEvent",
@@ -76,7 +106,13 @@ __all__ = [
     "TaskError",
     "TaskFailed",
     "TaskInfo",
+    "TaskPage",
     "TaskStateError",
+    "TaskStatus",
+    "ToolDetail",
+    "ToolInfo",
+    "ToolPage",
+    "ToolSpec",
     "ValidationError",
     "WaitTimeout",
     "WiroError",

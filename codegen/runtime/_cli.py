@@ -233,7 +233,7 @@ def _finish(task: Task, args: argparse.Namespace, printer: _Printer) -> int:
         args.timeout, via=args.via, poll_interval=args.poll_interval, on_event=printer.event
     )
     saved = [str(p) for p in task.download(args.out)] if args.out else []
-    payload = {**started, "task": detail.model_dump(mode="json"), "saved": saved}
+    payload = {**started, "task": detail.model_dump(mode="json", by_alias=True), "saved": saved}
     printer.result(payload, saved or _output_lines(detail))
     return EXIT_OK
 
@@ -272,11 +272,15 @@ def _task_command(prog: str, factory: ClientFactory, argv: list[str]) -> int:
         task = client.task(args.taskid, args.token)
         if args.cancel or args.kill:
             detail = task.kill() if args.kill else task.cancel()
-            printer.result(detail.model_dump(mode="json"), [f"{detail.id} {detail.status}"])
+            printer.result(
+                detail.model_dump(mode="json", by_alias=True), [f"{detail.id} {detail.raw_status}"]
+            )
             return EXIT_OK
         if not (args.wait or args.out):
             detail = task.refresh()
-            printer.result(detail.model_dump(mode="json"), [f"{detail.id} {detail.status}"])
+            printer.result(
+                detail.model_dump(mode="json", by_alias=True), [f"{detail.id} {detail.raw_status}"]
+            )
             return EXIT_OK
         return _finish(task, args, printer)
 

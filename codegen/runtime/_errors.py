@@ -26,6 +26,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "ConcurrencyLimitError",
+    "ConfigurationError",
     "InsufficientBalanceError",
     "NotFoundError",
     "RateLimitError",
@@ -41,6 +42,10 @@ __all__ = [
 
 class WiroError(Exception):
     """Base class of every error raised by this client."""
+
+
+class ConfigurationError(WiroError, ValueError):
+    """A client setting or per-call option is invalid (raised before any request)."""
 
 
 class APIError(WiroError):
@@ -171,8 +176,9 @@ class TaskFailed(TaskError):
     """The task ended with a non-zero ``pexit`` or in ``task_error``."""
 
     @property
-    def debugerror(self) -> str | None:
-        return self.task.debugerror if self.task is not None else None
+    def debug_error(self) -> str | None:
+        """The task's stderr (``debugerror``), where the reason usually is."""
+        return self.task.debug_error if self.task is not None else None
 
 
 class TaskCancelled(TaskError):

@@ -16,6 +16,7 @@ import pydantic
 
 from ._errors import ValidationError
 from ._files import FilePart, is_local_file, is_url, make_part
+from ._options import is_given
 from ._spec import FileField, ModelSpec
 
 __all__ = [
@@ -53,17 +54,27 @@ def wire_names(model: type[pydantic.BaseModel]) -> dict[str, str]:
 def build_input(spec: ModelSpec, kwargs: Mapping[str, Any]) -> pydantic.BaseModel:
     """Validate ``kwargs`` (Python or wire names) into ``spec.input_model``.
 
-    ``None`` values count as "not given", so generated methods can forward every
-    keyword. Raises the runtime's ``ValidationError`` naming the wire field.
+    ``NOT_GIVEN`` values are left out, so generated methods can forward every
+    keyword and only what the caller set is sent (``encode_run_body`` sends the
+    fields set, never the model's defaults). ``None`` is refused, not read as
+    "unset": no Wiro input takes null. Raises the runtime's ``ValidationError``
+    naming the wire field.
     """
     model = spec.input_model
     names = wire_names(model)
-    given = {k: v for k, v in kwargs.items() if v is not None}
+    given = {k: v for k, v in kwargs.items() if is_given(v)}
     known = set(names) | set(names.values())
     unknown = [k for k in given if k not in known]
     if unknown and model.model_config.get("extra") != "allow":
         raise ValidationError(
             f"{unknown[0]}: unknown parameter for {spec.display_name}", field=unknown[0]
+        )
+    nulls = [k for k, v in given.items() if v is None]
+    if nulls:
+        wire = names.get(nulls[0], nulls[0])
+        raise ValidationError(
+            f"{wire}: None is not a value; leave the argument out to use Wiro's default",
+            field=wire,
         )
     try:
         params = model.model_validate(given)
@@ -133,7 +144,6 @@ def encode_run_body(spec: ModelSpec, params: pydantic.BaseModel) -> RequestBody:
     file_wires = {ff.name for ff in spec.file_fields}
     exclude = {py for py, wire in names.items() if wire in file_wires}
     plain = params.model_dump(by_alias=True, exclude_unset=True, mode="json", exclude=exclude)
-    plain = {k: v for k, v in plain.items() if v is not None}
     entries = _file_entries(spec, params)
     fields = {ff.name: ff for ff in spec.file_fields}
     if not any(is_local_file(v) for values in entries.values() for v in values):

@@ -25,7 +25,13 @@ from ._errors import (
 )
 from ._retry import parse_retry_after
 
-__all__ = ["error_class", "error_from_response", "is_wrong_url", "parse_response"]
+__all__ = [
+    "error_class",
+    "error_from_response",
+    "is_wrong_url",
+    "parse_list_response",
+    "parse_response",
+]
 
 CODE_GENERAL, CODE_RESOURCE = 0, 1
 #: Codes whose meaning does not depend on the message (Wiro's error reference).
@@ -169,3 +175,13 @@ def parse_response(response: httpx.Response) -> dict[str, Any]:
         raise error
     body: dict[str, Any] = response.json()
     return body
+
+
+def parse_list_response(response: httpx.Response) -> list[Any]:
+    """A bare JSON array (Tool/DetailOpenAPI has no envelope); an envelope is a failure."""
+    body = _body(response)
+    if isinstance(body, list) and not response.is_error:
+        return body
+    raise error_from_response(response) or APIError(
+        "expected a JSON array", status_code=response.status_code, body=body
+    )

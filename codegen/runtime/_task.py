@@ -8,17 +8,12 @@ has a deadline, always ends with a Task/Detail read (the socket never carries
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from websockets.asyncio.client import connect as async_connect
-from websockets.exceptions import WebSocketException
-from websockets.sync.client import connect as sync_connect
-
 from ._download import AtomicWriter, inline_content, plan_downloads
 from ._errors import APIConnectionError, APIError
-from ._types import OutputFile, TaskDetail
+from ._types import OutputFile, TaskDetail, TaskStatus, to_status
 from ._wait import (
     SOCKET_TERMINAL,
     Deadline,
@@ -42,8 +37,17 @@ __all__ = ["AsyncTask", "Task", "WaitVia"]
 WaitVia = Literal["poll", "socket"]
 DEFAULT_WAIT_TIMEOUT = 600.0
 SOCKET_OPEN_TIMEOUT = 10.0
-#: Everything that makes the socket unusable; the wait then falls back to polling.
-SOCKET_ERRORS = (OSError, TimeoutError, WebSocketException)
+
+
+def socket_errors() -> tuple[type[BaseException], ...]:
+    """Everything that makes the socket unusable; the wait then falls back to polling.
+
+    websockets (and asyncio) load on the first socket wait, not on ``import``: most
+    programs poll, and import time matters at catalogue scale.
+    """
+    from websockets.exceptions import WebSocketException
+
+    return (OSError, TimeoutError, WebSocketException)
 
 
 class _TaskState:
@@ -55,7 +59,7 @@ class _TaskState:
         self._id = taskid or None
         self._token = token or None
         self._detail: TaskDetail | None = None
-        self._status: str | None = None
+        self._status: TaskStatus | None = None
 
     @property
     def id(self) -> str | None:
@@ -68,8 +72,9 @@ class _TaskState:
         return self._token
 
     @property
-    def status(self) -> str | None:
-        """Last status seen (from Task/Detail or the socket)."""
+    def status(self) -> TaskStatus | None:
+        """Last status seen (from Task/Detail or the socket); ``"unknown"`` for an
+        undocumented one (``detail.raw_status`` has its text)."""
         return self._status
 
     @property
@@ -84,9 +89,9 @@ class _TaskState:
 
     def _absorb(self, detail: TaskDetail) -> TaskDetail:
         self._detail = detail
-        self._status = detail.status or self._status
+        self._status = detail.status if detail.raw_status else self._status
         self._id = self._id or detail.id or None
-        self._token = self._token or detail.socketaccesstoken
+        self._token = self._token or detail.socket_access_token
         return detail
 
     def _ref(self) -> dict[str, str]:
@@ -168,21 +173,23 @@ class Task(_TaskState):
 
     def _stream(self, deadline: Deadline, tracker: EventTracker) -> None:
         """Follow socket events until a terminal one, the deadline, or a failure."""
+        from websockets.sync.client import connect
+
         try:
-            token = self._token or self.refresh().socketaccesstoken
+            token = self._token or self.refresh().socket_access_token
             if not token:
                 return
             open_timeout = max(0.01, min(SOCKET_OPEN_TIMEOUT, deadline.remaining()))
-            with sync_connect(self._client.socket_url, open_timeout=open_timeout) as ws:
+            with connect(self._client.socket_url, open_timeout=open_timeout) as ws:
                 ws.send(subscribe_message(token))
                 while (remaining := deadline.remaining()) > 0:
                     event = parse_socket_message(ws.recv(timeout=remaining))
                     if event is not None:
                         tracker.socket_event(event)
-                        self._status = tracker.status
+                        self._status = to_status(tracker.status)
                         if event.type in SOCKET_TERMINAL:
                             return
-        except SOCKET_ERRORS:
+        except socket_errors():
             return
 
     def download(self, directory: str | Path) -> list[Path]:
@@ -256,22 +263,26 @@ class AsyncTask(_TaskState):
 
     async def _stream(self, deadline: Deadline, tracker: EventTracker) -> None:
         """Follow socket events until a terminal one, the deadline, or a failure."""
+        import asyncio
+
+        from websockets.asyncio.client import connect
+
         try:
-            token = self._token or (await self.refresh()).socketaccesstoken
+            token = self._token or (await self.refresh()).socket_access_token
             if not token:
                 return
             open_timeout = max(0.01, min(SOCKET_OPEN_TIMEOUT, deadline.remaining()))
-            async with async_connect(self._client.socket_url, open_timeout=open_timeout) as ws:
+            async with connect(self._client.socket_url, open_timeout=open_timeout) as ws:
                 await ws.send(subscribe_message(token))
                 while (remaining := deadline.remaining()) > 0:
                     raw = await asyncio.wait_for(ws.recv(), timeout=remaining)
                     event = parse_socket_message(raw)
                     if event is not None:
                         tracker.socket_event(event)
-                        self._status = tracker.status
+                        self._status = to_status(tracker.status)
                         if event.type in SOCKET_TERMINAL:
                             return
-        except SOCKET_ERRORS:
+        except socket_errors():
             return
 
     async def download(self, directory: str | Path) -> list[Path]:

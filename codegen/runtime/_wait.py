@@ -20,8 +20,10 @@ from ._errors import (
     RateLimitError,
     TaskCancelled,
     TaskFailed,
+    ValidationError,
     WaitTimeout,
 )
+from ._log import logger
 from ._retry import RETRY_STATUSES
 from ._types import SocketEvent, TaskDetail
 
@@ -61,7 +63,7 @@ def finish(detail: TaskDetail) -> TaskDetail:
     if detail.status == CANCEL:
         raise TaskCancelled(f"task {detail.id} was cancelled", task=detail)
     if detail.status == ERROR or detail.pexit not in (None, 0):
-        reason = (detail.debugerror or "").strip() or f"pexit {detail.pexit}"
+        reason = (detail.debug_error or "").strip() or f"pexit {detail.pexit}"
         raise TaskFailed(f"task {detail.id} failed: {reason}", task=detail)
     return detail
 
@@ -72,7 +74,7 @@ def task_ref(taskid: str | None, token: str | None) -> dict[str, str]:
         return {"taskid": taskid}
     if token:
         return {"tasktoken": token}
-    raise ValueError("a task needs a taskid or a tasktoken")
+    raise ValidationError("a task needs a taskid or a tasktoken")
 
 
 def first_task(data: dict[str, Any]) -> TaskDetail:
@@ -104,7 +106,7 @@ class Deadline:
         return self.end - self._clock()
 
     def expired_error(self, detail: TaskDetail | None, taskid: str | None) -> WaitTimeout:
-        status = detail.status if detail is not None else None
+        status = detail.raw_status or None if detail is not None else None
         return WaitTimeout(
             f"task {taskid} still {status or 'unknown'} at the deadline", task=detail, status=status
         )
@@ -143,20 +145,23 @@ class EventTracker:
             self._on_event(event)
 
     def socket_event(self, event: SocketEvent) -> None:
-        if event.type and event.type not in NON_STATUS_EVENTS:
+        if event.type and event.type not in NON_STATUS_EVENTS and event.type != self.status:
             self.status = event.type
+            logger.info("task %s: %s", event.id or event.tasktoken, event.type)
         self._emit(event)
 
     def detail(self, detail: TaskDetail) -> None:
-        ref = {"id": detail.id, "tasktoken": detail.socketaccesstoken, "result": True}
-        log = detail.debugoutput or ""
+        ref = {"id": detail.id, "tasktoken": detail.socket_access_token, "result": True}
+        log = detail.debug_output or ""
         if self._logs_from_detail and len(log) > self._log_len:
             chunk = log[self._log_len :]
             self._emit(SocketEvent.model_validate({**ref, "type": "task_output", "message": chunk}))
         self._log_len = max(self._log_len, len(log))
-        if detail.status and detail.status != self.status:
-            self.status = detail.status
-            self._emit(SocketEvent.model_validate({**ref, "type": detail.status}))
+        status = detail.raw_status
+        if status and status != self.status:
+            self.status = status
+            logger.info("task %s: %s", detail.id, status)
+            self._emit(SocketEvent.model_validate({**ref, "type": status}))
 
 
 def transient_pause(failure: Exception, delay: float) -> float | None:

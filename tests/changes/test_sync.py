@@ -213,7 +213,8 @@ def test_sync_regenerates_and_moves_version_and_changelog(
     assert f"version {compatible} (2 changes)" in result.stdout
     assert _version(project) == compatible
     module = project / "generated" / "wiro_client" / "models" / "xiabs" / "dreamomni2.py"
-    assert 'seed: str = "42"' in module.read_text()
+    code = module.read_text()  # the new input, its documented default shown but not sent
+    assert "seed: str | NotGiven = NOT_GIVEN" in code and 'default="42"' in code
 
     docs_site.model("reve", "generate", docs.reve_generate_v2())
     result = _wirogen(project, "sync", "--docs-url", docs_site.url, generate=True)

@@ -29,14 +29,14 @@ def _check_outputs(model: Model, paths: list[Path], detail_outputs: list, call: 
     for path, output in zip(paths, detail_outputs, strict=True):
         data = path.read_bytes()
         assert len(data) == output.size
-        if output.contenttype.startswith("image/"):
+        if output.content_type.startswith("image/"):
             check_image(data, call)
         elif model.output_kind == "video":
             assert data[:4] == b"RIFF" and data[8:12] == b"AVI "
 
 
 def _run(client: Wiro, model: Model, via: str, media: dict[str, Path], out: Path) -> None:
-    call = call_for(model, media, client.upload(media["image"]).url)
+    call = call_for(model, media, client.files.upload(media["image"]).url)
     events: list[SocketEvent] = []
     task = client.run_model(REGISTRY[model.slug], **call.params)
     detail = task.wait(timeout=30, via=via, poll_interval=0.01, on_event=events.append)
@@ -67,7 +67,7 @@ def test_sync_client(
 async def test_async_client(
     model: Model, via: str, async_client: AsyncWiro, media: dict[str, Path], tmp_path: Path
 ) -> None:
-    call = call_for(model, media, (await async_client.upload(media["image"])).url)
+    call = call_for(model, media, (await async_client.files.upload(media["image"])).url)
     events: list[SocketEvent] = []
     task = await async_client.run_model(REGISTRY[model.slug], **call.params)
     detail = await task.wait(timeout=30, via=via, poll_interval=0.01, on_event=events.append)

@@ -151,15 +151,15 @@ def test_model_failure(client: Wiro, mock: WiroMock, via: str) -> None:
         task.wait(timeout=30, via=via, poll_interval=0.01)
     detail = info.value.task
     assert detail.status == "task_postprocess_end" and detail.pexit == 137
-    assert "CUDA out of memory" in info.value.debugerror
-    assert detail.outputs == [] and detail.totalcost == 0
+    assert "CUDA out of memory" in info.value.debug_error
+    assert detail.outputs == [] and detail.total_cost == 0
 
 
 def test_error_before_the_model_runs(client: Wiro, mock: WiroMock) -> None:
     mock.add_fault(kind="error", model="reve/generate")
     with pytest.raises(TaskFailed) as info:
         client.reve.generate.run(prompt="x").wait(timeout=30, poll_interval=0.01)
-    assert info.value.task.status == "task_error" and info.value.debugerror
+    assert info.value.task.status == "task_error" and info.value.debug_error
 
 
 @pytest.mark.parametrize("via", ["poll", "socket"])

@@ -76,7 +76,12 @@ def hostile_tree(trees_root: Path) -> Tree:
 
 
 GOOD_SNIPPET = """\
-from {pkg} import AsyncTask, AsyncWiro, Task, Wiro
+from datetime import datetime
+
+from {pkg} import (
+    NOT_GIVEN, AsyncTask, AsyncWiro, FileInfo, RawResponse, Task, TaskDetail, TaskStatus,
+    ToolDetail, Wiro,
+)
 
 
 def use_sync() -> Task:
@@ -85,12 +90,40 @@ def use_sync() -> Task:
     client.models["reve/edit"].run(prompt="x", input_image="https://example.com/a.png")
     client.models["reve/edit"].run(prompt="x", input_image=b"bytes")
     client.xiabs.dreamomni2.run(prompt="p", steps=30, scale=2.5)
+    client.reve.generate.run(prompt="a cat", aspect_ratio=NOT_GIVEN, timeout=5.0)
+    client.reve.generate.run(
+        prompt="a", extra_headers={{"x-a": "1"}}, extra_query={{"q": 1}}, extra_body={{"k": "v"}}
+    )
+    quick: Wiro = client.with_options(timeout=3, max_retries=0, base_url="http://h/v1")
+    raw: RawResponse[Task] = quick.reve.generate.with_raw_response.run(prompt="a")
+    code: int = raw.status_code
+    detail: TaskDetail = client.tasks.detail(raw.parse().id, timeout=2)
+    status: TaskStatus = detail.status
+    started: datetime | None = detail.create_time
+    raw_detail: RawResponse[TaskDetail] = client.tasks.with_raw_response.detail(token="t")
+    for item in client.tasks.list(model="reve/generate", page_size=50):
+        item.outputs[0].content_type
+    client.tasks.cancel("1")
+    client.tasks.kill(token="t")
+    client.tasks.delete_io("1")
+    folder: FileInfo = client.files.create_folder("in")
+    client.files.upload(b"x", folder_id=folder.id)
+    tool: ToolDetail = client.tools.detail("reve/generate")
+    slugs = [t.slug for t in client.tools.list(search="flux")]
+    client.tools.explore()
+    client.tools.openapi("reve/generate")[0].spec
+    print(code, status, started, raw_detail, tool, slugs)
     return task
 
 
 async def use_async() -> AsyncTask:
     client = AsyncWiro(api_key="k")
-    return await client.reve.generate.run(prompt="a cat")
+    raw = await client.reve.generate.with_raw_response.run(prompt="a")
+    detail = await client.tasks.detail(raw.parse().id)
+    async for item in client.tasks.list(status="task_cancel"):
+        print(item.id, detail.status)
+    await client.files.upload(b"x")
+    return await client.reve.generate.run(prompt="a cat", timeout=1)
 """
 
 BAD_SNIPPET = """\
@@ -100,6 +133,9 @@ client = Wiro(api_key="k")
 client.reve.generate.run(prompt="a cat", aspect_ratio="7:7")
 client.models["xiabs/dreamomni2"].run(prompt="p", steps="many")
 client.reve.edit.run(prompt="x", no_such_input=1)
+client.reve.generate.run(prompt="a cat", aspect_ratio=None)
+client.reve.generate.run(prompt="a cat", timeout="slow")
+client.reve.generate.run()
 """
 
 

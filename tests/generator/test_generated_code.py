@@ -49,6 +49,9 @@ def test_mypy_rejects_wrong_types(mypy_run: MypyResult, snippets: dict[str, Path
     assert ':4: error: Argument "aspect_ratio"' in text and "Literal" in text, mypy_run.output
     assert ':5: error: Argument "steps"' in text, mypy_run.output
     assert ':6: error: Unexpected keyword argument "no_such_input"' in text, mypy_run.output
+    assert ':7: error: Argument "aspect_ratio"' in text, mypy_run.output  # None is not unset
+    assert ':8: error: Argument "timeout"' in text, mypy_run.output
+    assert ':9: error: Missing named argument "prompt"' in text, mypy_run.output
 
 
 def test_every_module_imports(real_tree: Tree, sys_path_guard: None) -> None:
@@ -98,8 +101,8 @@ def test_build_input_and_validation(real_tree: Tree, sys_path_guard: None) -> No
 
 def _recording_client(pkg: Any, calls: list[tuple[str, dict[str, Any]]]) -> Any:
     class Recording(pkg.Wiro):  # type: ignore[misc]
-        def _run(self, spec: Any, params: pydantic.BaseModel) -> Any:
-            calls.append((spec.slug, params.model_dump(by_alias=True, exclude_none=True)))
+        def _run(self, spec: Any, params: pydantic.BaseModel, options: Any) -> Any:
+            calls.append((spec.slug, params.model_dump(by_alias=True, exclude_unset=True)))
             return None
 
     return Recording(api_key="k")

@@ -136,7 +136,7 @@ def test_cancel_and_kill_send_taskid(make_client: Any, fake: Any) -> None:
 def test_upload_posts_multipart_file(rt: ModuleType, make_client: Any, fake: Any) -> None:
     listing = [{"id": "5", "name": "a.bin", "size": "3", "url": "https://cdn.test/a.bin"}]
     fake.routes["/v1/File/Upload"] = lambda r: httpx.Response(200, json=envelope(list=listing))
-    info = make_client().upload(b"abc")
+    info = make_client().files.upload(b"abc")
     assert (info.url, info.size) == ("https://cdn.test/a.bin", 3)
     assert fake.requests[0].headers["content-type"].startswith("multipart/form-data")
     assert b'name="file"' in fake.requests[0].content

@@ -157,11 +157,19 @@ def test_validation_error_is_raised_before_any_request(
     assert fake.requests == []
 
 
-def test_none_means_not_given_and_wire_names_are_accepted(rt: ModuleType, edit_spec: Any) -> None:
+def test_not_given_is_left_out_and_wire_names_are_accepted(rt: ModuleType, edit_spec: Any) -> None:
     params = rt.build_input(
-        edit_spec, {"prompt": "p", "seed": None, "inputImage": "https://x.test/i"}
+        edit_spec, {"prompt": "p", "seed": rt.NOT_GIVEN, "inputImage": "https://x.test/i"}
     )
     assert params.model_fields_set == {"prompt", "input_image"}
+    body = rt._input.encode_run_body(edit_spec, params).json
+    assert body == {"prompt": "p", "inputImageUrl": "https://x.test/i"}  # no default sent
+
+
+def test_none_is_refused_not_read_as_unset(rt: ModuleType, edit_spec: Any) -> None:
+    with pytest.raises(rt.ValidationError, match="seed: None is not a value") as info:
+        rt.build_input(edit_spec, {"prompt": "p", "seed": None})
+    assert info.value.field == "seed"
 
 
 def test_file_value_rejects_text_mode_files(rt: ModuleType, edit_spec: Any, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
@@ -26,16 +27,19 @@ def test_numbers_arrive_as_strings_and_are_parsed(make_client: Any, fake: Any) -
     outputs = [{"id": "o", "name": "0.png", "size": "202472", "url": "https://cdn.test/0.png"}]
     fake.detail_sequence(task_json("task_postprocess_end", outputs=outputs, endtime=""))
     detail = make_client().task("1").wait()
-    assert detail.elapsedseconds == 6.0 and detail.totalcost == pytest.approx(0.00351)
-    assert detail.starttime == 1734513809 and detail.endtime is None
+    assert detail.elapsed_seconds == 6.0 and detail.total_cost == pytest.approx(0.00351)
+    assert detail.start_time == datetime(2024, 12, 18, 9, 23, 29, tzinfo=UTC)
+    assert detail.end_time is None
     assert detail.outputs[0].size == 202472
+    wire = detail.model_dump(by_alias=True)
+    assert wire["elapsedseconds"] == 6.0 and wire["status"] == "task_postprocess_end"
 
 
 def test_nonzero_pexit_raises_task_failed(rt: ModuleType, make_client: Any, fake: Any) -> None:
     fake.detail_sequence(task_json("task_postprocess_end", pexit="1", debugerror="CUDA OOM"))
     with pytest.raises(rt.TaskFailed) as info:
         make_client().task("1").wait()
-    assert info.value.debugerror == "CUDA OOM" and info.value.task.pexit == 1
+    assert info.value.debug_error == "CUDA OOM" and info.value.task.pexit == 1
     assert "CUDA OOM" in str(info.value)
 
 
@@ -64,7 +68,8 @@ def test_deadline_applies_to_never_finishing_and_unknown_statuses(
         make_client().task("1").wait(timeout=3.0, poll_interval=1.0)
     assert clock.now - start == pytest.approx(3.0)
     assert clock.sleeps == [1.0, 1.0, 1.0]
-    assert info.value.status == status and info.value.task.status == status
+    assert info.value.status == (status or None) and info.value.task.raw_status == status
+    assert info.value.task.status == (status if status == "task_queue" else "unknown")
 
 
 def test_last_sleep_is_clipped_to_the_deadline(

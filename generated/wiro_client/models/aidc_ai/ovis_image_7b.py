@@ -5,9 +5,12 @@
 high-quality text rendering under stringent computational constraints.
 """
 
+import typing
+
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -86,22 +89,26 @@ class OvisImage7B(Resource):
         self,
         *,
         prompt: str,
-        steps: int = 25,
-        scale: str | None = None,
-        seed: str = "0",
-        width: int = 1024,
-        height: int = 1024,
-        callback_url: str | None = None,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a AIDC-AI/Ovis-Image-7B task (POST /Run/aidc-ai/ovis-image-7b).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             prompt (prompt): prompt
-            steps (steps): inferencesteps
+            steps (steps): inferencesteps. Wiro's default: 25.
             scale (scale): guidancescale
-            seed (seed): seed
-            width (width): width
-            height (height): height
+            seed (seed): seed. Wiro's default: '0'.
+            width (width): width. Wiro's default: 1024.
+            height (height): height. Wiro's default: 1024.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -112,7 +119,11 @@ class OvisImage7B(Resource):
             width=width,
             height=height,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncOvisImage7B(AsyncResource):
@@ -126,22 +137,26 @@ class AsyncOvisImage7B(AsyncResource):
         self,
         *,
         prompt: str,
-        steps: int = 25,
-        scale: str | None = None,
-        seed: str = "0",
-        width: int = 1024,
-        height: int = 1024,
-        callback_url: str | None = None,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a AIDC-AI/Ovis-Image-7B task (POST /Run/aidc-ai/ovis-image-7b).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             prompt (prompt): prompt
-            steps (steps): inferencesteps
+            steps (steps): inferencesteps. Wiro's default: 25.
             scale (scale): guidancescale
-            seed (seed): seed
-            width (width): width
-            height (height): height
+            seed (seed): seed. Wiro's default: '0'.
+            width (width): width. Wiro's default: 1024.
+            height (height): height. Wiro's default: 1024.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -152,4 +167,8 @@ class AsyncOvisImage7B(AsyncResource):
             width=width,
             height=height,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

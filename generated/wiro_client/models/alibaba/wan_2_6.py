@@ -9,8 +9,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -157,22 +158,26 @@ class Wan26(Resource):
         self,
         *,
         mode: ModeOption,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        negative_prompt: str | None = None,
-        input_audio: list[FileInput] | None = None,
-        input_image2: list[FileInput] | None = None,
-        audio_enabled: AudioEnabledOption = "false",
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        input_audio: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_image2: list[FileInput] | NotGiven = NOT_GIVEN,
+        audio_enabled: AudioEnabledOption | NotGiven = NOT_GIVEN,
         duration: int,
         resolution: ResolutionOption,
-        ratio: RatioOption = "16:9",
-        shot_type: ShotTypeOption = "single",
-        prompt_extend: PromptExtendOption = "false",
-        watermark: WatermarkOption = "false",
-        seed: int | None = None,
-        callback_url: str | None = None,
+        ratio: RatioOption | NotGiven = NOT_GIVEN,
+        shot_type: ShotTypeOption | NotGiven = NOT_GIVEN,
+        prompt_extend: PromptExtendOption | NotGiven = NOT_GIVEN,
+        watermark: WatermarkOption | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a alibaba/wan 2.6 task (POST /Run/alibaba/wan-2.6).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             mode (mode): Mode. Required. t2v model does not have std or pro mode
@@ -189,18 +194,21 @@ class Wan26(Resource):
             one main character. Each reference file must contain only one main character. For
             example, character1 is a little girl, and character2 is an alarm clock.
             audio_enabled (audioEnabled): Enabled Audio. Optional. If mode is pro, it will be
-            set to true by default. Only allowed in image to video generation.
+            set to true by default. Only allowed in image to video generation. Wiro's default:
+            'false'.
             duration (duration): Duration. Required. Total duration of the generated video (in
             seconds)
             resolution (resolution): Resolution. Required. Quality tier for the generated
             video.
             ratio (ratio): Ratio. Required for text to video and reference to video. If image
             is provided this will not take effect, model will try to match the closest ratio.
-            shot_type (shotType): Shot Type. Enable multi-shot video generation.
+            Wiro's default: '16:9'.
+            shot_type (shotType): Shot Type. Enable multi-shot video generation. Wiro's
+            default: 'single'.
             prompt_extend (promptExtend): Prompt Extend. Optional. Required to be true if
-            Multi Shot is enabled for i2v/t2v. Not used for r2v.
+            Multi Shot is enabled for i2v/t2v. Not used for r2v. Wiro's default: 'false'.
             watermark (watermark): Watermark. Optional. Add 'AI Generated' watermark in the
-            lower-right corner.
+            lower-right corner. Wiro's default: 'false'.
             seed (seed): Seed. Optional. Random seed for reproducibility (0-21474836).
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
@@ -220,7 +228,11 @@ class Wan26(Resource):
             watermark=watermark,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncWan26(AsyncResource):
@@ -234,22 +246,26 @@ class AsyncWan26(AsyncResource):
         self,
         *,
         mode: ModeOption,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        negative_prompt: str | None = None,
-        input_audio: list[FileInput] | None = None,
-        input_image2: list[FileInput] | None = None,
-        audio_enabled: AudioEnabledOption = "false",
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        input_audio: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_image2: list[FileInput] | NotGiven = NOT_GIVEN,
+        audio_enabled: AudioEnabledOption | NotGiven = NOT_GIVEN,
         duration: int,
         resolution: ResolutionOption,
-        ratio: RatioOption = "16:9",
-        shot_type: ShotTypeOption = "single",
-        prompt_extend: PromptExtendOption = "false",
-        watermark: WatermarkOption = "false",
-        seed: int | None = None,
-        callback_url: str | None = None,
+        ratio: RatioOption | NotGiven = NOT_GIVEN,
+        shot_type: ShotTypeOption | NotGiven = NOT_GIVEN,
+        prompt_extend: PromptExtendOption | NotGiven = NOT_GIVEN,
+        watermark: WatermarkOption | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a alibaba/wan 2.6 task (POST /Run/alibaba/wan-2.6).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             mode (mode): Mode. Required. t2v model does not have std or pro mode
@@ -266,18 +282,21 @@ class AsyncWan26(AsyncResource):
             one main character. Each reference file must contain only one main character. For
             example, character1 is a little girl, and character2 is an alarm clock.
             audio_enabled (audioEnabled): Enabled Audio. Optional. If mode is pro, it will be
-            set to true by default. Only allowed in image to video generation.
+            set to true by default. Only allowed in image to video generation. Wiro's default:
+            'false'.
             duration (duration): Duration. Required. Total duration of the generated video (in
             seconds)
             resolution (resolution): Resolution. Required. Quality tier for the generated
             video.
             ratio (ratio): Ratio. Required for text to video and reference to video. If image
             is provided this will not take effect, model will try to match the closest ratio.
-            shot_type (shotType): Shot Type. Enable multi-shot video generation.
+            Wiro's default: '16:9'.
+            shot_type (shotType): Shot Type. Enable multi-shot video generation. Wiro's
+            default: 'single'.
             prompt_extend (promptExtend): Prompt Extend. Optional. Required to be true if
-            Multi Shot is enabled for i2v/t2v. Not used for r2v.
+            Multi Shot is enabled for i2v/t2v. Not used for r2v. Wiro's default: 'false'.
             watermark (watermark): Watermark. Optional. Add 'AI Generated' watermark in the
-            lower-right corner.
+            lower-right corner. Wiro's default: 'false'.
             seed (seed): Seed. Optional. Random seed for reproducibility (0-21474836).
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
@@ -297,4 +316,8 @@ class AsyncWan26(AsyncResource):
             watermark=watermark,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -5,10 +5,13 @@
 Length
 """
 
+import typing
+
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -93,22 +96,31 @@ class LiveAvatar(Resource):
         self,
         *,
         input_image: FileInput,
-        input_image_url: str | None = None,
+        input_image_url: str | NotGiven = NOT_GIVEN,
         input_audio: FileInput,
-        input_audio_url: str | None = None,
-        prompt: str = "A stout, cheerful dwarf with a magnificent braided beard adorned with metal rings, wearing a heavy leather apron. He's standing in his fiery, cluttered forge, laughing heartily as he explains the mastery of his craft, holding up a glowing hammer. Style of Blizzard Entertainment cinematics (like World of Warcraft), warm, dynamic lighting from the forge.",
-        seed: str = "42",
-        callback_url: str | None = None,
+        input_audio_url: str | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a Alibaba-Quark/Live-Avatar task (POST /Run/alibaba-quark/live-avatar).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): input-image
             input_image_url (inputImageUrl): input-image-url
             input_audio (inputAudio): input-audio. Audio file to be processed.
             input_audio_url (inputAudioUrl): Input Audio Url. Audio URL to be processed.
-            prompt (prompt): prompt. The prompt to generate the image or video from.
-            seed (seed): seed
+            prompt (prompt): prompt. The prompt to generate the image or video from. Wiro's
+            default: 'A stout, cheerful dwarf with a magnificent braided beard adorned with
+            metal rings, wearing a heavy leather apron. He's standing in his fiery, cluttered
+            forge, laughing heartily as he explains the mastery of his craft, holding up a
+            glowing hammer. Style of Blizzard Entertainment cinematics (like World of
+            Warcraft), warm, dynamic lighting from the forge.'.
+            seed (seed): seed. Wiro's default: '42'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -119,7 +131,11 @@ class LiveAvatar(Resource):
             prompt=prompt,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncLiveAvatar(AsyncResource):
@@ -133,22 +149,31 @@ class AsyncLiveAvatar(AsyncResource):
         self,
         *,
         input_image: FileInput,
-        input_image_url: str | None = None,
+        input_image_url: str | NotGiven = NOT_GIVEN,
         input_audio: FileInput,
-        input_audio_url: str | None = None,
-        prompt: str = "A stout, cheerful dwarf with a magnificent braided beard adorned with metal rings, wearing a heavy leather apron. He's standing in his fiery, cluttered forge, laughing heartily as he explains the mastery of his craft, holding up a glowing hammer. Style of Blizzard Entertainment cinematics (like World of Warcraft), warm, dynamic lighting from the forge.",
-        seed: str = "42",
-        callback_url: str | None = None,
+        input_audio_url: str | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a Alibaba-Quark/Live-Avatar task (POST /Run/alibaba-quark/live-avatar).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): input-image
             input_image_url (inputImageUrl): input-image-url
             input_audio (inputAudio): input-audio. Audio file to be processed.
             input_audio_url (inputAudioUrl): Input Audio Url. Audio URL to be processed.
-            prompt (prompt): prompt. The prompt to generate the image or video from.
-            seed (seed): seed
+            prompt (prompt): prompt. The prompt to generate the image or video from. Wiro's
+            default: 'A stout, cheerful dwarf with a magnificent braided beard adorned with
+            metal rings, wearing a heavy leather apron. He's standing in his fiery, cluttered
+            forge, laughing heartily as he explains the mastery of his craft, holding up a
+            glowing hammer. Style of Blizzard Entertainment cinematics (like World of
+            Warcraft), warm, dynamic lighting from the forge.'.
+            seed (seed): seed. Wiro's default: '42'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -159,4 +184,8 @@ class AsyncLiveAvatar(AsyncResource):
             prompt=prompt,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -7,8 +7,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -103,32 +104,39 @@ class Flux2Pro(Resource):
     def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        width: int = 1024,
-        height: int = 1024,
-        safety_tolerance: int = 2,
-        seed: int = 123,
-        output_format: OutputFormatOption = "png",
-        callback_url: str | None = None,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        safety_tolerance: int | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        output_format: OutputFormatOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a black-forest-labs/flux-2-pro task (POST /Run/black-forest-labs/flux-2-pro).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image
             prompt (prompt): Prompt. Text prompt for image generation.
             width (width): Width. Width in pixels (must be multiple of 16). Set it to 0 or do
             not send if you want to match input image. Flux accepts between 64 and 2048.
-            Advisory range (from the doc's help text, not enforced): 64 to 2048.
+            Advisory range (from the doc's help text, not enforced): 64 to 2048. Wiro's
+            default: 1024.
             height (height): Height. Height in pixels (must be multiple of 16). Set it to 0 or
             do not send if you want to match input image. Flux accepts between 64 and 2048.
-            Advisory range (from the doc's help text, not enforced): 64 to 2048.
+            Advisory range (from the doc's help text, not enforced): 64 to 2048. Wiro's
+            default: 1024.
             safety_tolerance (safetyTolerance): Safety Tolerance. Tolerance level for input
             and output moderation. Between 0 and 5, 0 being most strict, 5 being least strict.
+            Wiro's default: 2.
             seed (seed): Seed. Seed for reproducible results. Use the same seed to get
-            consistent outputs.
+            consistent outputs. Wiro's default: 123.
             output_format (outputFormat): Output Format. Output format for the generated
-            image.
+            image. Wiro's default: 'png'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -140,7 +148,11 @@ class Flux2Pro(Resource):
             seed=seed,
             output_format=output_format,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncFlux2Pro(AsyncResource):
@@ -151,32 +163,39 @@ class AsyncFlux2Pro(AsyncResource):
     async def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        width: int = 1024,
-        height: int = 1024,
-        safety_tolerance: int = 2,
-        seed: int = 123,
-        output_format: OutputFormatOption = "png",
-        callback_url: str | None = None,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        safety_tolerance: int | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        output_format: OutputFormatOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a black-forest-labs/flux-2-pro task (POST /Run/black-forest-labs/flux-2-pro).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image
             prompt (prompt): Prompt. Text prompt for image generation.
             width (width): Width. Width in pixels (must be multiple of 16). Set it to 0 or do
             not send if you want to match input image. Flux accepts between 64 and 2048.
-            Advisory range (from the doc's help text, not enforced): 64 to 2048.
+            Advisory range (from the doc's help text, not enforced): 64 to 2048. Wiro's
+            default: 1024.
             height (height): Height. Height in pixels (must be multiple of 16). Set it to 0 or
             do not send if you want to match input image. Flux accepts between 64 and 2048.
-            Advisory range (from the doc's help text, not enforced): 64 to 2048.
+            Advisory range (from the doc's help text, not enforced): 64 to 2048. Wiro's
+            default: 1024.
             safety_tolerance (safetyTolerance): Safety Tolerance. Tolerance level for input
             and output moderation. Between 0 and 5, 0 being most strict, 5 being least strict.
+            Wiro's default: 2.
             seed (seed): Seed. Seed for reproducible results. Use the same seed to get
-            consistent outputs.
+            consistent outputs. Wiro's default: 123.
             output_format (outputFormat): Output Format. Output format for the generated
-            image.
+            image. Wiro's default: 'png'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -188,4 +207,8 @@ class AsyncFlux2Pro(AsyncResource):
             seed=seed,
             output_format=output_format,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -9,7 +9,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -93,13 +94,17 @@ class ImageToImageSeededitV3(Resource):
         *,
         input_image_url: str,
         prompt: str,
-        guidance_scale: float = 4.0,
-        watermark: WatermarkOption = "false",
-        seed: int = 1,
-        callback_url: str | None = None,
+        guidance_scale: float | NotGiven = NOT_GIVEN,
+        watermark: WatermarkOption | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a ByteDance/image-to-image-seededit-v3 task (POST
         /Run/bytedance/image-to-image-seededit-v3).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image_url (inputImageUrl): Image URL. An input image must meet the following
@@ -110,12 +115,12 @@ class ImageToImageSeededitV3(Resource):
             descriptions and input images on generated images. Value range: floating-point
             numbers between [1, 10]. The larger the value, the greater the influence of text
             descriptions and the smaller the influence of input images. Advisory range (from
-            the doc's help text, not enforced): 1 to 10.
+            the doc's help text, not enforced): 1 to 10. Wiro's default: 4.0.
             watermark (watermark): Watermark. Whether to add a watermark to the generated
             picture, false: does not add watermarks true: add a watermark with the text
-            'AI-generated' at the bottom right corner of the picture
+            'AI-generated' at the bottom right corner of the picture. Wiro's default: 'false'.
             seed (seed): Seed. Seed integer to control the randomness of generated content.
-            Set 0 to random.
+            Set 0 to random. Wiro's default: 1.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -125,7 +130,11 @@ class ImageToImageSeededitV3(Resource):
             watermark=watermark,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncImageToImageSeededitV3(AsyncResource):
@@ -149,13 +158,17 @@ class AsyncImageToImageSeededitV3(AsyncResource):
         *,
         input_image_url: str,
         prompt: str,
-        guidance_scale: float = 4.0,
-        watermark: WatermarkOption = "false",
-        seed: int = 1,
-        callback_url: str | None = None,
+        guidance_scale: float | NotGiven = NOT_GIVEN,
+        watermark: WatermarkOption | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a ByteDance/image-to-image-seededit-v3 task (POST
         /Run/bytedance/image-to-image-seededit-v3).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image_url (inputImageUrl): Image URL. An input image must meet the following
@@ -166,12 +179,12 @@ class AsyncImageToImageSeededitV3(AsyncResource):
             descriptions and input images on generated images. Value range: floating-point
             numbers between [1, 10]. The larger the value, the greater the influence of text
             descriptions and the smaller the influence of input images. Advisory range (from
-            the doc's help text, not enforced): 1 to 10.
+            the doc's help text, not enforced): 1 to 10. Wiro's default: 4.0.
             watermark (watermark): Watermark. Whether to add a watermark to the generated
             picture, false: does not add watermarks true: add a watermark with the text
-            'AI-generated' at the bottom right corner of the picture
+            'AI-generated' at the bottom right corner of the picture. Wiro's default: 'false'.
             seed (seed): Seed. Seed integer to control the randomness of generated content.
-            Set 0 to random.
+            Set 0 to random. Wiro's default: 1.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -181,4 +194,8 @@ class AsyncImageToImageSeededitV3(AsyncResource):
             watermark=watermark,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -10,8 +10,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -129,20 +130,24 @@ class SeedanceProV15Uncensored(Resource):
     def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
-        input_image_last: list[FileInput] | None = None,
-        prompt: str | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_image_last: list[FileInput] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
         resolution: ResolutionOption,
         ratio: RatioOption,
         duration: DurationOption,
-        generate_audio: GenerateAudioOption = "true",
-        watermark: WatermarkOption = "false",
-        seed: int = 1,
-        camera_fixed: CameraFixedOption = "false",
-        callback_url: str | None = None,
+        generate_audio: GenerateAudioOption | NotGiven = NOT_GIVEN,
+        watermark: WatermarkOption | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        camera_fixed: CameraFixedOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a ByteDance/seedance-pro-v1.5-uncensored task (POST
         /Run/bytedance/seedance-pro-v1.5-uncensored).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): first_frame_image. Optional
@@ -152,11 +157,13 @@ class SeedanceProV15Uncensored(Resource):
             ratio (ratio): Ratio. Generate video aspect ratio.
             duration (duration): Duration. Generated video duration in seconds.
             generate_audio (generateAudio): Generate Audio. Output video will contain audio or
-            not
+            not. Wiro's default: 'true'.
             watermark (watermark): Watermark. Generate whether the video contains a watermark.
+            Wiro's default: 'false'.
             seed (seed): Seed. Seed integer to control the randomness of generated content.
-            Set -1 to random.
-            camera_fixed (cameraFixed): Fix camera. Whether to fix the camera position.
+            Set -1 to random. Wiro's default: 1.
+            camera_fixed (cameraFixed): Fix camera. Whether to fix the camera position. Wiro's
+            default: 'false'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -171,7 +178,11 @@ class SeedanceProV15Uncensored(Resource):
             seed=seed,
             camera_fixed=camera_fixed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncSeedanceProV15Uncensored(AsyncResource):
@@ -185,20 +196,24 @@ class AsyncSeedanceProV15Uncensored(AsyncResource):
     async def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
-        input_image_last: list[FileInput] | None = None,
-        prompt: str | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_image_last: list[FileInput] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
         resolution: ResolutionOption,
         ratio: RatioOption,
         duration: DurationOption,
-        generate_audio: GenerateAudioOption = "true",
-        watermark: WatermarkOption = "false",
-        seed: int = 1,
-        camera_fixed: CameraFixedOption = "false",
-        callback_url: str | None = None,
+        generate_audio: GenerateAudioOption | NotGiven = NOT_GIVEN,
+        watermark: WatermarkOption | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        camera_fixed: CameraFixedOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a ByteDance/seedance-pro-v1.5-uncensored task (POST
         /Run/bytedance/seedance-pro-v1.5-uncensored).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): first_frame_image. Optional
@@ -208,11 +223,13 @@ class AsyncSeedanceProV15Uncensored(AsyncResource):
             ratio (ratio): Ratio. Generate video aspect ratio.
             duration (duration): Duration. Generated video duration in seconds.
             generate_audio (generateAudio): Generate Audio. Output video will contain audio or
-            not
+            not. Wiro's default: 'true'.
             watermark (watermark): Watermark. Generate whether the video contains a watermark.
+            Wiro's default: 'false'.
             seed (seed): Seed. Seed integer to control the randomness of generated content.
-            Set -1 to random.
-            camera_fixed (cameraFixed): Fix camera. Whether to fix the camera position.
+            Set -1 to random. Wiro's default: 1.
+            camera_fixed (cameraFixed): Fix camera. Whether to fix the camera position. Wiro's
+            default: 'false'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -227,4 +244,8 @@ class AsyncSeedanceProV15Uncensored(AsyncResource):
             seed=seed,
             camera_fixed=camera_fixed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

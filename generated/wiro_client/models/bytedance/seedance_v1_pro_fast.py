@@ -9,8 +9,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -109,34 +110,44 @@ class SeedanceV1ProFast(Resource):
     def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
-        prompt: str = "Cinematic documentary shot. The elderly barber\\'s hands move with careful, precise motions, using the clippers and pink comb to gently trim the seated man\\'s hair. The seated man breathes softly with subtle, natural facial micro-expressions. A few cut hair clippings gently fall onto the white protective cape. Natural lighting, hyper-realistic textures, static camera focusing on the authentic, subtle fluid motion of the haircutting process.",
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
         resolution: ResolutionOption,
         ratio: RatioOption,
         duration: DurationOption,
-        watermark: WatermarkOption = "false",
-        seed: int = 1,
-        camera_fixed: CameraFixedOption = "false",
-        callback_url: str | None = None,
+        watermark: WatermarkOption | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        camera_fixed: CameraFixedOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a ByteDance/seedance-v1-pro-fast task (POST
         /Run/bytedance/seedance-v1-pro-fast).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             input_image (inputImage): Image. Required if there is no prompt.
             prompt (prompt): Prompt. Optional for i2v, required for t2v. The prompt to
-            generate the video.
+            generate the video. Wiro's default: 'Cinematic documentary shot. The elderly
+            barber\\\\'s hands move with careful, precise motions, using the clippers and pink
+            comb to gently trim the seated man\\\\'s hair. The seated man breathes softly with
+            subtle, natural facial micro-expressions. A few cut hair clippings gently fall
+            onto the white protective cape. Natural lighting, hyper-realistic textures, static
+            camera focusing on the authentic, subtle fluid motion of the haircutting
+            process.'.
             resolution (resolution): Resolution. Required. Video resolution
             ratio (ratio): Ratio. Required. Generate video aspect ratio. Adaptive is available
             for image to video only, if you send adaptive without image it will be set to 16:9
             by default
             duration (duration): Duration. Required. Generated video duration in seconds.
             watermark (watermark): Watermark. Optional. Default false. Generate whether the
-            video contains a watermark.
+            video contains a watermark. Wiro's default: 'false'.
             seed (seed): Seed. Optional. Default random. Seed integer to control the
-            randomness of generated content. Set 0 to random.
+            randomness of generated content. Set 0 to random. Wiro's default: 1.
             camera_fixed (cameraFixed): Fix camera. Optional. Default false. Whether to fix
-            the camera position.
+            the camera position. Wiro's default: 'false'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -149,7 +160,11 @@ class SeedanceV1ProFast(Resource):
             seed=seed,
             camera_fixed=camera_fixed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncSeedanceV1ProFast(AsyncResource):
@@ -162,34 +177,44 @@ class AsyncSeedanceV1ProFast(AsyncResource):
     async def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
-        prompt: str = "Cinematic documentary shot. The elderly barber\\'s hands move with careful, precise motions, using the clippers and pink comb to gently trim the seated man\\'s hair. The seated man breathes softly with subtle, natural facial micro-expressions. A few cut hair clippings gently fall onto the white protective cape. Natural lighting, hyper-realistic textures, static camera focusing on the authentic, subtle fluid motion of the haircutting process.",
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
         resolution: ResolutionOption,
         ratio: RatioOption,
         duration: DurationOption,
-        watermark: WatermarkOption = "false",
-        seed: int = 1,
-        camera_fixed: CameraFixedOption = "false",
-        callback_url: str | None = None,
+        watermark: WatermarkOption | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        camera_fixed: CameraFixedOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a ByteDance/seedance-v1-pro-fast task (POST
         /Run/bytedance/seedance-v1-pro-fast).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             input_image (inputImage): Image. Required if there is no prompt.
             prompt (prompt): Prompt. Optional for i2v, required for t2v. The prompt to
-            generate the video.
+            generate the video. Wiro's default: 'Cinematic documentary shot. The elderly
+            barber\\\\'s hands move with careful, precise motions, using the clippers and pink
+            comb to gently trim the seated man\\\\'s hair. The seated man breathes softly with
+            subtle, natural facial micro-expressions. A few cut hair clippings gently fall
+            onto the white protective cape. Natural lighting, hyper-realistic textures, static
+            camera focusing on the authentic, subtle fluid motion of the haircutting
+            process.'.
             resolution (resolution): Resolution. Required. Video resolution
             ratio (ratio): Ratio. Required. Generate video aspect ratio. Adaptive is available
             for image to video only, if you send adaptive without image it will be set to 16:9
             by default
             duration (duration): Duration. Required. Generated video duration in seconds.
             watermark (watermark): Watermark. Optional. Default false. Generate whether the
-            video contains a watermark.
+            video contains a watermark. Wiro's default: 'false'.
             seed (seed): Seed. Optional. Default random. Seed integer to control the
-            randomness of generated content. Set 0 to random.
+            randomness of generated content. Set 0 to random. Wiro's default: 1.
             camera_fixed (cameraFixed): Fix camera. Optional. Default false. Whether to fix
-            the camera position.
+            the camera position. Wiro's default: 'false'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -202,4 +227,8 @@ class AsyncSeedanceV1ProFast(AsyncResource):
             seed=seed,
             camera_fixed=camera_fixed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -9,8 +9,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -96,15 +97,19 @@ class SeedreamV5Lite(Resource):
     def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        resolution: ResolutionOption = "",
-        aspect_ratio: AspectRatioOption = "",
+        resolution: ResolutionOption | NotGiven = NOT_GIVEN,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
         max_images: int,
         watermark: WatermarkOption,
-        callback_url: str | None = None,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a ByteDance/seedream-v5-lite task (POST /Run/bytedance/seedream-v5-lite).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): input image. Optional list of input image URL(s) and/or
@@ -114,9 +119,9 @@ class SeedreamV5Lite(Resource):
             resolution (resolution): Resolution. Optional for i2i. Required for t2i. If image
             is provided it will get the first images dimensions and calculate it according to
             3686400, 10404496 these pixel counts, if lower it will be scaled up, if higher it
-            will be scaled down by the given images ratio.
+            will be scaled down by the given images ratio. Wiro's default: ''.
             aspect_ratio (aspectRatio): Aspect Ratio. Optional for i2i, Required for t2i. If
-            image(s) provided it will get the image/first image ratio.
+            image(s) provided it will get the image/first image ratio. Wiro's default: ''.
             max_images (maxImages): Maximum number of output images. This is the limiter for
             number of outputs. Number of input reference images + Number of generated must be
             smaller then or equal to 15.
@@ -132,7 +137,11 @@ class SeedreamV5Lite(Resource):
             max_images=max_images,
             watermark=watermark,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncSeedreamV5Lite(AsyncResource):
@@ -146,15 +155,19 @@ class AsyncSeedreamV5Lite(AsyncResource):
     async def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        resolution: ResolutionOption = "",
-        aspect_ratio: AspectRatioOption = "",
+        resolution: ResolutionOption | NotGiven = NOT_GIVEN,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
         max_images: int,
         watermark: WatermarkOption,
-        callback_url: str | None = None,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a ByteDance/seedream-v5-lite task (POST /Run/bytedance/seedream-v5-lite).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): input image. Optional list of input image URL(s) and/or
@@ -164,9 +177,9 @@ class AsyncSeedreamV5Lite(AsyncResource):
             resolution (resolution): Resolution. Optional for i2i. Required for t2i. If image
             is provided it will get the first images dimensions and calculate it according to
             3686400, 10404496 these pixel counts, if lower it will be scaled up, if higher it
-            will be scaled down by the given images ratio.
+            will be scaled down by the given images ratio. Wiro's default: ''.
             aspect_ratio (aspectRatio): Aspect Ratio. Optional for i2i, Required for t2i. If
-            image(s) provided it will get the image/first image ratio.
+            image(s) provided it will get the image/first image ratio. Wiro's default: ''.
             max_images (maxImages): Maximum number of output images. This is the limiter for
             number of outputs. Number of input reference images + Number of generated must be
             smaller then or equal to 15.
@@ -182,4 +195,8 @@ class AsyncSeedreamV5Lite(AsyncResource):
             max_images=max_images,
             watermark=watermark,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

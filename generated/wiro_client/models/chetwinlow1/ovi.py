@@ -9,8 +9,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -100,27 +101,34 @@ class Ovi(Resource):
     def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        negative_prompt: str = "blur, noise, low resolution, unnatural colors, bad lighting, motion jitter, artifacting",
-        audio_negative_prompt: str = "robotic, echo, wind distortion, metallic, background hiss",
-        resolution: ResolutionOption = "default",
-        steps: int = 30,
-        seed: str = "0",
-        callback_url: str | None = None,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        audio_negative_prompt: str | NotGiven = NOT_GIVEN,
+        resolution: ResolutionOption | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a chetwinlow1/ovi task (POST /Run/chetwinlow1/ovi).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image. Provide an image file or an image URL.
             prompt (prompt): prompt
             negative_prompt (negativePrompt): negativeprompt. Negative prompt for video
-            generation.
+            generation. Wiro's default: 'blur, noise, low resolution, unnatural colors, bad
+            lighting, motion jitter, artifacting'.
             audio_negative_prompt (audioNegativePrompt): Audio Negative Prompt. Negative
-            prompt for audio generation.
-            resolution (resolution): resolution. Resolution.
-            steps (steps): inferencesteps
-            seed (seed): Seed. Random seed. Leave zero to randomize the seed
+            prompt for audio generation. Wiro's default: 'robotic, echo, wind distortion,
+            metallic, background hiss'.
+            resolution (resolution): resolution. Resolution. Wiro's default: 'default'.
+            steps (steps): inferencesteps. Wiro's default: 30.
+            seed (seed): Seed. Random seed. Leave zero to randomize the seed. Wiro's default:
+            '0'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -132,7 +140,11 @@ class Ovi(Resource):
             steps=steps,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncOvi(AsyncResource):
@@ -145,27 +157,34 @@ class AsyncOvi(AsyncResource):
     async def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        negative_prompt: str = "blur, noise, low resolution, unnatural colors, bad lighting, motion jitter, artifacting",
-        audio_negative_prompt: str = "robotic, echo, wind distortion, metallic, background hiss",
-        resolution: ResolutionOption = "default",
-        steps: int = 30,
-        seed: str = "0",
-        callback_url: str | None = None,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        audio_negative_prompt: str | NotGiven = NOT_GIVEN,
+        resolution: ResolutionOption | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a chetwinlow1/ovi task (POST /Run/chetwinlow1/ovi).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image. Provide an image file or an image URL.
             prompt (prompt): prompt
             negative_prompt (negativePrompt): negativeprompt. Negative prompt for video
-            generation.
+            generation. Wiro's default: 'blur, noise, low resolution, unnatural colors, bad
+            lighting, motion jitter, artifacting'.
             audio_negative_prompt (audioNegativePrompt): Audio Negative Prompt. Negative
-            prompt for audio generation.
-            resolution (resolution): resolution. Resolution.
-            steps (steps): inferencesteps
-            seed (seed): Seed. Random seed. Leave zero to randomize the seed
+            prompt for audio generation. Wiro's default: 'robotic, echo, wind distortion,
+            metallic, background hiss'.
+            resolution (resolution): resolution. Resolution. Wiro's default: 'default'.
+            steps (steps): inferencesteps. Wiro's default: 30.
+            seed (seed): Seed. Random seed. Leave zero to randomize the seed. Wiro's default:
+            '0'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -177,4 +196,8 @@ class AsyncOvi(AsyncResource):
             steps=steps,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

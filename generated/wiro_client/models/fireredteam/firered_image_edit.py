@@ -5,10 +5,13 @@
 that delivers high-fidelity and consistent editing across a wide range of scenarios.
 """
 
+import typing
+
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -106,26 +109,31 @@ class FireRedImageEdit(Resource):
         *,
         input_image: list[FileInput],
         prompt: str,
-        steps: int = 30,
-        scale: str | None = None,
-        samples: int = 1,
-        seed: str = "0",
-        width: int = 1024,
-        height: int = 1024,
-        callback_url: str | None = None,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        samples: int | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a FireRedTeam/FireRed-Image-Edit task (POST
         /Run/fireredteam/firered-image-edit).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             input_image (inputImage): Input Image
             prompt (prompt): prompt
-            steps (steps): inferencesteps
+            steps (steps): inferencesteps. Wiro's default: 30.
             scale (scale): guidancescale
-            samples (samples): Samples. Number of samples to process or generate.
-            seed (seed): seed
-            width (width): width
-            height (height): height
+            samples (samples): Samples. Number of samples to process or generate. Wiro's
+            default: 1.
+            seed (seed): seed. Wiro's default: '0'.
+            width (width): width. Wiro's default: 1024.
+            height (height): height. Wiro's default: 1024.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -138,7 +146,11 @@ class FireRedImageEdit(Resource):
             width=width,
             height=height,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncFireRedImageEdit(AsyncResource):
@@ -153,26 +165,31 @@ class AsyncFireRedImageEdit(AsyncResource):
         *,
         input_image: list[FileInput],
         prompt: str,
-        steps: int = 30,
-        scale: str | None = None,
-        samples: int = 1,
-        seed: str = "0",
-        width: int = 1024,
-        height: int = 1024,
-        callback_url: str | None = None,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        samples: int | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a FireRedTeam/FireRed-Image-Edit task (POST
         /Run/fireredteam/firered-image-edit).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             input_image (inputImage): Input Image
             prompt (prompt): prompt
-            steps (steps): inferencesteps
+            steps (steps): inferencesteps. Wiro's default: 30.
             scale (scale): guidancescale
-            samples (samples): Samples. Number of samples to process or generate.
-            seed (seed): seed
-            width (width): width
-            height (height): height
+            samples (samples): Samples. Number of samples to process or generate. Wiro's
+            default: 1.
+            seed (seed): seed. Wiro's default: '0'.
+            width (width): width. Wiro's default: 1024.
+            height (height): height. Wiro's default: 1024.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -185,4 +202,8 @@ class AsyncFireRedImageEdit(AsyncResource):
             width=width,
             height=height,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

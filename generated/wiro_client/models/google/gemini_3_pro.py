@@ -9,8 +9,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -108,18 +109,22 @@ class Gemini3Pro(Resource):
     def run(
         self,
         *,
-        input_all: list[FileInput] | None = None,
+        input_all: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        user_id: str | None = None,
-        session_id: str | None = None,
-        system_instructions: str | None = None,
-        thinking_level: ThinkingLevelOption = "low",
-        temperature: str | None = None,
-        top_p: str | None = None,
-        max_output_tokens: int = 65536,
-        callback_url: str | None = None,
+        user_id: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        system_instructions: str | NotGiven = NOT_GIVEN,
+        thinking_level: ThinkingLevelOption | NotGiven = NOT_GIVEN,
+        temperature: str | NotGiven = NOT_GIVEN,
+        top_p: str | NotGiven = NOT_GIVEN,
+        max_output_tokens: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a google/gemini-3-pro task (POST /Run/google/gemini-3-pro).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_all (inputAll): input files. Optional. Multiple files separated by
@@ -130,12 +135,12 @@ class Gemini3Pro(Resource):
             ID.
             system_instructions (systemInstructions): system instructions. Optional.
             System-level instructions for the model.
-            thinking_level (thinkingLevel): thinking level. Optional
+            thinking_level (thinkingLevel): thinking level. Optional. Wiro's default: 'low'.
             temperature (temperature): temperature. Optional. Controls randomness. Range:
             0.0-2.0
             top_p (topP): top P. Optional. Nucleus sampling. Range: 0.0-1.0
             max_output_tokens (maxOutputTokens): max output tokens. Optional. Maximum response
-            length. Range: 1-65536
+            length. Range: 1-65536. Wiro's default: 65536.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -149,7 +154,11 @@ class Gemini3Pro(Resource):
             top_p=top_p,
             max_output_tokens=max_output_tokens,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncGemini3Pro(AsyncResource):
@@ -162,18 +171,22 @@ class AsyncGemini3Pro(AsyncResource):
     async def run(
         self,
         *,
-        input_all: list[FileInput] | None = None,
+        input_all: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        user_id: str | None = None,
-        session_id: str | None = None,
-        system_instructions: str | None = None,
-        thinking_level: ThinkingLevelOption = "low",
-        temperature: str | None = None,
-        top_p: str | None = None,
-        max_output_tokens: int = 65536,
-        callback_url: str | None = None,
+        user_id: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        system_instructions: str | NotGiven = NOT_GIVEN,
+        thinking_level: ThinkingLevelOption | NotGiven = NOT_GIVEN,
+        temperature: str | NotGiven = NOT_GIVEN,
+        top_p: str | NotGiven = NOT_GIVEN,
+        max_output_tokens: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a google/gemini-3-pro task (POST /Run/google/gemini-3-pro).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_all (inputAll): input files. Optional. Multiple files separated by
@@ -184,12 +197,12 @@ class AsyncGemini3Pro(AsyncResource):
             ID.
             system_instructions (systemInstructions): system instructions. Optional.
             System-level instructions for the model.
-            thinking_level (thinkingLevel): thinking level. Optional
+            thinking_level (thinkingLevel): thinking level. Optional. Wiro's default: 'low'.
             temperature (temperature): temperature. Optional. Controls randomness. Range:
             0.0-2.0
             top_p (topP): top P. Optional. Nucleus sampling. Range: 0.0-1.0
             max_output_tokens (maxOutputTokens): max output tokens. Optional. Maximum response
-            length. Range: 1-65536
+            length. Range: 1-65536. Wiro's default: 65536.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -203,4 +216,8 @@ class AsyncGemini3Pro(AsyncResource):
             top_p=top_p,
             max_output_tokens=max_output_tokens,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -9,8 +9,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -108,14 +109,18 @@ class NanoBanana2(Resource):
     def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        aspect_ratio: AspectRatioOption = "",
-        resolution: ResolutionOption = "1K",
-        safety_setting: SafetySettingOption = "OFF",
-        callback_url: str | None = None,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        resolution: ResolutionOption | NotGiven = NOT_GIVEN,
+        safety_setting: SafetySettingOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a google/nano-banana-2 task (POST /Run/google/nano-banana-2).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image. Gemini 3.1 Flash Preview lets you to mix up
@@ -123,9 +128,10 @@ class NanoBanana2(Resource):
             of objects with high-fidelity to include in the final image, up to 4 images of
             characters to maintain character consistency
             prompt (prompt): prompt. The prompt to generate the image.
-            aspect_ratio (aspectRatio): Aspect Ratio. Aspect Ratio of the output image
-            resolution (resolution): Resolution (K). Default is 1K
-            safety_setting (safetySetting): Safety Setting
+            aspect_ratio (aspectRatio): Aspect Ratio. Aspect Ratio of the output image. Wiro's
+            default: ''.
+            resolution (resolution): Resolution (K). Default is 1K. Wiro's default: '1K'.
+            safety_setting (safetySetting): Safety Setting. Wiro's default: 'OFF'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -135,7 +141,11 @@ class NanoBanana2(Resource):
             resolution=resolution,
             safety_setting=safety_setting,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncNanoBanana2(AsyncResource):
@@ -148,14 +158,18 @@ class AsyncNanoBanana2(AsyncResource):
     async def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        aspect_ratio: AspectRatioOption = "",
-        resolution: ResolutionOption = "1K",
-        safety_setting: SafetySettingOption = "OFF",
-        callback_url: str | None = None,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        resolution: ResolutionOption | NotGiven = NOT_GIVEN,
+        safety_setting: SafetySettingOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a google/nano-banana-2 task (POST /Run/google/nano-banana-2).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image. Gemini 3.1 Flash Preview lets you to mix up
@@ -163,9 +177,10 @@ class AsyncNanoBanana2(AsyncResource):
             of objects with high-fidelity to include in the final image, up to 4 images of
             characters to maintain character consistency
             prompt (prompt): prompt. The prompt to generate the image.
-            aspect_ratio (aspectRatio): Aspect Ratio. Aspect Ratio of the output image
-            resolution (resolution): Resolution (K). Default is 1K
-            safety_setting (safetySetting): Safety Setting
+            aspect_ratio (aspectRatio): Aspect Ratio. Aspect Ratio of the output image. Wiro's
+            default: ''.
+            resolution (resolution): Resolution (K). Default is 1K. Wiro's default: '1K'.
+            safety_setting (safetySetting): Safety Setting. Wiro's default: 'OFF'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -175,4 +190,8 @@ class AsyncNanoBanana2(AsyncResource):
             resolution=resolution,
             safety_setting=safety_setting,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -13,7 +13,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -196,19 +197,30 @@ class TranslateGemma12bIt(Resource):
     def run(
         self,
         *,
-        prompt: str = "A person stands in profile beneath an ornate stone monument, dressed in a sleek dark ensemble accented with gloves. The environment resembles an old cemetery, defined by weathered gravestones and areas of dense, overgrown greenery. Their formerly dark hair has shifted into a rich copper shade with bright auburn highlights, styled into full, flowing waves that surge upward as a sudden gust of wind sweeps through. Individual strands shimmer in the ambient light, revealing the texture and movement of the transformed hairstyle as it frames their features and strengthens the dramatic silhouette.",
-        source_lng: SourceLngOption = "English",
-        target_lng: TargetLngOption = "Russian",
-        max_new_tokens: int = 200,
-        callback_url: str | None = None,
+        prompt: str | NotGiven = NOT_GIVEN,
+        source_lng: SourceLngOption | NotGiven = NOT_GIVEN,
+        target_lng: TargetLngOption | NotGiven = NOT_GIVEN,
+        max_new_tokens: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a google/translate-gemma-12b-it task (POST /Run/google/translate-gemma-12b-it).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
-            prompt (prompt): prompt
-            source_lng (sourceLng): Source Language
-            target_lng (targetLng): Target Language
-            max_new_tokens (maxNewTokens): Maximum New Tokens
+            prompt (prompt): prompt. Wiro's default: 'A person stands in profile beneath an
+            ornate stone monument, dressed in a sleek dark ensemble accented with gloves. The
+            environment resembles an old cemetery, defined by weathered gravestones and areas
+            of dense, overgrown greenery. Their formerly dark hair has shifted into a rich
+            copper shade with bright auburn highlights, styled into full, flowing waves that
+            surge upward as a sudden gust of wind sweeps through. Individual strands shimmer
+            in the ambient light, revealing the texture and movement of the transformed
+            hairstyle as it frames their features and strengthens the dramatic silhouette.'.
+            source_lng (sourceLng): Source Language. Wiro's default: 'English'.
+            target_lng (targetLng): Target Language. Wiro's default: 'Russian'.
+            max_new_tokens (maxNewTokens): Maximum New Tokens. Wiro's default: 200.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -217,7 +229,11 @@ class TranslateGemma12bIt(Resource):
             target_lng=target_lng,
             max_new_tokens=max_new_tokens,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncTranslateGemma12bIt(AsyncResource):
@@ -234,19 +250,30 @@ class AsyncTranslateGemma12bIt(AsyncResource):
     async def run(
         self,
         *,
-        prompt: str = "A person stands in profile beneath an ornate stone monument, dressed in a sleek dark ensemble accented with gloves. The environment resembles an old cemetery, defined by weathered gravestones and areas of dense, overgrown greenery. Their formerly dark hair has shifted into a rich copper shade with bright auburn highlights, styled into full, flowing waves that surge upward as a sudden gust of wind sweeps through. Individual strands shimmer in the ambient light, revealing the texture and movement of the transformed hairstyle as it frames their features and strengthens the dramatic silhouette.",
-        source_lng: SourceLngOption = "English",
-        target_lng: TargetLngOption = "Russian",
-        max_new_tokens: int = 200,
-        callback_url: str | None = None,
+        prompt: str | NotGiven = NOT_GIVEN,
+        source_lng: SourceLngOption | NotGiven = NOT_GIVEN,
+        target_lng: TargetLngOption | NotGiven = NOT_GIVEN,
+        max_new_tokens: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a google/translate-gemma-12b-it task (POST /Run/google/translate-gemma-12b-it).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
-            prompt (prompt): prompt
-            source_lng (sourceLng): Source Language
-            target_lng (targetLng): Target Language
-            max_new_tokens (maxNewTokens): Maximum New Tokens
+            prompt (prompt): prompt. Wiro's default: 'A person stands in profile beneath an
+            ornate stone monument, dressed in a sleek dark ensemble accented with gloves. The
+            environment resembles an old cemetery, defined by weathered gravestones and areas
+            of dense, overgrown greenery. Their formerly dark hair has shifted into a rich
+            copper shade with bright auburn highlights, styled into full, flowing waves that
+            surge upward as a sudden gust of wind sweeps through. Individual strands shimmer
+            in the ambient light, revealing the texture and movement of the transformed
+            hairstyle as it frames their features and strengthens the dramatic silhouette.'.
+            source_lng (sourceLng): Source Language. Wiro's default: 'English'.
+            target_lng (targetLng): Target Language. Wiro's default: 'Russian'.
+            max_new_tokens (maxNewTokens): Maximum New Tokens. Wiro's default: 200.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -255,4 +282,8 @@ class AsyncTranslateGemma12bIt(AsyncResource):
             target_lng=target_lng,
             max_new_tokens=max_new_tokens,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -13,8 +13,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -205,20 +206,24 @@ class TranslateGemma12bItImage(Resource):
     def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
-        source_lng: SourceLngOption = "Bulgarian",
-        target_lng: TargetLngOption = "English",
-        max_new_tokens: int = 200,
-        callback_url: str | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
+        source_lng: SourceLngOption | NotGiven = NOT_GIVEN,
+        target_lng: TargetLngOption | NotGiven = NOT_GIVEN,
+        max_new_tokens: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a google/translate-gemma-12b-it-image task (POST
         /Run/google/translate-gemma-12b-it-image).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             input_image (inputImage): Input Image
-            source_lng (sourceLng): Source Language
-            target_lng (targetLng): Target Language
-            max_new_tokens (maxNewTokens): Maximum New Tokens
+            source_lng (sourceLng): Source Language. Wiro's default: 'Bulgarian'.
+            target_lng (targetLng): Target Language. Wiro's default: 'English'.
+            max_new_tokens (maxNewTokens): Maximum New Tokens. Wiro's default: 200.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -227,7 +232,11 @@ class TranslateGemma12bItImage(Resource):
             target_lng=target_lng,
             max_new_tokens=max_new_tokens,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncTranslateGemma12bItImage(AsyncResource):
@@ -245,20 +254,24 @@ class AsyncTranslateGemma12bItImage(AsyncResource):
     async def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
-        source_lng: SourceLngOption = "Bulgarian",
-        target_lng: TargetLngOption = "English",
-        max_new_tokens: int = 200,
-        callback_url: str | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
+        source_lng: SourceLngOption | NotGiven = NOT_GIVEN,
+        target_lng: TargetLngOption | NotGiven = NOT_GIVEN,
+        max_new_tokens: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a google/translate-gemma-12b-it-image task (POST
         /Run/google/translate-gemma-12b-it-image).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             input_image (inputImage): Input Image
-            source_lng (sourceLng): Source Language
-            target_lng (targetLng): Target Language
-            max_new_tokens (maxNewTokens): Maximum New Tokens
+            source_lng (sourceLng): Source Language. Wiro's default: 'Bulgarian'.
+            target_lng (targetLng): Target Language. Wiro's default: 'English'.
+            max_new_tokens (maxNewTokens): Maximum New Tokens. Wiro's default: 200.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -267,4 +280,8 @@ class AsyncTranslateGemma12bItImage(AsyncResource):
             target_lng=target_lng,
             max_new_tokens=max_new_tokens,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -13,7 +13,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -196,19 +197,28 @@ class TranslateGemma4bIt(Resource):
     def run(
         self,
         *,
-        prompt: str = "在古老的信仰体系中，死亡从来不是生命的终点，而是通往另一重存在的开始。当一位勇敢的战士倒下之时，人们相信他的灵魂会离开肉体，踏上前往天空或地下世界的旅程。升向苍穹的灵魂象征着光明、荣耀与祖先的庇护，而坠入幽冥则代表着对命运与自我内心的最终审视。这种生与死之间的过渡并非充满恐惧，而是笼罩在一种宁静而深沉的氛围之中。风声、星光与大地的低语仿佛在为逝者指引道路，提醒世人生命的循环永不停息。战士的记忆不会随着肉体的消散而消失，而是化作精神的力量，在族群与后代心中继续存在。因此，死亡被视为一次神圣的转化，而非冷酷的终结。在这个过程中，灵魂逐渐摆脱凡俗的束缚，接近更高层次的智慧与平衡。无论归于天界还是进入地底世界，战士都将在新的领域中继续守护自己的荣誉与信念。正是在这样的理解之下，人们学会以平静与尊重面对死亡，并从中领悟生命真正的意义。",
-        source_lng: SourceLngOption = "Chinese",
-        target_lng: TargetLngOption = "English",
-        max_new_tokens: int = 200,
-        callback_url: str | None = None,
+        prompt: str | NotGiven = NOT_GIVEN,
+        source_lng: SourceLngOption | NotGiven = NOT_GIVEN,
+        target_lng: TargetLngOption | NotGiven = NOT_GIVEN,
+        max_new_tokens: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a google/translate-gemma-4b-it task (POST /Run/google/translate-gemma-4b-it).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
-            prompt (prompt): prompt
-            source_lng (sourceLng): Source Language
-            target_lng (targetLng): Target Language
-            max_new_tokens (maxNewTokens): Maximum New Tokens
+            prompt (prompt): prompt. Wiro's default: '在古老的信仰体系中，死亡从来不是生命的终点，而是通往另一重存在的开始。当一位勇敢
+            的战士倒下之时，人们相信他的灵魂会离开肉体，踏上前往天空或地下世界的旅程。升向苍穹的灵魂象征着光明、荣耀与祖先的庇护，而坠入幽冥则代表着对命运与自我内心的最终审视。
+            这种生与死之间的过渡并非充满恐惧，而是笼罩在一种宁静而深沉的氛围之中。风声、星光与大地的低语仿佛在为逝者指引道路，提醒世人生命的循环永不停息。战士的记忆不会随着肉体
+            的消散而消失，而是化作精神的力量，在族群与后代心中继续存在。因此，死亡被视为一次神圣的转化，而非冷酷的终结。在这个过程中，灵魂逐渐摆脱凡俗的束缚，接近更高层次的智慧
+            与平衡。无论归于天界还是进入地底世界，战士都将在新的领域中继续守护自己的荣誉与信念。正是在这样的理解之下，人们学会以平静与尊重面对死亡，并从中领悟生命真正的意义。'
+            .
+            source_lng (sourceLng): Source Language. Wiro's default: 'Chinese'.
+            target_lng (targetLng): Target Language. Wiro's default: 'English'.
+            max_new_tokens (maxNewTokens): Maximum New Tokens. Wiro's default: 200.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -217,7 +227,11 @@ class TranslateGemma4bIt(Resource):
             target_lng=target_lng,
             max_new_tokens=max_new_tokens,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncTranslateGemma4bIt(AsyncResource):
@@ -234,19 +248,28 @@ class AsyncTranslateGemma4bIt(AsyncResource):
     async def run(
         self,
         *,
-        prompt: str = "在古老的信仰体系中，死亡从来不是生命的终点，而是通往另一重存在的开始。当一位勇敢的战士倒下之时，人们相信他的灵魂会离开肉体，踏上前往天空或地下世界的旅程。升向苍穹的灵魂象征着光明、荣耀与祖先的庇护，而坠入幽冥则代表着对命运与自我内心的最终审视。这种生与死之间的过渡并非充满恐惧，而是笼罩在一种宁静而深沉的氛围之中。风声、星光与大地的低语仿佛在为逝者指引道路，提醒世人生命的循环永不停息。战士的记忆不会随着肉体的消散而消失，而是化作精神的力量，在族群与后代心中继续存在。因此，死亡被视为一次神圣的转化，而非冷酷的终结。在这个过程中，灵魂逐渐摆脱凡俗的束缚，接近更高层次的智慧与平衡。无论归于天界还是进入地底世界，战士都将在新的领域中继续守护自己的荣誉与信念。正是在这样的理解之下，人们学会以平静与尊重面对死亡，并从中领悟生命真正的意义。",
-        source_lng: SourceLngOption = "Chinese",
-        target_lng: TargetLngOption = "English",
-        max_new_tokens: int = 200,
-        callback_url: str | None = None,
+        prompt: str | NotGiven = NOT_GIVEN,
+        source_lng: SourceLngOption | NotGiven = NOT_GIVEN,
+        target_lng: TargetLngOption | NotGiven = NOT_GIVEN,
+        max_new_tokens: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a google/translate-gemma-4b-it task (POST /Run/google/translate-gemma-4b-it).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
-            prompt (prompt): prompt
-            source_lng (sourceLng): Source Language
-            target_lng (targetLng): Target Language
-            max_new_tokens (maxNewTokens): Maximum New Tokens
+            prompt (prompt): prompt. Wiro's default: '在古老的信仰体系中，死亡从来不是生命的终点，而是通往另一重存在的开始。当一位勇敢
+            的战士倒下之时，人们相信他的灵魂会离开肉体，踏上前往天空或地下世界的旅程。升向苍穹的灵魂象征着光明、荣耀与祖先的庇护，而坠入幽冥则代表着对命运与自我内心的最终审视。
+            这种生与死之间的过渡并非充满恐惧，而是笼罩在一种宁静而深沉的氛围之中。风声、星光与大地的低语仿佛在为逝者指引道路，提醒世人生命的循环永不停息。战士的记忆不会随着肉体
+            的消散而消失，而是化作精神的力量，在族群与后代心中继续存在。因此，死亡被视为一次神圣的转化，而非冷酷的终结。在这个过程中，灵魂逐渐摆脱凡俗的束缚，接近更高层次的智慧
+            与平衡。无论归于天界还是进入地底世界，战士都将在新的领域中继续守护自己的荣誉与信念。正是在这样的理解之下，人们学会以平静与尊重面对死亡，并从中领悟生命真正的意义。'
+            .
+            source_lng (sourceLng): Source Language. Wiro's default: 'Chinese'.
+            target_lng (targetLng): Target Language. Wiro's default: 'English'.
+            max_new_tokens (maxNewTokens): Maximum New Tokens. Wiro's default: 200.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -255,4 +278,8 @@ class AsyncTranslateGemma4bIt(AsyncResource):
             target_lng=target_lng,
             max_new_tokens=max_new_tokens,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -12,8 +12,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -110,21 +111,32 @@ class KlingV26(Resource):
     def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
-        input_image2: list[FileInput] | None = None,
-        prompt: str = "The man in the orange hat and blue jacket begins to walk slowly and deliberately forward across the rocky, grassy terrain towards the distant, jagged mountain range. As he moves, three high-performance stunt planes suddenly enter the frame rapidly from the left side of the sky, streaking across the upper background. They leave thick, white smoke trails behind them as they perform a synchronized banking maneuver. The mountains and foreground landscape remain perfectly stable. Clear daylight, high fidelity, cinematic motion.",
-        negative_prompt: str | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_image2: list[FileInput] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
         duration: DurationOption,
         ratio: RatioOption,
         sound: SoundOption,
-        callback_url: str | None = None,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a klingai/kling-v2.6 task (POST /Run/klingai/kling-v2.6).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): First Frame. Optional.
             input_image2 (inputImage2): Last Frame. Optional. Sound will be off.
-            prompt (prompt): prompt. The prompt to generate the video.
+            prompt (prompt): prompt. The prompt to generate the video. Wiro's default: 'The
+            man in the orange hat and blue jacket begins to walk slowly and deliberately
+            forward across the rocky, grassy terrain towards the distant, jagged mountain
+            range. As he moves, three high-performance stunt planes suddenly enter the frame
+            rapidly from the left side of the sky, streaking across the upper background. They
+            leave thick, white smoke trails behind them as they perform a synchronized banking
+            maneuver. The mountains and foreground landscape remain perfectly stable. Clear
+            daylight, high fidelity, cinematic motion.'.
             negative_prompt (negativePrompt): Negative Prompt. Specify what to exclude from
             the output.
             duration (duration): Duration. Total duration of the generated video (in seconds)
@@ -142,7 +154,11 @@ class KlingV26(Resource):
             ratio=ratio,
             sound=sound,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncKlingV26(AsyncResource):
@@ -158,21 +174,32 @@ class AsyncKlingV26(AsyncResource):
     async def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
-        input_image2: list[FileInput] | None = None,
-        prompt: str = "The man in the orange hat and blue jacket begins to walk slowly and deliberately forward across the rocky, grassy terrain towards the distant, jagged mountain range. As he moves, three high-performance stunt planes suddenly enter the frame rapidly from the left side of the sky, streaking across the upper background. They leave thick, white smoke trails behind them as they perform a synchronized banking maneuver. The mountains and foreground landscape remain perfectly stable. Clear daylight, high fidelity, cinematic motion.",
-        negative_prompt: str | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_image2: list[FileInput] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
         duration: DurationOption,
         ratio: RatioOption,
         sound: SoundOption,
-        callback_url: str | None = None,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a klingai/kling-v2.6 task (POST /Run/klingai/kling-v2.6).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): First Frame. Optional.
             input_image2 (inputImage2): Last Frame. Optional. Sound will be off.
-            prompt (prompt): prompt. The prompt to generate the video.
+            prompt (prompt): prompt. The prompt to generate the video. Wiro's default: 'The
+            man in the orange hat and blue jacket begins to walk slowly and deliberately
+            forward across the rocky, grassy terrain towards the distant, jagged mountain
+            range. As he moves, three high-performance stunt planes suddenly enter the frame
+            rapidly from the left side of the sky, streaking across the upper background. They
+            leave thick, white smoke trails behind them as they perform a synchronized banking
+            maneuver. The mountains and foreground landscape remain perfectly stable. Clear
+            daylight, high fidelity, cinematic motion.'.
             negative_prompt (negativePrompt): Negative Prompt. Specify what to exclude from
             the output.
             duration (duration): Duration. Total duration of the generated video (in seconds)
@@ -190,4 +217,8 @@ class AsyncKlingV26(AsyncResource):
             ratio=ratio,
             sound=sound,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

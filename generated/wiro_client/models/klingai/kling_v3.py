@@ -9,8 +9,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -135,26 +136,36 @@ class KlingV3(Resource):
         self,
         *,
         mode: ModeOption,
-        input_image: list[FileInput] | None = None,
-        input_image2: list[FileInput] | None = None,
-        prompt: str = "A heart-pounding GoPro-style POV shot from the helmet of a kayaker plunging over a massive 30-foot waterfall. The screen is engulfed in chaotic white foam and turquoise water as the kayak hits the bottom. The camera shakes violently, then stabilizes as the paddler clears their eyes and begins a frantic, high-speed paddle through a narrow, rocky canyon. 8k resolution, realistic water physics, and immersive sound-focused visuals.",
-        negative_prompt: str | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_image2: list[FileInput] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
         duration: int,
         ratio: RatioOption,
         sound: SoundOption,
-        multi_shot: MultiShotOption = "false",
-        shot_type: ShotTypeOption | None = None,
-        multi_prompt: str = '[{"index": 1, "prompt": "Two friends talking under a streetlight at night.  Warm glow, casual poses, no dialogue.", "duration": "2"}, {"index": 2, "prompt": "A runner sprinting through a forest, leaves flying.  Low-angle shot, focus on movement.", "duration": "3" }]',
-        scale: str | None = None,
-        callback_url: str | None = None,
+        multi_shot: MultiShotOption | NotGiven = NOT_GIVEN,
+        shot_type: ShotTypeOption | NotGiven = NOT_GIVEN,
+        multi_prompt: str | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a klingai/kling-v3 task (POST /Run/klingai/kling-v3).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             mode (mode): Mode. Video mode. Std 720p, Pro 1080p.
             input_image (inputImage): First Frame. Optional.
             input_image2 (inputImage2): Last Frame. Optional. Sound will be off.
-            prompt (prompt): prompt. The prompt to generate the video.
+            prompt (prompt): prompt. The prompt to generate the video. Wiro's default: 'A
+            heart-pounding GoPro-style POV shot from the helmet of a kayaker plunging over a
+            massive 30-foot waterfall. The screen is engulfed in chaotic white foam and
+            turquoise water as the kayak hits the bottom. The camera shakes violently, then
+            stabilizes as the paddler clears their eyes and begins a frantic, high-speed
+            paddle through a narrow, rocky canyon. 8k resolution, realistic water physics, and
+            immersive sound-focused visuals.'.
             negative_prompt (negativePrompt): Negative Prompt. Specify what to exclude from
             the output.
             duration (duration): Duration. Total duration of the generated video (in seconds)
@@ -162,13 +173,18 @@ class KlingV3(Resource):
             supported in image-to-video mode.
             sound (sound): Sound. Optional. Default off. If there is last image then sound
             will be off.
-            multi_shot (multiShot): Multi Shot. Enable multi-shot video generation.
+            multi_shot (multiShot): Multi Shot. Enable multi-shot video generation. Wiro's
+            default: 'false'.
             shot_type (shotType): Shot Type. Required when multiShot is true. Customize uses
             multiPrompt, intelligence uses prompt.
             multi_prompt (multiPrompt): Multi Prompt. Multi prompt JSON string. Required when
             shot type is customize. Must be an array of objects. Each object must have
             index(integer), prompt(string) and duration(string) fields. Video duration cannot
-            exceed 15 seconds and total duration will be calculated from this object.
+            exceed 15 seconds and total duration will be calculated from this object. Wiro's
+            default: '[{'index': 1, 'prompt': 'Two friends talking under a streetlight at
+            night. Warm glow, casual poses, no dialogue.', 'duration': '2'}, {'index': 2,
+            'prompt': 'A runner sprinting through a forest, leaves flying. Low-angle shot,
+            focus on movement.', 'duration': '3' }]'.
             scale (scale): CFG Scale. CFG scale value between 0 and 1.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
@@ -186,7 +202,11 @@ class KlingV3(Resource):
             multi_prompt=multi_prompt,
             scale=scale,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncKlingV3(AsyncResource):
@@ -200,26 +220,36 @@ class AsyncKlingV3(AsyncResource):
         self,
         *,
         mode: ModeOption,
-        input_image: list[FileInput] | None = None,
-        input_image2: list[FileInput] | None = None,
-        prompt: str = "A heart-pounding GoPro-style POV shot from the helmet of a kayaker plunging over a massive 30-foot waterfall. The screen is engulfed in chaotic white foam and turquoise water as the kayak hits the bottom. The camera shakes violently, then stabilizes as the paddler clears their eyes and begins a frantic, high-speed paddle through a narrow, rocky canyon. 8k resolution, realistic water physics, and immersive sound-focused visuals.",
-        negative_prompt: str | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_image2: list[FileInput] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
         duration: int,
         ratio: RatioOption,
         sound: SoundOption,
-        multi_shot: MultiShotOption = "false",
-        shot_type: ShotTypeOption | None = None,
-        multi_prompt: str = '[{"index": 1, "prompt": "Two friends talking under a streetlight at night.  Warm glow, casual poses, no dialogue.", "duration": "2"}, {"index": 2, "prompt": "A runner sprinting through a forest, leaves flying.  Low-angle shot, focus on movement.", "duration": "3" }]',
-        scale: str | None = None,
-        callback_url: str | None = None,
+        multi_shot: MultiShotOption | NotGiven = NOT_GIVEN,
+        shot_type: ShotTypeOption | NotGiven = NOT_GIVEN,
+        multi_prompt: str | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a klingai/kling-v3 task (POST /Run/klingai/kling-v3).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             mode (mode): Mode. Video mode. Std 720p, Pro 1080p.
             input_image (inputImage): First Frame. Optional.
             input_image2 (inputImage2): Last Frame. Optional. Sound will be off.
-            prompt (prompt): prompt. The prompt to generate the video.
+            prompt (prompt): prompt. The prompt to generate the video. Wiro's default: 'A
+            heart-pounding GoPro-style POV shot from the helmet of a kayaker plunging over a
+            massive 30-foot waterfall. The screen is engulfed in chaotic white foam and
+            turquoise water as the kayak hits the bottom. The camera shakes violently, then
+            stabilizes as the paddler clears their eyes and begins a frantic, high-speed
+            paddle through a narrow, rocky canyon. 8k resolution, realistic water physics, and
+            immersive sound-focused visuals.'.
             negative_prompt (negativePrompt): Negative Prompt. Specify what to exclude from
             the output.
             duration (duration): Duration. Total duration of the generated video (in seconds)
@@ -227,13 +257,18 @@ class AsyncKlingV3(AsyncResource):
             supported in image-to-video mode.
             sound (sound): Sound. Optional. Default off. If there is last image then sound
             will be off.
-            multi_shot (multiShot): Multi Shot. Enable multi-shot video generation.
+            multi_shot (multiShot): Multi Shot. Enable multi-shot video generation. Wiro's
+            default: 'false'.
             shot_type (shotType): Shot Type. Required when multiShot is true. Customize uses
             multiPrompt, intelligence uses prompt.
             multi_prompt (multiPrompt): Multi Prompt. Multi prompt JSON string. Required when
             shot type is customize. Must be an array of objects. Each object must have
             index(integer), prompt(string) and duration(string) fields. Video duration cannot
-            exceed 15 seconds and total duration will be calculated from this object.
+            exceed 15 seconds and total duration will be calculated from this object. Wiro's
+            default: '[{'index': 1, 'prompt': 'Two friends talking under a streetlight at
+            night. Warm glow, casual poses, no dialogue.', 'duration': '2'}, {'index': 2,
+            'prompt': 'A runner sprinting through a forest, leaves flying. Low-angle shot,
+            focus on movement.', 'duration': '3' }]'.
             scale (scale): CFG Scale. CFG scale value between 0 and 1.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
@@ -251,4 +286,8 @@ class AsyncKlingV3(AsyncResource):
             multi_prompt=multi_prompt,
             scale=scale,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -9,8 +9,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -172,30 +173,42 @@ class KlingV3Omni(Resource):
         self,
         *,
         mode: ModeOption,
-        input_image: list[FileInput] | None = None,
-        prompt: str = "Mid-shot, tracking profile. The silver vintage convertible from @image drives smoothly along the road from right to left. The wheels spin realistically, and a subtle motion blur applies to the road surface. The sunlight reflects dynamically across the car\\'s polished silver hood and windshield. The man in the driver\\'s seat keeps his hands steady on the wheel, his hair catching a slight breeze. The \\\"GIORNALE DI BRESCIA\\\" building in the background passes smoothly behind the car. Audio: The low, classic purr of a vintage combustion engine and the sound of tires rolling on asphalt.",
-        input_image2: list[FileInput] | None = None,
-        input_image3: list[FileInput] | None = None,
-        input_video: list[FileInput] | None = None,
-        refer_type: ReferTypeOption = "feature",
-        original_sound: OriginalSoundOption = "no",
-        negative_prompt: str | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        input_image2: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_image3: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_video: list[FileInput] | NotGiven = NOT_GIVEN,
+        refer_type: ReferTypeOption | NotGiven = NOT_GIVEN,
+        original_sound: OriginalSoundOption | NotGiven = NOT_GIVEN,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
         duration: int,
         ratio: RatioOption,
         sound: SoundOption,
-        multi_shot: MultiShotOption = "false",
-        shot_type: ShotTypeOption | None = None,
-        multi_prompt: str = '[{"index": 1, "prompt": "Two friends talking under a streetlight at night.  Warm glow, casual poses, no dialogue.", "duration": "2"}, {"index": 2, "prompt": "A runner sprinting through a forest, leaves flying.  Low-angle shot, focus on movement.", "duration": "3" }]',
-        scale: str | None = None,
-        callback_url: str | None = None,
+        multi_shot: MultiShotOption | NotGiven = NOT_GIVEN,
+        shot_type: ShotTypeOption | NotGiven = NOT_GIVEN,
+        multi_prompt: str | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a klingai/kling-v3-omni task (POST /Run/klingai/kling-v3-omni).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             mode (mode): Mode. Video mode. Std 720p, Pro 1080p.
             input_image (inputImage): First Frame. Optional. When generating a video using the
             first frame or the first and last frames, video editing functions cannot be used.
-            prompt (prompt): prompt. The prompt to generate the video.
+            prompt (prompt): prompt. The prompt to generate the video. Wiro's default:
+            'Mid-shot, tracking profile. The silver vintage convertible from @image drives
+            smoothly along the road from right to left. The wheels spin realistically, and a
+            subtle motion blur applies to the road surface. The sunlight reflects dynamically
+            across the car\\\\'s polished silver hood and windshield. The man in the
+            driver\\\\'s seat keeps his hands steady on the wheel, his hair catching a slight
+            breeze. The \\\\\\'GIORNALE DI BRESCIA\\\\\\' building in the background passes
+            smoothly behind the car. Audio: The low, classic purr of a vintage combustion
+            engine and the sound of tires rolling on asphalt.'.
             input_image2 (inputImage2): Last Frame. Optional. When end frame provided sound
             will be off. Only end frame is not supported. When generating a video using the
             first frame or the first and last frames, video editing functions cannot be used.
@@ -204,9 +217,10 @@ class KlingV3Omni(Resource):
             input_video (inputVideo): Video. Optional.
             refer_type (referType): Video Refer Type. Required if video is provided. If
             feature is selected it will be used as reference video, if base is selected then
-            video will be edited.
+            video will be edited. Wiro's default: 'feature'.
             original_sound (originalSound): Video Original Sound. Required if video is
-            provided. If refer type is feature then it will be no by default.
+            provided. If refer type is feature then it will be no by default. Wiro's default:
+            'no'.
             negative_prompt (negativePrompt): Negative Prompt. Specify what to exclude from
             the output.
             duration (duration): Duration. Required. Total duration of the generated video (in
@@ -214,13 +228,18 @@ class KlingV3Omni(Resource):
             ratio (ratio): Ratio. Required
             sound (sound): Sound. Required. Default off. If there is last image then sound
             will be off.
-            multi_shot (multiShot): Multi Shot. Enable multi-shot video generation.
+            multi_shot (multiShot): Multi Shot. Enable multi-shot video generation. Wiro's
+            default: 'false'.
             shot_type (shotType): Shot Type. Required when multiShot is true. Customize uses
             multiPrompt, intelligence uses prompt.
             multi_prompt (multiPrompt): Multi Prompt. Multi prompt JSON string. Required when
             shot type is customize. Must be an array of objects. Each object must have
             index(integer), prompt(string) and duration(string) fields. Video duration cannot
-            exceed 15 seconds and total duration will be calculated from this object.
+            exceed 15 seconds and total duration will be calculated from this object. Wiro's
+            default: '[{'index': 1, 'prompt': 'Two friends talking under a streetlight at
+            night. Warm glow, casual poses, no dialogue.', 'duration': '2'}, {'index': 2,
+            'prompt': 'A runner sprinting through a forest, leaves flying. Low-angle shot,
+            focus on movement.', 'duration': '3' }]'.
             scale (scale): CFG Scale. CFG scale value between 0 and 1.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
@@ -242,7 +261,11 @@ class KlingV3Omni(Resource):
             multi_prompt=multi_prompt,
             scale=scale,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncKlingV3Omni(AsyncResource):
@@ -257,30 +280,42 @@ class AsyncKlingV3Omni(AsyncResource):
         self,
         *,
         mode: ModeOption,
-        input_image: list[FileInput] | None = None,
-        prompt: str = "Mid-shot, tracking profile. The silver vintage convertible from @image drives smoothly along the road from right to left. The wheels spin realistically, and a subtle motion blur applies to the road surface. The sunlight reflects dynamically across the car\\'s polished silver hood and windshield. The man in the driver\\'s seat keeps his hands steady on the wheel, his hair catching a slight breeze. The \\\"GIORNALE DI BRESCIA\\\" building in the background passes smoothly behind the car. Audio: The low, classic purr of a vintage combustion engine and the sound of tires rolling on asphalt.",
-        input_image2: list[FileInput] | None = None,
-        input_image3: list[FileInput] | None = None,
-        input_video: list[FileInput] | None = None,
-        refer_type: ReferTypeOption = "feature",
-        original_sound: OriginalSoundOption = "no",
-        negative_prompt: str | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        input_image2: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_image3: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_video: list[FileInput] | NotGiven = NOT_GIVEN,
+        refer_type: ReferTypeOption | NotGiven = NOT_GIVEN,
+        original_sound: OriginalSoundOption | NotGiven = NOT_GIVEN,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
         duration: int,
         ratio: RatioOption,
         sound: SoundOption,
-        multi_shot: MultiShotOption = "false",
-        shot_type: ShotTypeOption | None = None,
-        multi_prompt: str = '[{"index": 1, "prompt": "Two friends talking under a streetlight at night.  Warm glow, casual poses, no dialogue.", "duration": "2"}, {"index": 2, "prompt": "A runner sprinting through a forest, leaves flying.  Low-angle shot, focus on movement.", "duration": "3" }]',
-        scale: str | None = None,
-        callback_url: str | None = None,
+        multi_shot: MultiShotOption | NotGiven = NOT_GIVEN,
+        shot_type: ShotTypeOption | NotGiven = NOT_GIVEN,
+        multi_prompt: str | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a klingai/kling-v3-omni task (POST /Run/klingai/kling-v3-omni).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             mode (mode): Mode. Video mode. Std 720p, Pro 1080p.
             input_image (inputImage): First Frame. Optional. When generating a video using the
             first frame or the first and last frames, video editing functions cannot be used.
-            prompt (prompt): prompt. The prompt to generate the video.
+            prompt (prompt): prompt. The prompt to generate the video. Wiro's default:
+            'Mid-shot, tracking profile. The silver vintage convertible from @image drives
+            smoothly along the road from right to left. The wheels spin realistically, and a
+            subtle motion blur applies to the road surface. The sunlight reflects dynamically
+            across the car\\\\'s polished silver hood and windshield. The man in the
+            driver\\\\'s seat keeps his hands steady on the wheel, his hair catching a slight
+            breeze. The \\\\\\'GIORNALE DI BRESCIA\\\\\\' building in the background passes
+            smoothly behind the car. Audio: The low, classic purr of a vintage combustion
+            engine and the sound of tires rolling on asphalt.'.
             input_image2 (inputImage2): Last Frame. Optional. When end frame provided sound
             will be off. Only end frame is not supported. When generating a video using the
             first frame or the first and last frames, video editing functions cannot be used.
@@ -289,9 +324,10 @@ class AsyncKlingV3Omni(AsyncResource):
             input_video (inputVideo): Video. Optional.
             refer_type (referType): Video Refer Type. Required if video is provided. If
             feature is selected it will be used as reference video, if base is selected then
-            video will be edited.
+            video will be edited. Wiro's default: 'feature'.
             original_sound (originalSound): Video Original Sound. Required if video is
-            provided. If refer type is feature then it will be no by default.
+            provided. If refer type is feature then it will be no by default. Wiro's default:
+            'no'.
             negative_prompt (negativePrompt): Negative Prompt. Specify what to exclude from
             the output.
             duration (duration): Duration. Required. Total duration of the generated video (in
@@ -299,13 +335,18 @@ class AsyncKlingV3Omni(AsyncResource):
             ratio (ratio): Ratio. Required
             sound (sound): Sound. Required. Default off. If there is last image then sound
             will be off.
-            multi_shot (multiShot): Multi Shot. Enable multi-shot video generation.
+            multi_shot (multiShot): Multi Shot. Enable multi-shot video generation. Wiro's
+            default: 'false'.
             shot_type (shotType): Shot Type. Required when multiShot is true. Customize uses
             multiPrompt, intelligence uses prompt.
             multi_prompt (multiPrompt): Multi Prompt. Multi prompt JSON string. Required when
             shot type is customize. Must be an array of objects. Each object must have
             index(integer), prompt(string) and duration(string) fields. Video duration cannot
-            exceed 15 seconds and total duration will be calculated from this object.
+            exceed 15 seconds and total duration will be calculated from this object. Wiro's
+            default: '[{'index': 1, 'prompt': 'Two friends talking under a streetlight at
+            night. Warm glow, casual poses, no dialogue.', 'duration': '2'}, {'index': 2,
+            'prompt': 'A runner sprinting through a forest, leaves flying. Low-angle shot,
+            focus on movement.', 'duration': '3' }]'.
             scale (scale): CFG Scale. CFG scale value between 0 and 1.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
@@ -327,4 +368,8 @@ class AsyncKlingV3Omni(AsyncResource):
             multi_prompt=multi_prompt,
             scale=scale,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -10,7 +10,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -91,20 +92,38 @@ class DotsOcr15(Resource):
         *,
         input_document_multiple: str,
         prompt_mode: PromptModeOption,
-        prompt: str = "Please output the layout information from the PDF image, including each layout element's bbox, its category, and the corresponding text content within the bbox.\n\n1. Bbox format: [x1, y1, x2, y2]\n\n2. Layout Categories: The possible categories are ['Caption', 'Footnote', 'Formula', 'List-item', 'Page-footer', 'Page-header', 'Picture', 'Section-header', 'Table', 'Text', 'Title'].\n\n3. Text Extraction & Formatting Rules:\n    - Picture: For the 'Picture' category, the text field should be omitted.\n    - Formula: Format its text as LaTeX.\n    - Table: Format its text as HTML.\n    - All Others (Text, Title, etc.): Format their text as Markdown.\n\n4. Constraints:\n    - The output text must be the original text from the image, with no translation.\n    - All layout elements must be sorted according to human reading order.\n\n5. Final Output: The entire output must be a single JSON object.",
-        min_pixels: int = 3136,
-        max_pixels: int = 11289600,
-        callback_url: str | None = None,
+        prompt: str | NotGiven = NOT_GIVEN,
+        min_pixels: int | NotGiven = NOT_GIVEN,
+        max_pixels: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a kristaller486/dots.ocr-1.5 task (POST /Run/kristaller486/dots.ocr-1.5).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple. Input file
             path. Supported files: .pdf, .jpg, .jpeg, .png, .webp, .bmp, .heic, .tiff, .avif.
             prompt_mode (promptMode): Prompt Mode. Prompt mode.
             prompt (prompt): prompt. Custom prompt (overrides prompt_mode when provided).
-            min_pixels (minPixels): Min Pixels. Minimum pixel count for image resizing.
-            max_pixels (maxPixels): Max Pixels. Maximum pixel count for image resizing.
+            Wiro's default: 'Please output the layout information from the PDF image,
+            including each layout element's bbox, its category, and the corresponding text
+            content within the bbox.\\n\\n1. Bbox format: [x1, y1, x2, y2]\\n\\n2. Layout
+            Categories: The possible categories are ['Caption', 'Footnote', 'Formula',
+            'List-item', 'Page-footer', 'Page-header', 'Picture', 'Section-header', 'Table',
+            'Text', 'Title'].\\n\\n3. Text Extraction & Formatting Rules:\\n - Picture: For
+            the 'Picture' category, the text field should be omitted.\\n - Formula: Format its
+            text as LaTeX.\\n - Table: Format its text as HTML.\\n - All Others (Text, Title,
+            etc.): Format their text as Markdown.\\n\\n4. Constraints:\\n - The output text
+            must be the original text from the image, with no translation.\\n - All layout
+            elements must be sorted according to human reading order.\\n\\n5. Final Output:
+            The entire output must be a single JSON object.'.
+            min_pixels (minPixels): Min Pixels. Minimum pixel count for image resizing. Wiro's
+            default: 3136.
+            max_pixels (maxPixels): Max Pixels. Maximum pixel count for image resizing. Wiro's
+            default: 11289600.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -114,7 +133,11 @@ class DotsOcr15(Resource):
             min_pixels=min_pixels,
             max_pixels=max_pixels,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncDotsOcr15(AsyncResource):
@@ -130,20 +153,38 @@ class AsyncDotsOcr15(AsyncResource):
         *,
         input_document_multiple: str,
         prompt_mode: PromptModeOption,
-        prompt: str = "Please output the layout information from the PDF image, including each layout element's bbox, its category, and the corresponding text content within the bbox.\n\n1. Bbox format: [x1, y1, x2, y2]\n\n2. Layout Categories: The possible categories are ['Caption', 'Footnote', 'Formula', 'List-item', 'Page-footer', 'Page-header', 'Picture', 'Section-header', 'Table', 'Text', 'Title'].\n\n3. Text Extraction & Formatting Rules:\n    - Picture: For the 'Picture' category, the text field should be omitted.\n    - Formula: Format its text as LaTeX.\n    - Table: Format its text as HTML.\n    - All Others (Text, Title, etc.): Format their text as Markdown.\n\n4. Constraints:\n    - The output text must be the original text from the image, with no translation.\n    - All layout elements must be sorted according to human reading order.\n\n5. Final Output: The entire output must be a single JSON object.",
-        min_pixels: int = 3136,
-        max_pixels: int = 11289600,
-        callback_url: str | None = None,
+        prompt: str | NotGiven = NOT_GIVEN,
+        min_pixels: int | NotGiven = NOT_GIVEN,
+        max_pixels: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a kristaller486/dots.ocr-1.5 task (POST /Run/kristaller486/dots.ocr-1.5).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple. Input file
             path. Supported files: .pdf, .jpg, .jpeg, .png, .webp, .bmp, .heic, .tiff, .avif.
             prompt_mode (promptMode): Prompt Mode. Prompt mode.
             prompt (prompt): prompt. Custom prompt (overrides prompt_mode when provided).
-            min_pixels (minPixels): Min Pixels. Minimum pixel count for image resizing.
-            max_pixels (maxPixels): Max Pixels. Maximum pixel count for image resizing.
+            Wiro's default: 'Please output the layout information from the PDF image,
+            including each layout element's bbox, its category, and the corresponding text
+            content within the bbox.\\n\\n1. Bbox format: [x1, y1, x2, y2]\\n\\n2. Layout
+            Categories: The possible categories are ['Caption', 'Footnote', 'Formula',
+            'List-item', 'Page-footer', 'Page-header', 'Picture', 'Section-header', 'Table',
+            'Text', 'Title'].\\n\\n3. Text Extraction & Formatting Rules:\\n - Picture: For
+            the 'Picture' category, the text field should be omitted.\\n - Formula: Format its
+            text as LaTeX.\\n - Table: Format its text as HTML.\\n - All Others (Text, Title,
+            etc.): Format their text as Markdown.\\n\\n4. Constraints:\\n - The output text
+            must be the original text from the image, with no translation.\\n - All layout
+            elements must be sorted according to human reading order.\\n\\n5. Final Output:
+            The entire output must be a single JSON object.'.
+            min_pixels (minPixels): Min Pixels. Minimum pixel count for image resizing. Wiro's
+            default: 3136.
+            max_pixels (maxPixels): Max Pixels. Maximum pixel count for image resizing. Wiro's
+            default: 11289600.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -153,4 +194,8 @@ class AsyncDotsOcr15(AsyncResource):
             min_pixels=min_pixels,
             max_pixels=max_pixels,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -11,8 +11,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -103,23 +104,32 @@ class Ltx2Distilled(Resource):
         self,
         *,
         input_image: FileInput,
-        input_image_url: str | None = None,
-        prompt: str = "A cinematic close-up of Walter White. He turns his head towards the camera, maintaining eye contact throughout, speaking in a dry, perfectly controlled voice: ‘LTX-2 is now on Wiro AI’, each word clear and emotionless. Precise lip-syncing, minimal facial movement, harsh yellowish lighting and cinematic realism.",
-        resolution: ResolutionOption = "720P",
-        aspect_ratio: AspectRatioOption = "Default",
-        seed: str = "42",
-        distil_lora_strength: str | None = None,
-        callback_url: str | None = None,
+        input_image_url: str | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        resolution: ResolutionOption | NotGiven = NOT_GIVEN,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        distil_lora_strength: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a lightricks/ ltx-2-distilled task (POST /Run/lightricks/ltx-2-distilled).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): input-image
             input_image_url (inputImageUrl): input-image-url
-            prompt (prompt): prompt. The prompt to generate the image or video from.
-            resolution (resolution): resolution. Resolution.
-            aspect_ratio (aspectRatio): Aspect Ratio. Aspect Ratio.
-            seed (seed): seed
+            prompt (prompt): prompt. The prompt to generate the image or video from. Wiro's
+            default: 'A cinematic close-up of Walter White. He turns his head towards the
+            camera, maintaining eye contact throughout, speaking in a dry, perfectly
+            controlled voice: ‘LTX-2 is now on Wiro AI’, each word clear and emotionless.
+            Precise lip-syncing, minimal facial movement, harsh yellowish lighting and
+            cinematic realism.'.
+            resolution (resolution): resolution. Resolution. Wiro's default: '720P'.
+            aspect_ratio (aspectRatio): Aspect Ratio. Aspect Ratio. Wiro's default: 'Default'.
+            seed (seed): seed. Wiro's default: '42'.
             distil_lora_strength (distilLoraStrength): Image Strength. Sets the strength of
             the optimization layer that enables faster video generation.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
@@ -133,7 +143,11 @@ class Ltx2Distilled(Resource):
             seed=seed,
             distil_lora_strength=distil_lora_strength,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncLtx2Distilled(AsyncResource):
@@ -149,23 +163,32 @@ class AsyncLtx2Distilled(AsyncResource):
         self,
         *,
         input_image: FileInput,
-        input_image_url: str | None = None,
-        prompt: str = "A cinematic close-up of Walter White. He turns his head towards the camera, maintaining eye contact throughout, speaking in a dry, perfectly controlled voice: ‘LTX-2 is now on Wiro AI’, each word clear and emotionless. Precise lip-syncing, minimal facial movement, harsh yellowish lighting and cinematic realism.",
-        resolution: ResolutionOption = "720P",
-        aspect_ratio: AspectRatioOption = "Default",
-        seed: str = "42",
-        distil_lora_strength: str | None = None,
-        callback_url: str | None = None,
+        input_image_url: str | NotGiven = NOT_GIVEN,
+        prompt: str | NotGiven = NOT_GIVEN,
+        resolution: ResolutionOption | NotGiven = NOT_GIVEN,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        distil_lora_strength: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a lightricks/ ltx-2-distilled task (POST /Run/lightricks/ltx-2-distilled).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): input-image
             input_image_url (inputImageUrl): input-image-url
-            prompt (prompt): prompt. The prompt to generate the image or video from.
-            resolution (resolution): resolution. Resolution.
-            aspect_ratio (aspectRatio): Aspect Ratio. Aspect Ratio.
-            seed (seed): seed
+            prompt (prompt): prompt. The prompt to generate the image or video from. Wiro's
+            default: 'A cinematic close-up of Walter White. He turns his head towards the
+            camera, maintaining eye contact throughout, speaking in a dry, perfectly
+            controlled voice: ‘LTX-2 is now on Wiro AI’, each word clear and emotionless.
+            Precise lip-syncing, minimal facial movement, harsh yellowish lighting and
+            cinematic realism.'.
+            resolution (resolution): resolution. Resolution. Wiro's default: '720P'.
+            aspect_ratio (aspectRatio): Aspect Ratio. Aspect Ratio. Wiro's default: 'Default'.
+            seed (seed): seed. Wiro's default: '42'.
             distil_lora_strength (distilLoraStrength): Image Strength. Sets the strength of
             the optimization layer that enables faster video generation.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
@@ -179,4 +202,8 @@ class AsyncLtx2Distilled(AsyncResource):
             seed=seed,
             distil_lora_strength=distil_lora_strength,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

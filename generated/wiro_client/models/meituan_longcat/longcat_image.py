@@ -10,7 +10,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -98,22 +99,27 @@ class LongCatImage(Resource):
         self,
         *,
         prompt: str,
-        aspect_ratio: AspectRatioOption = "Default",
-        steps: int = 28,
-        scale: str | None = None,
-        samples: int = 1,
-        seed: str = "0",
-        callback_url: str | None = None,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        samples: int | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a meituan-longcat/LongCat-Image task (POST /Run/meituan-longcat/longcat-image).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             prompt (prompt): prompt
-            aspect_ratio (aspectRatio): Aspect Ratio. Aspect Ratio.
-            steps (steps): inferencesteps
+            aspect_ratio (aspectRatio): Aspect Ratio. Aspect Ratio. Wiro's default: 'Default'.
+            steps (steps): inferencesteps. Wiro's default: 28.
             scale (scale): guidancescale
-            samples (samples): Samples. Number of samples to process or generate.
-            seed (seed): seed
+            samples (samples): Samples. Number of samples to process or generate. Wiro's
+            default: 1.
+            seed (seed): seed. Wiro's default: '0'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -124,7 +130,11 @@ class LongCatImage(Resource):
             samples=samples,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncLongCatImage(AsyncResource):
@@ -139,22 +149,27 @@ class AsyncLongCatImage(AsyncResource):
         self,
         *,
         prompt: str,
-        aspect_ratio: AspectRatioOption = "Default",
-        steps: int = 28,
-        scale: str | None = None,
-        samples: int = 1,
-        seed: str = "0",
-        callback_url: str | None = None,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        samples: int | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a meituan-longcat/LongCat-Image task (POST /Run/meituan-longcat/longcat-image).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             prompt (prompt): prompt
-            aspect_ratio (aspectRatio): Aspect Ratio. Aspect Ratio.
-            steps (steps): inferencesteps
+            aspect_ratio (aspectRatio): Aspect Ratio. Aspect Ratio. Wiro's default: 'Default'.
+            steps (steps): inferencesteps. Wiro's default: 28.
             scale (scale): guidancescale
-            samples (samples): Samples. Number of samples to process or generate.
-            seed (seed): seed
+            samples (samples): Samples. Number of samples to process or generate. Wiro's
+            default: 1.
+            seed (seed): seed. Wiro's default: '0'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -165,4 +180,8 @@ class AsyncLongCatImage(AsyncResource):
             samples=samples,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -5,10 +5,13 @@
 LongCat-Image.
 """
 
+import typing
+
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -92,22 +95,27 @@ class LongCatImageEdit(Resource):
         *,
         input_images: list[FileInput],
         prompt: str,
-        steps: int = 28,
-        scale: str | None = None,
-        samples: int = 1,
-        seed: str = "0",
-        callback_url: str | None = None,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        samples: int | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a meituan-longcat/LongCat-Image-Edit task (POST
         /Run/meituan-longcat/longcat-image-edit).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             input_images (inputImages): Input Images
             prompt (prompt): prompt
-            steps (steps): inferencesteps
+            steps (steps): inferencesteps. Wiro's default: 28.
             scale (scale): guidancescale
-            samples (samples): Samples. Number of samples to process or generate.
-            seed (seed): seed
+            samples (samples): Samples. Number of samples to process or generate. Wiro's
+            default: 1.
+            seed (seed): seed. Wiro's default: '0'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -118,7 +126,11 @@ class LongCatImageEdit(Resource):
             samples=samples,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncLongCatImageEdit(AsyncResource):
@@ -133,22 +145,27 @@ class AsyncLongCatImageEdit(AsyncResource):
         *,
         input_images: list[FileInput],
         prompt: str,
-        steps: int = 28,
-        scale: str | None = None,
-        samples: int = 1,
-        seed: str = "0",
-        callback_url: str | None = None,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        samples: int | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a meituan-longcat/LongCat-Image-Edit task (POST
         /Run/meituan-longcat/longcat-image-edit).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             input_images (inputImages): Input Images
             prompt (prompt): prompt
-            steps (steps): inferencesteps
+            steps (steps): inferencesteps. Wiro's default: 28.
             scale (scale): guidancescale
-            samples (samples): Samples. Number of samples to process or generate.
-            seed (seed): seed
+            samples (samples): Samples. Number of samples to process or generate. Wiro's
+            default: 1.
+            seed (seed): seed. Wiro's default: '0'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -159,4 +176,8 @@ class AsyncLongCatImageEdit(AsyncResource):
             samples=samples,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -9,8 +9,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -157,40 +158,45 @@ class Trellis2(Resource):
         self,
         *,
         input_image: list[FileInput],
-        pipeline_type: PipelineTypeOption = "1024_cascade",
-        seed: str = "0",
-        texture_size: TextureSizeOption = "4096",
-        decimation_target: int = 1000000,
-        ss_steps: int = 12,
-        ss_guidance_strength: str | None = None,
-        ss_guidance_rescale: str | None = None,
-        ss_rescale_t: str | None = None,
-        shape_steps: int = 12,
-        shape_guidance_strength: str | None = None,
-        shape_guidance_rescale: str | None = None,
-        shape_rescale_t: str | None = None,
-        tex_steps: int = 12,
-        tex_guidance_strength: str | None = None,
-        tex_guidance_rescale: str | None = None,
-        tex_rescale_t: str | None = None,
-        callback_url: str | None = None,
+        pipeline_type: PipelineTypeOption | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        texture_size: TextureSizeOption | NotGiven = NOT_GIVEN,
+        decimation_target: int | NotGiven = NOT_GIVEN,
+        ss_steps: int | NotGiven = NOT_GIVEN,
+        ss_guidance_strength: str | NotGiven = NOT_GIVEN,
+        ss_guidance_rescale: str | NotGiven = NOT_GIVEN,
+        ss_rescale_t: str | NotGiven = NOT_GIVEN,
+        shape_steps: int | NotGiven = NOT_GIVEN,
+        shape_guidance_strength: str | NotGiven = NOT_GIVEN,
+        shape_guidance_rescale: str | NotGiven = NOT_GIVEN,
+        shape_rescale_t: str | NotGiven = NOT_GIVEN,
+        tex_steps: int | NotGiven = NOT_GIVEN,
+        tex_guidance_strength: str | NotGiven = NOT_GIVEN,
+        tex_guidance_rescale: str | NotGiven = NOT_GIVEN,
+        tex_rescale_t: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a microsoft/Trellis-2 task (POST /Run/microsoft/trellis-2).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image. Image to convert into a 3D mesh; background
             is automatically removed if no alpha channel is present
             pipeline_type (pipeline_type): Resolution. 3D generation resolution: 512
-            (fastest), 1024 (recommended), 1536 (highest quality)
+            (fastest), 1024 (recommended), 1536 (highest quality). Wiro's default:
+            '1024_cascade'.
             seed (seed): Seed. Random seed for reproducible results; 0 picks a random seed
-            automatically
+            automatically. Wiro's default: '0'.
             texture_size (texture_size): Texture Size. PBR texture map resolution in pixels
-            for the GLB export
+            for the GLB export. Wiro's default: '4096'.
             decimation_target (decimation_target): Decimation Target. Target face count for
             GLB mesh decimation; higher = more detail but larger file and slower xatlas UV
-            unwrapping
+            unwrapping. Wiro's default: 1000000.
             ss_steps (ss_steps): Sparse Structure Steps. Diffusion steps for sparse structure
-            (coarse 3D skeleton); more steps = better quality but slower
+            (coarse 3D skeleton); more steps = better quality but slower. Wiro's default: 12.
             ss_guidance_strength (ss_guidance_strength): Sparse Structure Guidance Strength.
             CFG strength for sparse structure; higher = more faithful to input image but may
             cause artifacts
@@ -199,7 +205,7 @@ class Trellis2(Resource):
             ss_rescale_t (ss_rescale_t): Sparse Structure Rescale T. Timestep rescale for
             sparse structure; higher allocates more time to early (coarse) steps
             shape_steps (shape_steps): Shape Slat Steps. Diffusion steps for detailed 3D
-            geometry; directly affects shape detail quality
+            geometry; directly affects shape detail quality. Wiro's default: 12.
             shape_guidance_strength (shape_guidance_strength): Shape Slat Strength. CFG
             strength for shape generation; controls how closely geometry follows the input
             image
@@ -208,7 +214,7 @@ class Trellis2(Resource):
             shape_rescale_t (shape_rescale_t): Shape Slat Rescale T. Timestep rescale for
             shape generation; lower than sparse structure for more uniform step distribution
             tex_steps (tex_steps): Tex Slat Steps. Diffusion steps for PBR texture generation;
-            directly affects texture quality
+            directly affects texture quality. Wiro's default: 12.
             tex_guidance_strength (tex_guidance_strength): Tex Slat Guidance Strength. CFG
             strength for texture; default 1.0 means no guidance (texture generation usually
             works best unguided)
@@ -237,7 +243,11 @@ class Trellis2(Resource):
             tex_guidance_rescale=tex_guidance_rescale,
             tex_rescale_t=tex_rescale_t,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncTrellis2(AsyncResource):
@@ -251,40 +261,45 @@ class AsyncTrellis2(AsyncResource):
         self,
         *,
         input_image: list[FileInput],
-        pipeline_type: PipelineTypeOption = "1024_cascade",
-        seed: str = "0",
-        texture_size: TextureSizeOption = "4096",
-        decimation_target: int = 1000000,
-        ss_steps: int = 12,
-        ss_guidance_strength: str | None = None,
-        ss_guidance_rescale: str | None = None,
-        ss_rescale_t: str | None = None,
-        shape_steps: int = 12,
-        shape_guidance_strength: str | None = None,
-        shape_guidance_rescale: str | None = None,
-        shape_rescale_t: str | None = None,
-        tex_steps: int = 12,
-        tex_guidance_strength: str | None = None,
-        tex_guidance_rescale: str | None = None,
-        tex_rescale_t: str | None = None,
-        callback_url: str | None = None,
+        pipeline_type: PipelineTypeOption | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        texture_size: TextureSizeOption | NotGiven = NOT_GIVEN,
+        decimation_target: int | NotGiven = NOT_GIVEN,
+        ss_steps: int | NotGiven = NOT_GIVEN,
+        ss_guidance_strength: str | NotGiven = NOT_GIVEN,
+        ss_guidance_rescale: str | NotGiven = NOT_GIVEN,
+        ss_rescale_t: str | NotGiven = NOT_GIVEN,
+        shape_steps: int | NotGiven = NOT_GIVEN,
+        shape_guidance_strength: str | NotGiven = NOT_GIVEN,
+        shape_guidance_rescale: str | NotGiven = NOT_GIVEN,
+        shape_rescale_t: str | NotGiven = NOT_GIVEN,
+        tex_steps: int | NotGiven = NOT_GIVEN,
+        tex_guidance_strength: str | NotGiven = NOT_GIVEN,
+        tex_guidance_rescale: str | NotGiven = NOT_GIVEN,
+        tex_rescale_t: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a microsoft/Trellis-2 task (POST /Run/microsoft/trellis-2).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image. Image to convert into a 3D mesh; background
             is automatically removed if no alpha channel is present
             pipeline_type (pipeline_type): Resolution. 3D generation resolution: 512
-            (fastest), 1024 (recommended), 1536 (highest quality)
+            (fastest), 1024 (recommended), 1536 (highest quality). Wiro's default:
+            '1024_cascade'.
             seed (seed): Seed. Random seed for reproducible results; 0 picks a random seed
-            automatically
+            automatically. Wiro's default: '0'.
             texture_size (texture_size): Texture Size. PBR texture map resolution in pixels
-            for the GLB export
+            for the GLB export. Wiro's default: '4096'.
             decimation_target (decimation_target): Decimation Target. Target face count for
             GLB mesh decimation; higher = more detail but larger file and slower xatlas UV
-            unwrapping
+            unwrapping. Wiro's default: 1000000.
             ss_steps (ss_steps): Sparse Structure Steps. Diffusion steps for sparse structure
-            (coarse 3D skeleton); more steps = better quality but slower
+            (coarse 3D skeleton); more steps = better quality but slower. Wiro's default: 12.
             ss_guidance_strength (ss_guidance_strength): Sparse Structure Guidance Strength.
             CFG strength for sparse structure; higher = more faithful to input image but may
             cause artifacts
@@ -293,7 +308,7 @@ class AsyncTrellis2(AsyncResource):
             ss_rescale_t (ss_rescale_t): Sparse Structure Rescale T. Timestep rescale for
             sparse structure; higher allocates more time to early (coarse) steps
             shape_steps (shape_steps): Shape Slat Steps. Diffusion steps for detailed 3D
-            geometry; directly affects shape detail quality
+            geometry; directly affects shape detail quality. Wiro's default: 12.
             shape_guidance_strength (shape_guidance_strength): Shape Slat Strength. CFG
             strength for shape generation; controls how closely geometry follows the input
             image
@@ -302,7 +317,7 @@ class AsyncTrellis2(AsyncResource):
             shape_rescale_t (shape_rescale_t): Shape Slat Rescale T. Timestep rescale for
             shape generation; lower than sparse structure for more uniform step distribution
             tex_steps (tex_steps): Tex Slat Steps. Diffusion steps for PBR texture generation;
-            directly affects texture quality
+            directly affects texture quality. Wiro's default: 12.
             tex_guidance_strength (tex_guidance_strength): Tex Slat Guidance Strength. CFG
             strength for texture; default 1.0 means no guidance (texture generation usually
             works best unguided)
@@ -331,4 +346,8 @@ class AsyncTrellis2(AsyncResource):
             tex_guidance_rescale=tex_guidance_rescale,
             tex_rescale_t=tex_rescale_t,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -9,7 +9,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -94,15 +95,21 @@ class VibeVoiceRealtime(Resource):
     def run(
         self,
         *,
-        prompt: str = "Wiro AI provides easy-to-integrate AI APIs for developers, startups, and businesses. Access LLMs, image generation, speech, video tools, and more.",
+        prompt: str | NotGiven = NOT_GIVEN,
         speaker_name: SpeakerNameOption,
-        scale: str | None = None,
-        callback_url: str | None = None,
+        scale: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a microsoft/VibeVoice-Realtime task (POST /Run/microsoft/vibevoice-realtime).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
-            prompt (prompt): prompt. The prompt to generate audio from.
+            prompt (prompt): prompt. The prompt to generate audio from. Wiro's default: 'Wiro
+            AI provides easy-to-integrate AI APIs for developers, startups, and businesses.
+            Access LLMs, image generation, speech, video tools, and more.'.
             speaker_name (speakerName): Speaker
             scale (scale): guidancescale
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
@@ -112,7 +119,11 @@ class VibeVoiceRealtime(Resource):
             speaker_name=speaker_name,
             scale=scale,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncVibeVoiceRealtime(AsyncResource):
@@ -125,15 +136,21 @@ class AsyncVibeVoiceRealtime(AsyncResource):
     async def run(
         self,
         *,
-        prompt: str = "Wiro AI provides easy-to-integrate AI APIs for developers, startups, and businesses. Access LLMs, image generation, speech, video tools, and more.",
+        prompt: str | NotGiven = NOT_GIVEN,
         speaker_name: SpeakerNameOption,
-        scale: str | None = None,
-        callback_url: str | None = None,
+        scale: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a microsoft/VibeVoice-Realtime task (POST /Run/microsoft/vibevoice-realtime).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
-            prompt (prompt): prompt. The prompt to generate audio from.
+            prompt (prompt): prompt. The prompt to generate audio from. Wiro's default: 'Wiro
+            AI provides easy-to-integrate AI APIs for developers, startups, and businesses.
+            Access LLMs, image generation, speech, video tools, and more.'.
             speaker_name (speakerName): Speaker
             scale (scale): guidancescale
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
@@ -143,4 +160,8 @@ class AsyncVibeVoiceRealtime(AsyncResource):
             speaker_name=speaker_name,
             scale=scale,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -7,8 +7,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -87,24 +88,28 @@ class Sora2Pro(Resource):
     def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
         seconds: SecondsOption,
-        resolution: ResolutionOption = "720p",
-        ratio: RatioOption = "auto",
-        callback_url: str | None = None,
+        resolution: ResolutionOption | NotGiven = NOT_GIVEN,
+        ratio: RatioOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a openai/sora-2-pro task (POST /Run/openai/sora-2-pro).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image. Optional. Provide an image file or an image
             URL.
             prompt (prompt): prompt. The prompt to generate the image.
             seconds (seconds): Seconds. Duration of the video
-            resolution (resolution): Resolution
+            resolution (resolution): Resolution. Wiro's default: '720p'.
             ratio (ratio): Ratio. When set to auto, the system will detect the image's aspect
             ratio and choose the closest option, either 16:9 (horizontal) or 9:16 (vertical).
-            If there is no image it will be 16:9 by default.
+            If there is no image it will be 16:9 by default. Wiro's default: 'auto'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -114,7 +119,11 @@ class Sora2Pro(Resource):
             resolution=resolution,
             ratio=ratio,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncSora2Pro(AsyncResource):
@@ -127,24 +136,28 @@ class AsyncSora2Pro(AsyncResource):
     async def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
         seconds: SecondsOption,
-        resolution: ResolutionOption = "720p",
-        ratio: RatioOption = "auto",
-        callback_url: str | None = None,
+        resolution: ResolutionOption | NotGiven = NOT_GIVEN,
+        ratio: RatioOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a openai/sora-2-pro task (POST /Run/openai/sora-2-pro).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image. Optional. Provide an image file or an image
             URL.
             prompt (prompt): prompt. The prompt to generate the image.
             seconds (seconds): Seconds. Duration of the video
-            resolution (resolution): Resolution
+            resolution (resolution): Resolution. Wiro's default: '720p'.
             ratio (ratio): Ratio. When set to auto, the system will detect the image's aspect
             ratio and choose the closest option, either 16:9 (horizontal) or 9:16 (vertical).
-            If there is no image it will be 16:9 by default.
+            If there is no image it will be 16:9 by default. Wiro's default: 'auto'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -154,4 +167,8 @@ class AsyncSora2Pro(AsyncResource):
             resolution=resolution,
             ratio=ratio,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

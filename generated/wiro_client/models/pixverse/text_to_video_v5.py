@@ -10,7 +10,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -103,16 +104,20 @@ class TextToVideoV5(Resource):
         self,
         *,
         prompt: str,
-        negative_prompt: str | None = None,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
         aspect_ratio: AspectRatioOption,
         duration: DurationOption,
         quality: QualityOption,
-        style: StyleOption | None = None,
-        seed: int = 0,
-        watermark: WatermarkOption = "false",
-        callback_url: str | None = None,
+        style: StyleOption | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        watermark: WatermarkOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a PixVerse/text-to-video-v5 task (POST /Run/pixverse/text-to-video-v5).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             prompt (prompt): prompt. The prompt to generate the video.
@@ -123,8 +128,8 @@ class TextToVideoV5(Resource):
             duration (duration): Duration. v3.5 only allows 5,8. 1080p does not support 8s
             quality (quality): Quality. Quality of the video
             style (style): Style. You can leave style empty.
-            seed (seed): seed. Leave null to randomize
-            watermark (Watermark): Watermark
+            seed (seed): seed. Leave null to randomize. Wiro's default: 0.
+            watermark (Watermark): Watermark. Wiro's default: 'false'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -137,7 +142,11 @@ class TextToVideoV5(Resource):
             seed=seed,
             watermark=watermark,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncTextToVideoV5(AsyncResource):
@@ -152,16 +161,20 @@ class AsyncTextToVideoV5(AsyncResource):
         self,
         *,
         prompt: str,
-        negative_prompt: str | None = None,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
         aspect_ratio: AspectRatioOption,
         duration: DurationOption,
         quality: QualityOption,
-        style: StyleOption | None = None,
-        seed: int = 0,
-        watermark: WatermarkOption = "false",
-        callback_url: str | None = None,
+        style: StyleOption | NotGiven = NOT_GIVEN,
+        seed: int | NotGiven = NOT_GIVEN,
+        watermark: WatermarkOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a PixVerse/text-to-video-v5 task (POST /Run/pixverse/text-to-video-v5).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             prompt (prompt): prompt. The prompt to generate the video.
@@ -172,8 +185,8 @@ class AsyncTextToVideoV5(AsyncResource):
             duration (duration): Duration. v3.5 only allows 5,8. 1080p does not support 8s
             quality (quality): Quality. Quality of the video
             style (style): Style. You can leave style empty.
-            seed (seed): seed. Leave null to randomize
-            watermark (Watermark): Watermark
+            seed (seed): seed. Leave null to randomize. Wiro's default: 0.
+            watermark (Watermark): Watermark. Wiro's default: 'false'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -186,4 +199,8 @@ class AsyncTextToVideoV5(AsyncResource):
             seed=seed,
             watermark=watermark,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

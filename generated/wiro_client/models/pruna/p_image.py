@@ -7,7 +7,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -72,19 +73,24 @@ class PImage(Resource):
         self,
         *,
         prompt: str,
-        aspect_ratio: AspectRatioOption = "16:9",
-        seed: str = "0",
-        disable_safety_checker: DisableSafetyCheckerOption = "false",
-        callback_url: str | None = None,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        disable_safety_checker: DisableSafetyCheckerOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a pruna/p-image task (POST /Run/pruna/p-image).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             prompt (prompt): prompt
-            aspect_ratio (aspectRatio): Aspect Ratio
-            seed (seed): Seed. Random seed. Leave zero to randomize the seed
+            aspect_ratio (aspectRatio): Aspect Ratio. Wiro's default: '16:9'.
+            seed (seed): Seed. Random seed. Leave zero to randomize the seed. Wiro's default:
+            '0'.
             disable_safety_checker (disableSafetyChecker): Safety Checker. Disable safety
-            checker for generated images
+            checker for generated images. Wiro's default: 'false'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -93,7 +99,11 @@ class PImage(Resource):
             seed=seed,
             disable_safety_checker=disable_safety_checker,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncPImage(AsyncResource):
@@ -105,19 +115,24 @@ class AsyncPImage(AsyncResource):
         self,
         *,
         prompt: str,
-        aspect_ratio: AspectRatioOption = "16:9",
-        seed: str = "0",
-        disable_safety_checker: DisableSafetyCheckerOption = "false",
-        callback_url: str | None = None,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        disable_safety_checker: DisableSafetyCheckerOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a pruna/p-image task (POST /Run/pruna/p-image).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             prompt (prompt): prompt
-            aspect_ratio (aspectRatio): Aspect Ratio
-            seed (seed): Seed. Random seed. Leave zero to randomize the seed
+            aspect_ratio (aspectRatio): Aspect Ratio. Wiro's default: '16:9'.
+            seed (seed): Seed. Random seed. Leave zero to randomize the seed. Wiro's default:
+            '0'.
             disable_safety_checker (disableSafetyChecker): Safety Checker. Disable safety
-            checker for generated images
+            checker for generated images. Wiro's default: 'false'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -126,4 +141,8 @@ class AsyncPImage(AsyncResource):
             seed=seed,
             disable_safety_checker=disable_safety_checker,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

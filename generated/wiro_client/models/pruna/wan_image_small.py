@@ -9,7 +9,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -89,22 +90,28 @@ class WanImageSmall(Resource):
         self,
         *,
         prompt: str,
-        juiced: JuicedOption = "false",
-        aspect_ratio: AspectRatioOption = "16:9",
-        seed: str = "0",
-        output_format: OutputFormatOption = "png",
-        output_quality: str = "100",
-        callback_url: str | None = None,
+        juiced: JuicedOption | NotGiven = NOT_GIVEN,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        output_format: OutputFormatOption | NotGiven = NOT_GIVEN,
+        output_quality: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a pruna/wan-image-small task (POST /Run/pruna/wan-image-small).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             prompt (prompt): prompt
-            juiced (juiced): Juiced
-            aspect_ratio (aspectRatio): Aspect Ratio
-            seed (seed): Seed. Random seed. Leave zero to randomize the seed
-            output_format (outputFormat): Output Format
-            output_quality (outputQuality): Output Quality. Quality for jpg/webp (1-100)
+            juiced (juiced): Juiced. Wiro's default: 'false'.
+            aspect_ratio (aspectRatio): Aspect Ratio. Wiro's default: '16:9'.
+            seed (seed): Seed. Random seed. Leave zero to randomize the seed. Wiro's default:
+            '0'.
+            output_format (outputFormat): Output Format. Wiro's default: 'png'.
+            output_quality (outputQuality): Output Quality. Quality for jpg/webp (1-100).
+            Wiro's default: '100'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -115,7 +122,11 @@ class WanImageSmall(Resource):
             output_format=output_format,
             output_quality=output_quality,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncWanImageSmall(AsyncResource):
@@ -130,22 +141,28 @@ class AsyncWanImageSmall(AsyncResource):
         self,
         *,
         prompt: str,
-        juiced: JuicedOption = "false",
-        aspect_ratio: AspectRatioOption = "16:9",
-        seed: str = "0",
-        output_format: OutputFormatOption = "png",
-        output_quality: str = "100",
-        callback_url: str | None = None,
+        juiced: JuicedOption | NotGiven = NOT_GIVEN,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        output_format: OutputFormatOption | NotGiven = NOT_GIVEN,
+        output_quality: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a pruna/wan-image-small task (POST /Run/pruna/wan-image-small).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             prompt (prompt): prompt
-            juiced (juiced): Juiced
-            aspect_ratio (aspectRatio): Aspect Ratio
-            seed (seed): Seed. Random seed. Leave zero to randomize the seed
-            output_format (outputFormat): Output Format
-            output_quality (outputQuality): Output Quality. Quality for jpg/webp (1-100)
+            juiced (juiced): Juiced. Wiro's default: 'false'.
+            aspect_ratio (aspectRatio): Aspect Ratio. Wiro's default: '16:9'.
+            seed (seed): Seed. Random seed. Leave zero to randomize the seed. Wiro's default:
+            '0'.
+            output_format (outputFormat): Output Format. Wiro's default: 'png'.
+            output_quality (outputQuality): Output Quality. Quality for jpg/webp (1-100).
+            Wiro's default: '100'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -156,4 +173,8 @@ class AsyncWanImageSmall(AsyncResource):
             output_format=output_format,
             output_quality=output_quality,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -9,8 +9,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -113,9 +114,13 @@ class Qwen3ASR17B(Resource):
         language: LanguageOption,
         batch_size: str,
         new_tokens: str,
-        callback_url: str | None = None,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a Qwen/Qwen3-ASR-1.7B task (POST /Run/qwen/qwen3-asr-1.7b).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_audio (inputAudio): Input audio (optional). Supported audio formats: .wav,
@@ -133,7 +138,11 @@ class Qwen3ASR17B(Resource):
             batch_size=batch_size,
             new_tokens=new_tokens,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncQwen3ASR17B(AsyncResource):
@@ -150,9 +159,13 @@ class AsyncQwen3ASR17B(AsyncResource):
         language: LanguageOption,
         batch_size: str,
         new_tokens: str,
-        callback_url: str | None = None,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a Qwen/Qwen3-ASR-1.7B task (POST /Run/qwen/qwen3-asr-1.7b).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_audio (inputAudio): Input audio (optional). Supported audio formats: .wav,
@@ -170,4 +183,8 @@ class AsyncQwen3ASR17B(AsyncResource):
             batch_size=batch_size,
             new_tokens=new_tokens,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

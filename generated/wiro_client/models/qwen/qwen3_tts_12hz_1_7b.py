@@ -9,7 +9,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -98,17 +99,26 @@ class Qwen3TTS12Hz17B(Resource):
     def run(
         self,
         *,
-        prompt: str = "A small robot learned to paint by watching sunsets every evening. It mixed colors carefully, trying to capture the feeling, not just the view. One day, a child looked at its painting and started to cry. The robot realized it had finally understood what art meant.",
-        instruction: str = "Excited",
+        prompt: str | NotGiven = NOT_GIVEN,
+        instruction: str | NotGiven = NOT_GIVEN,
         language: LanguageOption,
         speaker: SpeakerOption,
-        callback_url: str | None = None,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a Qwen/Qwen3-TTS-12Hz-1.7B task (POST /Run/qwen/qwen3-tts-12hz-1.7b).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
-            prompt (prompt): prompt. The prompt to generate audio from.
-            instruction (instruction): instruction. Emotion of speaker.
+            prompt (prompt): prompt. The prompt to generate audio from. Wiro's default: 'A
+            small robot learned to paint by watching sunsets every evening. It mixed colors
+            carefully, trying to capture the feeling, not just the view. One day, a child
+            looked at its painting and started to cry. The robot realized it had finally
+            understood what art meant.'.
+            instruction (instruction): instruction. Emotion of speaker. Wiro's default:
+            'Excited'.
             language (language): language
             speaker (speaker): speaker
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
@@ -119,7 +129,11 @@ class Qwen3TTS12Hz17B(Resource):
             language=language,
             speaker=speaker,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncQwen3TTS12Hz17B(AsyncResource):
@@ -132,17 +146,26 @@ class AsyncQwen3TTS12Hz17B(AsyncResource):
     async def run(
         self,
         *,
-        prompt: str = "A small robot learned to paint by watching sunsets every evening. It mixed colors carefully, trying to capture the feeling, not just the view. One day, a child looked at its painting and started to cry. The robot realized it had finally understood what art meant.",
-        instruction: str = "Excited",
+        prompt: str | NotGiven = NOT_GIVEN,
+        instruction: str | NotGiven = NOT_GIVEN,
         language: LanguageOption,
         speaker: SpeakerOption,
-        callback_url: str | None = None,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a Qwen/Qwen3-TTS-12Hz-1.7B task (POST /Run/qwen/qwen3-tts-12hz-1.7b).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
-            prompt (prompt): prompt. The prompt to generate audio from.
-            instruction (instruction): instruction. Emotion of speaker.
+            prompt (prompt): prompt. The prompt to generate audio from. Wiro's default: 'A
+            small robot learned to paint by watching sunsets every evening. It mixed colors
+            carefully, trying to capture the feeling, not just the view. One day, a child
+            looked at its painting and started to cry. The robot realized it had finally
+            understood what art meant.'.
+            instruction (instruction): instruction. Emotion of speaker. Wiro's default:
+            'Excited'.
             language (language): language
             speaker (speaker): speaker
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
@@ -153,4 +176,8 @@ class AsyncQwen3TTS12Hz17B(AsyncResource):
             language=language,
             speaker=speaker,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

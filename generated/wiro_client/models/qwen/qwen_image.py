@@ -3,9 +3,12 @@
 # sha256: c023fe2e2f4a1945a098529236bb58b708f03b307f5eef0ea5ae2861313ce244
 """Qwen/Qwen-Image: Qwen Image Text to Image Model"""
 
+import typing
+
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -94,27 +97,33 @@ class QwenImage(Resource):
         self,
         *,
         prompt: str,
-        negative_prompt: str | None = None,
-        steps: int = 25,
-        scale: str | None = None,
-        samples: int = 1,
-        seed: str = "0",
-        width: int = 1024,
-        height: int = 1024,
-        callback_url: str | None = None,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        samples: int | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a Qwen/Qwen-Image task (POST /Run/qwen/qwen-image).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             prompt (prompt): prompt
             negative_prompt (negativePrompt): negativeprompt. Specify what to exclude from the
             output.
-            steps (steps): inferencesteps
+            steps (steps): inferencesteps. Wiro's default: 25.
             scale (scale): guidancescale
-            samples (samples): Samples. Number of samples to process or generate.
-            seed (seed): Seed. Random seed. Leave zero to randomize the seed
-            width (width): width
-            height (height): height
+            samples (samples): Samples. Number of samples to process or generate. Wiro's
+            default: 1.
+            seed (seed): Seed. Random seed. Leave zero to randomize the seed. Wiro's default:
+            '0'.
+            width (width): width. Wiro's default: 1024.
+            height (height): height. Wiro's default: 1024.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -127,7 +136,11 @@ class QwenImage(Resource):
             width=width,
             height=height,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncQwenImage(AsyncResource):
@@ -139,27 +152,33 @@ class AsyncQwenImage(AsyncResource):
         self,
         *,
         prompt: str,
-        negative_prompt: str | None = None,
-        steps: int = 25,
-        scale: str | None = None,
-        samples: int = 1,
-        seed: str = "0",
-        width: int = 1024,
-        height: int = 1024,
-        callback_url: str | None = None,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        samples: int | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a Qwen/Qwen-Image task (POST /Run/qwen/qwen-image).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             prompt (prompt): prompt
             negative_prompt (negativePrompt): negativeprompt. Specify what to exclude from the
             output.
-            steps (steps): inferencesteps
+            steps (steps): inferencesteps. Wiro's default: 25.
             scale (scale): guidancescale
-            samples (samples): Samples. Number of samples to process or generate.
-            seed (seed): Seed. Random seed. Leave zero to randomize the seed
-            width (width): width
-            height (height): height
+            samples (samples): Samples. Number of samples to process or generate. Wiro's
+            default: 1.
+            seed (seed): Seed. Random seed. Leave zero to randomize the seed. Wiro's default:
+            '0'.
+            width (width): width. Wiro's default: 1024.
+            height (height): height. Wiro's default: 1024.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -172,4 +191,8 @@ class AsyncQwenImage(AsyncResource):
             width=width,
             height=height,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

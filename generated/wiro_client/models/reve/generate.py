@@ -9,7 +9,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -78,21 +79,29 @@ class Generate(Resource):
         self,
         *,
         prompt: str,
-        aspect_ratio: AspectRatioOption = "1:1",
-        callback_url: str | None = None,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a reve/Generate task (POST /Run/reve/generate).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             prompt (prompt): prompt. The prompt to generate the image.
-            aspect_ratio (aspectRatio): Aspect Ratio
+            aspect_ratio (aspectRatio): Aspect Ratio. Wiro's default: '1:1'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
             prompt=prompt,
             aspect_ratio=aspect_ratio,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncGenerate(AsyncResource):
@@ -118,18 +127,26 @@ class AsyncGenerate(AsyncResource):
         self,
         *,
         prompt: str,
-        aspect_ratio: AspectRatioOption = "1:1",
-        callback_url: str | None = None,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a reve/Generate task (POST /Run/reve/generate).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             prompt (prompt): prompt. The prompt to generate the image.
-            aspect_ratio (aspectRatio): Aspect Ratio
+            aspect_ratio (aspectRatio): Aspect Ratio. Wiro's default: '1:1'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
             prompt=prompt,
             aspect_ratio=aspect_ratio,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -3,9 +3,12 @@
 # sha256: 139dca364a067d088bc6d990d6445fc1a648ee9abfaf8b49e83a50d78844441d
 """tencent/HunyuanWorld-text-to-panorama: HunyuanWorld-1.0 Text to Panorama Version"""
 
+import typing
+
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -99,31 +102,36 @@ class HunyuanWorldTextToPanorama(Resource):
         self,
         *,
         prompt: str,
-        negative_prompt: str | None = None,
-        steps: int = 40,
-        scale: str | None = None,
-        blend_extend: int = 6,
-        cfg_scale: str | None = None,
-        seed: str = "0",
-        width: int = 1920,
-        height: int = 960,
-        callback_url: str | None = None,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        blend_extend: int | NotGiven = NOT_GIVEN,
+        cfg_scale: str | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a tencent/HunyuanWorld-text-to-panorama task (POST
         /Run/tencent/hunyuanworld-text-to-panorama).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             prompt (prompt): prompt
             negative_prompt (negativePrompt): negativeprompt. Specify what to exclude from the
             output.
-            steps (steps): inferencesteps
+            steps (steps): inferencesteps. Wiro's default: 40.
             scale (scale): guidancescale
             blend_extend (blendExtend): Blend Extend. Amount to extend blending between
-            segments.
+            segments. Wiro's default: 6.
             cfg_scale (cfgScale): Cfg Scale. Classifier-free guidance scale.
-            seed (seed): Seed. Random seed. Leave zero to randomize the seed
-            width (width): width
-            height (height): height
+            seed (seed): Seed. Random seed. Leave zero to randomize the seed. Wiro's default:
+            '0'.
+            width (width): width. Wiro's default: 1920.
+            height (height): height. Wiro's default: 960.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -137,7 +145,11 @@ class HunyuanWorldTextToPanorama(Resource):
             width=width,
             height=height,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncHunyuanWorldTextToPanorama(AsyncResource):
@@ -149,31 +161,36 @@ class AsyncHunyuanWorldTextToPanorama(AsyncResource):
         self,
         *,
         prompt: str,
-        negative_prompt: str | None = None,
-        steps: int = 40,
-        scale: str | None = None,
-        blend_extend: int = 6,
-        cfg_scale: str | None = None,
-        seed: str = "0",
-        width: int = 1920,
-        height: int = 960,
-        callback_url: str | None = None,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        blend_extend: int | NotGiven = NOT_GIVEN,
+        cfg_scale: str | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a tencent/HunyuanWorld-text-to-panorama task (POST
         /Run/tencent/hunyuanworld-text-to-panorama).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             prompt (prompt): prompt
             negative_prompt (negativePrompt): negativeprompt. Specify what to exclude from the
             output.
-            steps (steps): inferencesteps
+            steps (steps): inferencesteps. Wiro's default: 40.
             scale (scale): guidancescale
             blend_extend (blendExtend): Blend Extend. Amount to extend blending between
-            segments.
+            segments. Wiro's default: 6.
             cfg_scale (cfgScale): Cfg Scale. Classifier-free guidance scale.
-            seed (seed): Seed. Random seed. Leave zero to randomize the seed
-            width (width): width
-            height (height): height
+            seed (seed): Seed. Random seed. Leave zero to randomize the seed. Wiro's default:
+            '0'.
+            width (width): width. Wiro's default: 1920.
+            height (height): height. Wiro's default: 960.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -187,4 +204,8 @@ class AsyncHunyuanWorldTextToPanorama(AsyncResource):
             width=width,
             height=height,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

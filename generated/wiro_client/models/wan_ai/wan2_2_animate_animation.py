@@ -9,8 +9,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -101,21 +102,25 @@ class Wan22AnimateAnimation(Resource):
         *,
         input_image: list[FileInput],
         input_video: list[FileInput],
-        resolution: ResolutionOption = "default",
+        resolution: ResolutionOption | NotGiven = NOT_GIVEN,
         steps: int,
         scale: str,
         shift: str,
         seed: str,
-        callback_url: str | None = None,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a Wan-AI/Wan2.2-Animate-Animation task (POST
         /Run/wan-ai/wan2.2-animate-animation).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image. Reference character image - the person to
             animate
             input_video (inputVideo): Video. Input driving video - the motion source
-            resolution (resolution): resolution. Resolution.
+            resolution (resolution): resolution. Resolution. Wiro's default: 'default'.
             steps (steps): inferencesteps
             scale (scale): guidancescale
             shift (shift): Shift. Noise schedule shift parameter
@@ -131,7 +136,11 @@ class Wan22AnimateAnimation(Resource):
             shift=shift,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncWan22AnimateAnimation(AsyncResource):
@@ -146,21 +155,25 @@ class AsyncWan22AnimateAnimation(AsyncResource):
         *,
         input_image: list[FileInput],
         input_video: list[FileInput],
-        resolution: ResolutionOption = "default",
+        resolution: ResolutionOption | NotGiven = NOT_GIVEN,
         steps: int,
         scale: str,
         shift: str,
         seed: str,
-        callback_url: str | None = None,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a Wan-AI/Wan2.2-Animate-Animation task (POST
         /Run/wan-ai/wan2.2-animate-animation).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image. Reference character image - the person to
             animate
             input_video (inputVideo): Video. Input driving video - the motion source
-            resolution (resolution): resolution. Resolution.
+            resolution (resolution): resolution. Resolution. Wiro's default: 'default'.
             steps (steps): inferencesteps
             scale (scale): guidancescale
             shift (shift): Shift. Noise schedule shift parameter
@@ -176,4 +189,8 @@ class AsyncWan22AnimateAnimation(AsyncResource):
             shift=shift,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -14,8 +14,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -91,13 +92,17 @@ class AICultureFitEvaluator(Resource):
     def run(
         self,
         *,
-        input_document_multiple: list[FileInput] | None = None,
-        input_document_url_multiple: str | None = None,
+        input_document_multiple: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_document_url_multiple: str | NotGiven = NOT_GIVEN,
         prompt: str,
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/AI-Culture-Fit-Evaluator task (POST /Run/wiro/ai-culture-fit-evaluator).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple. Upload
@@ -109,7 +114,8 @@ class AICultureFitEvaluator(Resource):
             and correctly formatted. Supported file types: .csv, .docx, .epub, .jpeg, .jpg,
             .mbox, .md, .mp3, .mp4, .pdf, .png, .ppt, .pptm, .pptx
             prompt (prompt): Company Culture Info. Enter your company culture information.
-            language (language): Language. Choose the preferred language.
+            language (language): Language. Choose the preferred language. Wiro's default:
+            'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -118,7 +124,11 @@ class AICultureFitEvaluator(Resource):
             prompt=prompt,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncAICultureFitEvaluator(AsyncResource):
@@ -136,13 +146,17 @@ class AsyncAICultureFitEvaluator(AsyncResource):
     async def run(
         self,
         *,
-        input_document_multiple: list[FileInput] | None = None,
-        input_document_url_multiple: str | None = None,
+        input_document_multiple: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_document_url_multiple: str | NotGiven = NOT_GIVEN,
         prompt: str,
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/AI-Culture-Fit-Evaluator task (POST /Run/wiro/ai-culture-fit-evaluator).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple. Upload
@@ -154,7 +168,8 @@ class AsyncAICultureFitEvaluator(AsyncResource):
             and correctly formatted. Supported file types: .csv, .docx, .epub, .jpeg, .jpg,
             .mbox, .md, .mp3, .mp4, .pdf, .png, .ppt, .pptm, .pptx
             prompt (prompt): Company Culture Info. Enter your company culture information.
-            language (language): Language. Choose the preferred language.
+            language (language): Language. Choose the preferred language. Wiro's default:
+            'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -163,4 +178,8 @@ class AsyncAICultureFitEvaluator(AsyncResource):
             prompt=prompt,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -14,7 +14,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -79,18 +80,23 @@ class AICultureFitTestGenerator(Resource):
         self,
         *,
         prompt: str,
-        website_url: str = "https://wiro.ai/",
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        website_url: str | NotGiven = NOT_GIVEN,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/AI-Culture-Fit-Test-Generator task (POST
         /Run/wiro/ai-culture-fit-test-generator).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             prompt (prompt): Company Culture Info. Enter your company culture information.
             website_url (websiteUrl): Website URL. Enter the URL of your company culture,
-            values, or about page
-            language (language): Language. Choose the preferred language.
+            values, or about page. Wiro's default: 'https://wiro.ai/'.
+            language (language): Language. Choose the preferred language. Wiro's default:
+            'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -98,7 +104,11 @@ class AICultureFitTestGenerator(Resource):
             website_url=website_url,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncAICultureFitTestGenerator(AsyncResource):
@@ -117,18 +127,23 @@ class AsyncAICultureFitTestGenerator(AsyncResource):
         self,
         *,
         prompt: str,
-        website_url: str = "https://wiro.ai/",
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        website_url: str | NotGiven = NOT_GIVEN,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/AI-Culture-Fit-Test-Generator task (POST
         /Run/wiro/ai-culture-fit-test-generator).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             prompt (prompt): Company Culture Info. Enter your company culture information.
             website_url (websiteUrl): Website URL. Enter the URL of your company culture,
-            values, or about page
-            language (language): Language. Choose the preferred language.
+            values, or about page. Wiro's default: 'https://wiro.ai/'.
+            language (language): Language. Choose the preferred language. Wiro's default:
+            'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -136,4 +151,8 @@ class AsyncAICultureFitTestGenerator(AsyncResource):
             website_url=website_url,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

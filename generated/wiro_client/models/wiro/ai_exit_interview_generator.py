@@ -13,7 +13,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -80,19 +81,24 @@ class AIExitInterviewGenerator(Resource):
         self,
         *,
         prompt: str,
-        interview_type: InterviewTypeOption = "form",
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        interview_type: InterviewTypeOption | NotGiven = NOT_GIVEN,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/AI-Exit-Interview-Generator task (POST
         /Run/wiro/ai-exit-interview-generator).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             prompt (prompt): Employee Info. Enter the information of the employee which leaves
             the company.
             interview_type (interviewType): Interview Type. Choose between live or form type
-            based on your needs.
-            language (language): Language. Choose the preferred language.
+            based on your needs. Wiro's default: 'form'.
+            language (language): Language. Choose the preferred language. Wiro's default:
+            'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -100,7 +106,11 @@ class AIExitInterviewGenerator(Resource):
             interview_type=interview_type,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncAIExitInterviewGenerator(AsyncResource):
@@ -119,19 +129,24 @@ class AsyncAIExitInterviewGenerator(AsyncResource):
         self,
         *,
         prompt: str,
-        interview_type: InterviewTypeOption = "form",
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        interview_type: InterviewTypeOption | NotGiven = NOT_GIVEN,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/AI-Exit-Interview-Generator task (POST
         /Run/wiro/ai-exit-interview-generator).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             prompt (prompt): Employee Info. Enter the information of the employee which leaves
             the company.
             interview_type (interviewType): Interview Type. Choose between live or form type
-            based on your needs.
-            language (language): Language. Choose the preferred language.
+            based on your needs. Wiro's default: 'form'.
+            language (language): Language. Choose the preferred language. Wiro's default:
+            'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -139,4 +154,8 @@ class AsyncAIExitInterviewGenerator(AsyncResource):
             interview_type=interview_type,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

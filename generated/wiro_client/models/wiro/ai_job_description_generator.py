@@ -13,8 +13,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -100,14 +101,18 @@ class AIJobDescriptionGenerator(Resource):
         self,
         *,
         prompt: str,
-        tone: ToneOption = "Formal",
-        input_document_multiple: list[FileInput] | None = None,
-        input_document_url_multiple: str | None = None,
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        tone: ToneOption | NotGiven = NOT_GIVEN,
+        input_document_multiple: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_document_url_multiple: str | NotGiven = NOT_GIVEN,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/AI-Job-Description-Generator task (POST
         /Run/wiro/ai-job-description-generator).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             prompt (prompt): jobDetail. Enter the details of the job posting, including job
@@ -115,7 +120,7 @@ class AIJobDescriptionGenerator(Resource):
             to the position. Ensure the description is clear and concise to attract the right
             candidates.
             tone (tone): Tone. Please select the preferred tone for the generated job
-            description.
+            description. Wiro's default: 'Formal'.
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple (optional).
             Upload one or more supporting files such as CVs or documents to enrich the job
             listing. Can upload multiple files for additional information. Ensure the files
@@ -128,7 +133,7 @@ class AIJobDescriptionGenerator(Resource):
             URLs are accessible and correctly formatted. Supported file types: .csv, .docx,
             .epub, .jpeg, .jpg, .mbox, .md, .mp3, .mp4, .pdf, .png, .ppt, .pptm, .pptx
             language (language): Language. Please select the preferred language for the
-            generated job description.
+            generated job description. Wiro's default: 'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -138,7 +143,11 @@ class AIJobDescriptionGenerator(Resource):
             input_document_url_multiple=input_document_url_multiple,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncAIJobDescriptionGenerator(AsyncResource):
@@ -157,14 +166,18 @@ class AsyncAIJobDescriptionGenerator(AsyncResource):
         self,
         *,
         prompt: str,
-        tone: ToneOption = "Formal",
-        input_document_multiple: list[FileInput] | None = None,
-        input_document_url_multiple: str | None = None,
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        tone: ToneOption | NotGiven = NOT_GIVEN,
+        input_document_multiple: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_document_url_multiple: str | NotGiven = NOT_GIVEN,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/AI-Job-Description-Generator task (POST
         /Run/wiro/ai-job-description-generator).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             prompt (prompt): jobDetail. Enter the details of the job posting, including job
@@ -172,7 +185,7 @@ class AsyncAIJobDescriptionGenerator(AsyncResource):
             to the position. Ensure the description is clear and concise to attract the right
             candidates.
             tone (tone): Tone. Please select the preferred tone for the generated job
-            description.
+            description. Wiro's default: 'Formal'.
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple (optional).
             Upload one or more supporting files such as CVs or documents to enrich the job
             listing. Can upload multiple files for additional information. Ensure the files
@@ -185,7 +198,7 @@ class AsyncAIJobDescriptionGenerator(AsyncResource):
             URLs are accessible and correctly formatted. Supported file types: .csv, .docx,
             .epub, .jpeg, .jpg, .mbox, .md, .mp3, .mp4, .pdf, .png, .ppt, .pptm, .pptx
             language (language): Language. Please select the preferred language for the
-            generated job description.
+            generated job description. Wiro's default: 'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -195,4 +208,8 @@ class AsyncAIJobDescriptionGenerator(AsyncResource):
             input_document_url_multiple=input_document_url_multiple,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

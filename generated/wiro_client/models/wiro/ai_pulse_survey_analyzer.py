@@ -14,8 +14,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -87,12 +88,16 @@ class AIPulseSurveyAnalyzer(Resource):
     def run(
         self,
         *,
-        input_document_multiple: list[FileInput] | None = None,
-        input_document_url_multiple: str | None = None,
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        input_document_multiple: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_document_url_multiple: str | NotGiven = NOT_GIVEN,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/AI-Pulse-Survey-Analyzer task (POST /Run/wiro/ai-pulse-survey-analyzer).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple. Upload
@@ -103,7 +108,8 @@ class AIPulseSurveyAnalyzer(Resource):
             Enter multiple file URLs separated by comma ( , ). Ensure the URLs are accessible
             and correctly formatted. Supported file types: .csv, .docx, .epub, .jpeg, .jpg,
             .mbox, .md, .mp3, .mp4, .pdf, .png, .ppt, .pptm, .pptx
-            language (language): Language. Choose the preferred language.
+            language (language): Language. Choose the preferred language. Wiro's default:
+            'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -111,7 +117,11 @@ class AIPulseSurveyAnalyzer(Resource):
             input_document_url_multiple=input_document_url_multiple,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncAIPulseSurveyAnalyzer(AsyncResource):
@@ -129,12 +139,16 @@ class AsyncAIPulseSurveyAnalyzer(AsyncResource):
     async def run(
         self,
         *,
-        input_document_multiple: list[FileInput] | None = None,
-        input_document_url_multiple: str | None = None,
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        input_document_multiple: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_document_url_multiple: str | NotGiven = NOT_GIVEN,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/AI-Pulse-Survey-Analyzer task (POST /Run/wiro/ai-pulse-survey-analyzer).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple. Upload
@@ -145,7 +159,8 @@ class AsyncAIPulseSurveyAnalyzer(AsyncResource):
             Enter multiple file URLs separated by comma ( , ). Ensure the URLs are accessible
             and correctly formatted. Supported file types: .csv, .docx, .epub, .jpeg, .jpg,
             .mbox, .md, .mp3, .mp4, .pdf, .png, .ppt, .pptm, .pptx
-            language (language): Language. Choose the preferred language.
+            language (language): Language. Choose the preferred language. Wiro's default:
+            'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -153,4 +168,8 @@ class AsyncAIPulseSurveyAnalyzer(AsyncResource):
             input_document_url_multiple=input_document_url_multiple,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

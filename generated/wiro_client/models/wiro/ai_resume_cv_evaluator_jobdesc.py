@@ -12,8 +12,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -101,16 +102,20 @@ class AIResumeCVEvaluatorJobDesc(Resource):
     def run(
         self,
         *,
-        input_document_multiple: list[FileInput] | None = None,
-        input_document_url_multiple: str | None = None,
+        input_document_multiple: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_document_url_multiple: str | NotGiven = NOT_GIVEN,
         job_desc: str,
-        detail_type: DetailTypeOption = "fast",
-        output_type: OutputTypeOption = "json",
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        detail_type: DetailTypeOption | NotGiven = NOT_GIVEN,
+        output_type: OutputTypeOption | NotGiven = NOT_GIVEN,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/AI-Resume-CV-Evaluator-JobDesc task (POST
         /Run/wiro/ai-resume-cv-evaluator-jobdesc).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple. Upload
@@ -126,12 +131,13 @@ class AIResumeCVEvaluatorJobDesc(Resource):
             to the position. Ensure the description is clear and concise to attract the right
             candidates.
             detail_type (detailType): detailType. Choose between detailed analysis with
-            parsing or a faster evaluation that provides only the score.
+            parsing or a faster evaluation that provides only the score. Wiro's default:
+            'fast'.
             output_type (outputType): outputType. Choose the preferred file format for
             exporting your data. Select JSON for structured, CSV for a tabular format suitable
-            for spreadsheets and databases.
+            for spreadsheets and databases. Wiro's default: 'json'.
             language (language): Language. Please select the preferred language for the
-            generated summary.
+            generated summary. Wiro's default: 'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -142,7 +148,11 @@ class AIResumeCVEvaluatorJobDesc(Resource):
             output_type=output_type,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncAIResumeCVEvaluatorJobDesc(AsyncResource):
@@ -158,16 +168,20 @@ class AsyncAIResumeCVEvaluatorJobDesc(AsyncResource):
     async def run(
         self,
         *,
-        input_document_multiple: list[FileInput] | None = None,
-        input_document_url_multiple: str | None = None,
+        input_document_multiple: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_document_url_multiple: str | NotGiven = NOT_GIVEN,
         job_desc: str,
-        detail_type: DetailTypeOption = "fast",
-        output_type: OutputTypeOption = "json",
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        detail_type: DetailTypeOption | NotGiven = NOT_GIVEN,
+        output_type: OutputTypeOption | NotGiven = NOT_GIVEN,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/AI-Resume-CV-Evaluator-JobDesc task (POST
         /Run/wiro/ai-resume-cv-evaluator-jobdesc).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple. Upload
@@ -183,12 +197,13 @@ class AsyncAIResumeCVEvaluatorJobDesc(AsyncResource):
             to the position. Ensure the description is clear and concise to attract the right
             candidates.
             detail_type (detailType): detailType. Choose between detailed analysis with
-            parsing or a faster evaluation that provides only the score.
+            parsing or a faster evaluation that provides only the score. Wiro's default:
+            'fast'.
             output_type (outputType): outputType. Choose the preferred file format for
             exporting your data. Select JSON for structured, CSV for a tabular format suitable
-            for spreadsheets and databases.
+            for spreadsheets and databases. Wiro's default: 'json'.
             language (language): Language. Please select the preferred language for the
-            generated summary.
+            generated summary. Wiro's default: 'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -199,4 +214,8 @@ class AsyncAIResumeCVEvaluatorJobDesc(AsyncResource):
             output_type=output_type,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

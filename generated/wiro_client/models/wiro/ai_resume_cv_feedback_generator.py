@@ -15,8 +15,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -94,14 +95,18 @@ class AIResumeCVFeedbackGenerator(Resource):
     def run(
         self,
         *,
-        input_document_multiple: list[FileInput] | None = None,
-        input_document_url_multiple: str | None = None,
-        job_desc: str = "Job description\nWe are seeking a skilled and dedicated PHP Developer to join our development team. The ideal candidate will have a strong command of PHP programming, experience with web development, and the ability to create efficient and scalable solutions. As a PHP Developer, you will play a pivotal role in designing, coding, testing, and maintaining web applications that drive our digital presence.\nKey Responsibilities:\nCollaborate with cross-functional teams including designers and other developers to understand project requirements and \ntranslate them into functional web applications.\nDevelop and maintain server-side logic using PHP and related frameworks (Laravel, Symfony, CodeIgniter, etc. ).\nWrite clean, modular, and maintainable code that follows coding standards and best practices.\nDesign and implement databases, write optimized SQL queries, and ensure data integrity.\nCreate RESTful APIs for communication between the front-end and back-end components.\nBuild responsive and user-friendly front-end interfaces using HTML, CSS, and JavaScript.\nOptimize applications for speed, performance, and scalability.\nTroubleshoot and debug issues in PHP code and web applications, and provide timely solutions.\nCollaborate with the QA team to test and validate application functionalities.\nStay updated on industry trends and emerging technologies related to PHP development.\nParticipate in code reviews to maintain code quality and consistency across the development team.\nContinuously learn and adapt to new technologies and development methodologies.\nTake ownership of projects and deliver high-quality software solutions within deadlines.\nQualifications and Skills:\nBachelor's degree in Computer Science, Software Engineering, or a related field (or equivalent work experience).\nProven experience as a PHP Developer with a portfolio showcasing PHP development projects.\nProficiency in PHP programming and experience with one or more PHP frameworks.\nStrong understanding of web development principles, HTML, CSS, and JavaScript.\nFamiliarity with front-end libraries and frameworks (React, Angular, Vue. js) is a plus.\nKnowledge of database management systems (e. g. , MySQL) and SQL queries.\nExperience with version control systems (e. g. , Git) and collaborative coding workflows.\nAbility to work collaboratively in a team environment, communicate effectively, and provide constructive feedback.\nProblem-solving skills and the ability to debug and troubleshoot technical issues.\nBenefits:\nBenefit from invaluable mentorship provided by seasoned leaders.\nEnjoy a vibrant atmosphere enriched with engaging games and activities.\nReceive quarterly rewards as a token of recognition for your valuable contributions.\nImmerse yourself in a creative and open culture that fosters innovation.\nJob Type:\nFull-time / Freelance / Part-time / Contract\nExperience:\nA minimum duration of 6 months is mandatory.\nIn case of no prior experience, you have the option to apply for an internship.",
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        input_document_multiple: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_document_url_multiple: str | NotGiven = NOT_GIVEN,
+        job_desc: str | NotGiven = NOT_GIVEN,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/AI-Resume-CV-Feedback-Generator task (POST
         /Run/wiro/ai-resume-cv-feedback-generator).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple. Upload
@@ -115,9 +120,48 @@ class AIResumeCVFeedbackGenerator(Resource):
             job_desc (jobDesc): Job Description. Enter the details of the job posting,
             including job title, responsibilities, qualifications, and any additional
             information relevant to the position. Ensure the description is clear and concise
-            to attract the right candidates.
+            to attract the right candidates. Wiro's default: 'Job description\\nWe are seeking
+            a skilled and dedicated PHP Developer to join our development team. The ideal
+            candidate will have a strong command of PHP programming, experience with web
+            development, and the ability to create efficient and scalable solutions. As a PHP
+            Developer, you will play a pivotal role in designing, coding, testing, and
+            maintaining web applications that drive our digital presence.\\nKey
+            Responsibilities:\\nCollaborate with cross-functional teams including designers
+            and other developers to understand project requirements and \\ntranslate them into
+            functional web applications.\\nDevelop and maintain server-side logic using PHP
+            and related frameworks (Laravel, Symfony, CodeIgniter, etc. ).\\nWrite clean,
+            modular, and maintainable code that follows coding standards and best
+            practices.\\nDesign and implement databases, write optimized SQL queries, and
+            ensure data integrity.\\nCreate RESTful APIs for communication between the
+            front-end and back-end components.\\nBuild responsive and user-friendly front-end
+            interfaces using HTML, CSS, and JavaScript.\\nOptimize applications for speed,
+            performance, and scalability.\\nTroubleshoot and debug issues in PHP code and web
+            applications, and provide timely solutions.\\nCollaborate with the QA team to test
+            and validate application functionalities.\\nStay updated on industry trends and
+            emerging technologies related to PHP development.\\nParticipate in code reviews to
+            maintain code quality and consistency across the development team.\\nContinuously
+            learn and adapt to new technologies and development methodologies.\\nTake
+            ownership of projects and deliver high-quality software solutions within
+            deadlines.\\nQualifications and Skills:\\nBachelor's degree in Computer Science,
+            Software Engineering, or a related field (or equivalent work experience).\\nProven
+            experience as a PHP Developer with a portfolio showcasing PHP development
+            projects.\\nProficiency in PHP programming and experience with one or more PHP
+            frameworks.\\nStrong understanding of web development principles, HTML, CSS, and
+            JavaScript.\\nFamiliarity with front-end libraries and frameworks (React, Angular,
+            Vue. js) is a plus.\\nKnowledge of database management systems (e. g. , MySQL) and
+            SQL queries.\\nExperience with version control systems (e. g. , Git) and
+            collaborative coding workflows.\\nAbility to work collaboratively in a team
+            environment, communicate effectively, and provide constructive
+            feedback.\\nProblem-solving skills and the ability to debug and troubleshoot
+            technical issues.\\nBenefits:\\nBenefit from invaluable mentorship provided by
+            seasoned leaders.\\nEnjoy a vibrant atmosphere enriched with engaging games and
+            activities.\\nReceive quarterly rewards as a token of recognition for your
+            valuable contributions.\\nImmerse yourself in a creative and open culture that
+            fosters innovation.\\nJob Type:\\nFull-time / Freelance / Part-time /
+            Contract\\nExperience:\\nA minimum duration of 6 months is mandatory.\\nIn case of
+            no prior experience, you have the option to apply for an internship.'.
             language (language): Language. Please select the preferred language for the
-            generated summary.
+            generated summary. Wiro's default: 'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -126,7 +170,11 @@ class AIResumeCVFeedbackGenerator(Resource):
             job_desc=job_desc,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncAIResumeCVFeedbackGenerator(AsyncResource):
@@ -145,14 +193,18 @@ class AsyncAIResumeCVFeedbackGenerator(AsyncResource):
     async def run(
         self,
         *,
-        input_document_multiple: list[FileInput] | None = None,
-        input_document_url_multiple: str | None = None,
-        job_desc: str = "Job description\nWe are seeking a skilled and dedicated PHP Developer to join our development team. The ideal candidate will have a strong command of PHP programming, experience with web development, and the ability to create efficient and scalable solutions. As a PHP Developer, you will play a pivotal role in designing, coding, testing, and maintaining web applications that drive our digital presence.\nKey Responsibilities:\nCollaborate with cross-functional teams including designers and other developers to understand project requirements and \ntranslate them into functional web applications.\nDevelop and maintain server-side logic using PHP and related frameworks (Laravel, Symfony, CodeIgniter, etc. ).\nWrite clean, modular, and maintainable code that follows coding standards and best practices.\nDesign and implement databases, write optimized SQL queries, and ensure data integrity.\nCreate RESTful APIs for communication between the front-end and back-end components.\nBuild responsive and user-friendly front-end interfaces using HTML, CSS, and JavaScript.\nOptimize applications for speed, performance, and scalability.\nTroubleshoot and debug issues in PHP code and web applications, and provide timely solutions.\nCollaborate with the QA team to test and validate application functionalities.\nStay updated on industry trends and emerging technologies related to PHP development.\nParticipate in code reviews to maintain code quality and consistency across the development team.\nContinuously learn and adapt to new technologies and development methodologies.\nTake ownership of projects and deliver high-quality software solutions within deadlines.\nQualifications and Skills:\nBachelor's degree in Computer Science, Software Engineering, or a related field (or equivalent work experience).\nProven experience as a PHP Developer with a portfolio showcasing PHP development projects.\nProficiency in PHP programming and experience with one or more PHP frameworks.\nStrong understanding of web development principles, HTML, CSS, and JavaScript.\nFamiliarity with front-end libraries and frameworks (React, Angular, Vue. js) is a plus.\nKnowledge of database management systems (e. g. , MySQL) and SQL queries.\nExperience with version control systems (e. g. , Git) and collaborative coding workflows.\nAbility to work collaboratively in a team environment, communicate effectively, and provide constructive feedback.\nProblem-solving skills and the ability to debug and troubleshoot technical issues.\nBenefits:\nBenefit from invaluable mentorship provided by seasoned leaders.\nEnjoy a vibrant atmosphere enriched with engaging games and activities.\nReceive quarterly rewards as a token of recognition for your valuable contributions.\nImmerse yourself in a creative and open culture that fosters innovation.\nJob Type:\nFull-time / Freelance / Part-time / Contract\nExperience:\nA minimum duration of 6 months is mandatory.\nIn case of no prior experience, you have the option to apply for an internship.",
-        language: LanguageOption = "en",
-        callback_url: str | None = None,
+        input_document_multiple: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_document_url_multiple: str | NotGiven = NOT_GIVEN,
+        job_desc: str | NotGiven = NOT_GIVEN,
+        language: LanguageOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/AI-Resume-CV-Feedback-Generator task (POST
         /Run/wiro/ai-resume-cv-feedback-generator).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple. Upload
@@ -166,9 +218,48 @@ class AsyncAIResumeCVFeedbackGenerator(AsyncResource):
             job_desc (jobDesc): Job Description. Enter the details of the job posting,
             including job title, responsibilities, qualifications, and any additional
             information relevant to the position. Ensure the description is clear and concise
-            to attract the right candidates.
+            to attract the right candidates. Wiro's default: 'Job description\\nWe are seeking
+            a skilled and dedicated PHP Developer to join our development team. The ideal
+            candidate will have a strong command of PHP programming, experience with web
+            development, and the ability to create efficient and scalable solutions. As a PHP
+            Developer, you will play a pivotal role in designing, coding, testing, and
+            maintaining web applications that drive our digital presence.\\nKey
+            Responsibilities:\\nCollaborate with cross-functional teams including designers
+            and other developers to understand project requirements and \\ntranslate them into
+            functional web applications.\\nDevelop and maintain server-side logic using PHP
+            and related frameworks (Laravel, Symfony, CodeIgniter, etc. ).\\nWrite clean,
+            modular, and maintainable code that follows coding standards and best
+            practices.\\nDesign and implement databases, write optimized SQL queries, and
+            ensure data integrity.\\nCreate RESTful APIs for communication between the
+            front-end and back-end components.\\nBuild responsive and user-friendly front-end
+            interfaces using HTML, CSS, and JavaScript.\\nOptimize applications for speed,
+            performance, and scalability.\\nTroubleshoot and debug issues in PHP code and web
+            applications, and provide timely solutions.\\nCollaborate with the QA team to test
+            and validate application functionalities.\\nStay updated on industry trends and
+            emerging technologies related to PHP development.\\nParticipate in code reviews to
+            maintain code quality and consistency across the development team.\\nContinuously
+            learn and adapt to new technologies and development methodologies.\\nTake
+            ownership of projects and deliver high-quality software solutions within
+            deadlines.\\nQualifications and Skills:\\nBachelor's degree in Computer Science,
+            Software Engineering, or a related field (or equivalent work experience).\\nProven
+            experience as a PHP Developer with a portfolio showcasing PHP development
+            projects.\\nProficiency in PHP programming and experience with one or more PHP
+            frameworks.\\nStrong understanding of web development principles, HTML, CSS, and
+            JavaScript.\\nFamiliarity with front-end libraries and frameworks (React, Angular,
+            Vue. js) is a plus.\\nKnowledge of database management systems (e. g. , MySQL) and
+            SQL queries.\\nExperience with version control systems (e. g. , Git) and
+            collaborative coding workflows.\\nAbility to work collaboratively in a team
+            environment, communicate effectively, and provide constructive
+            feedback.\\nProblem-solving skills and the ability to debug and troubleshoot
+            technical issues.\\nBenefits:\\nBenefit from invaluable mentorship provided by
+            seasoned leaders.\\nEnjoy a vibrant atmosphere enriched with engaging games and
+            activities.\\nReceive quarterly rewards as a token of recognition for your
+            valuable contributions.\\nImmerse yourself in a creative and open culture that
+            fosters innovation.\\nJob Type:\\nFull-time / Freelance / Part-time /
+            Contract\\nExperience:\\nA minimum duration of 6 months is mandatory.\\nIn case of
+            no prior experience, you have the option to apply for an internship.'.
             language (language): Language. Please select the preferred language for the
-            generated summary.
+            generated summary. Wiro's default: 'en'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -177,4 +268,8 @@ class AsyncAIResumeCVFeedbackGenerator(AsyncResource):
             job_desc=job_desc,
             language=language,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -12,8 +12,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -83,12 +84,16 @@ class AIResumeCVParser(Resource):
     def run(
         self,
         *,
-        input_document_multiple: list[FileInput] | None = None,
-        input_document_url_multiple: str | None = None,
-        output_type: OutputTypeOption = "json",
-        callback_url: str | None = None,
+        input_document_multiple: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_document_url_multiple: str | NotGiven = NOT_GIVEN,
+        output_type: OutputTypeOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/AI-Resume-CV-Parser task (POST /Run/wiro/ai-resume-cv-parser).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple. Upload
@@ -101,7 +106,7 @@ class AIResumeCVParser(Resource):
             .mbox, .md, .mp3, .mp4, .pdf, .png, .ppt, .pptm, .pptx
             output_type (outputType): outputType. Choose the preferred file format for
             exporting your data. Select JSON for structured, CSV for a tabular format suitable
-            for spreadsheets and databases.
+            for spreadsheets and databases. Wiro's default: 'json'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -109,7 +114,11 @@ class AIResumeCVParser(Resource):
             input_document_url_multiple=input_document_url_multiple,
             output_type=output_type,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncAIResumeCVParser(AsyncResource):
@@ -125,12 +134,16 @@ class AsyncAIResumeCVParser(AsyncResource):
     async def run(
         self,
         *,
-        input_document_multiple: list[FileInput] | None = None,
-        input_document_url_multiple: str | None = None,
-        output_type: OutputTypeOption = "json",
-        callback_url: str | None = None,
+        input_document_multiple: list[FileInput] | NotGiven = NOT_GIVEN,
+        input_document_url_multiple: str | NotGiven = NOT_GIVEN,
+        output_type: OutputTypeOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/AI-Resume-CV-Parser task (POST /Run/wiro/ai-resume-cv-parser).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_document_multiple (inputDocumentMultiple): inputDocumentMultiple. Upload
@@ -143,7 +156,7 @@ class AsyncAIResumeCVParser(AsyncResource):
             .mbox, .md, .mp3, .mp4, .pdf, .png, .ppt, .pptm, .pptx
             output_type (outputType): outputType. Choose the preferred file format for
             exporting your data. Select JSON for structured, CSV for a tabular format suitable
-            for spreadsheets and databases.
+            for spreadsheets and databases. Wiro's default: 'json'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -151,4 +164,8 @@ class AsyncAIResumeCVParser(AsyncResource):
             input_document_url_multiple=input_document_url_multiple,
             output_type=output_type,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

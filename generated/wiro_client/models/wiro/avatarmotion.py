@@ -5,10 +5,13 @@
 seamless pipeline.
 """
 
+import typing
+
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -78,18 +81,22 @@ class AvatarMotion(Resource):
         self,
         *,
         input_image: list[FileInput],
-        effect_type: str = "3d_figure_smashing",
-        output_type: str = "both",
-        seed: str = "42",
-        callback_url: str | None = None,
+        effect_type: str | NotGiven = NOT_GIVEN,
+        output_type: str | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/AvatarMotion task (POST /Run/wiro/avatarmotion).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             input_image (inputImage): Input Image. Provide an image file or an image URL.
-            effect_type (effectType): Effect Type
-            output_type (outputType): Output Type
-            seed (seed): seed
+            effect_type (effectType): Effect Type. Wiro's default: '3d_figure_smashing'.
+            output_type (outputType): Output Type. Wiro's default: 'both'.
+            seed (seed): seed. Wiro's default: '42'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -98,7 +105,11 @@ class AvatarMotion(Resource):
             output_type=output_type,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncAvatarMotion(AsyncResource):
@@ -112,18 +123,22 @@ class AsyncAvatarMotion(AsyncResource):
         self,
         *,
         input_image: list[FileInput],
-        effect_type: str = "3d_figure_smashing",
-        output_type: str = "both",
-        seed: str = "42",
-        callback_url: str | None = None,
+        effect_type: str | NotGiven = NOT_GIVEN,
+        output_type: str | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/AvatarMotion task (POST /Run/wiro/avatarmotion).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             input_image (inputImage): Input Image. Provide an image file or an image URL.
-            effect_type (effectType): Effect Type
-            output_type (outputType): Output Type
-            seed (seed): seed
+            effect_type (effectType): Effect Type. Wiro's default: '3d_figure_smashing'.
+            output_type (outputType): Output Type. Wiro's default: 'both'.
+            seed (seed): seed. Wiro's default: '42'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -132,4 +147,8 @@ class AsyncAvatarMotion(AsyncResource):
             output_type=output_type,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -12,8 +12,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -91,22 +92,30 @@ class CameraAngleEditor(Resource):
         self,
         *,
         input_image: list[FileInput],
-        angle: AngleOption = "front",
-        callback_url: str | None = None,
+        angle: AngleOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/camera-angle-editor task (POST /Run/wiro/camera-angle-editor).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Image
             angle (angle): Camera Angle. Choose the camera angle for the product photoshoot.
-            Default is front view
+            Default is front view. Wiro's default: 'front'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
             input_image=input_image,
             angle=angle,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncCameraAngleEditor(AsyncResource):
@@ -123,19 +132,27 @@ class AsyncCameraAngleEditor(AsyncResource):
         self,
         *,
         input_image: list[FileInput],
-        angle: AngleOption = "front",
-        callback_url: str | None = None,
+        angle: AngleOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/camera-angle-editor task (POST /Run/wiro/camera-angle-editor).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Image
             angle (angle): Camera Angle. Choose the camera angle for the product photoshoot.
-            Default is front view
+            Default is front view. Wiro's default: 'front'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
             input_image=input_image,
             angle=angle,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -9,7 +9,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -98,23 +99,29 @@ class Cartoonify(Resource):
         self,
         *,
         input_image_url: str,
-        safety_tolerance: SafetyToleranceOption = "2",
-        aspect_ratio: AspectRatioOption = "",
-        seed: str = "42",
-        output_format: OutputFormatOption = "jpeg",
-        callback_url: str | None = None,
+        safety_tolerance: SafetyToleranceOption | NotGiven = NOT_GIVEN,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        output_format: OutputFormatOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/cartoonify task (POST /Run/wiro/cartoonify).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image_url (inputImageUrl): Image URL. Image to use as reference. Must be
             jpeg, png
             safety_tolerance (safetyTolerance): Safety Tolerance. Tolerance level for input
             and output moderation. Between 0 and 6, 0 being most strict, 6 being least strict.
-            aspect_ratio (aspectRatio): Aspect Ratio. Aspect ratio of the image.
-            seed (seed): seed
+            Wiro's default: '2'.
+            aspect_ratio (aspectRatio): Aspect Ratio. Aspect ratio of the image. Wiro's
+            default: ''.
+            seed (seed): seed. Wiro's default: '42'.
             output_format (outputFormat): Output Format. Output format for the generated
-            image. Can be 'jpeg' or 'png'.
+            image. Can be 'jpeg' or 'png'. Wiro's default: 'jpeg'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -124,7 +131,11 @@ class Cartoonify(Resource):
             seed=seed,
             output_format=output_format,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncCartoonify(AsyncResource):
@@ -138,23 +149,29 @@ class AsyncCartoonify(AsyncResource):
         self,
         *,
         input_image_url: str,
-        safety_tolerance: SafetyToleranceOption = "2",
-        aspect_ratio: AspectRatioOption = "",
-        seed: str = "42",
-        output_format: OutputFormatOption = "jpeg",
-        callback_url: str | None = None,
+        safety_tolerance: SafetyToleranceOption | NotGiven = NOT_GIVEN,
+        aspect_ratio: AspectRatioOption | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        output_format: OutputFormatOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/cartoonify task (POST /Run/wiro/cartoonify).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image_url (inputImageUrl): Image URL. Image to use as reference. Must be
             jpeg, png
             safety_tolerance (safetyTolerance): Safety Tolerance. Tolerance level for input
             and output moderation. Between 0 and 6, 0 being most strict, 6 being least strict.
-            aspect_ratio (aspectRatio): Aspect Ratio. Aspect ratio of the image.
-            seed (seed): seed
+            Wiro's default: '2'.
+            aspect_ratio (aspectRatio): Aspect Ratio. Aspect ratio of the image. Wiro's
+            default: ''.
+            seed (seed): seed. Wiro's default: '42'.
             output_format (outputFormat): Output Format. Output format for the generated
-            image. Can be 'jpeg' or 'png'.
+            image. Can be 'jpeg' or 'png'. Wiro's default: 'jpeg'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -164,4 +181,8 @@ class AsyncCartoonify(AsyncResource):
             seed=seed,
             output_format=output_format,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -3,9 +3,12 @@
 # sha256: 6808e7d2d10364b1a57a7ee9d87b849dd4dd4013557a730de803932c4cc1b8a7
 """wiro/chat: Wiro LLM Conversational chat script! Runs every LLM with one tool."""
 
+import typing
+
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -150,28 +153,32 @@ class Chat(Resource):
     def run(
         self,
         *,
-        selected_model: str | None = None,
-        selected_model_private: str | None = None,
+        selected_model: str | NotGiven = NOT_GIVEN,
+        selected_model_private: str | NotGiven = NOT_GIVEN,
         prompt: str,
-        user_id: str | None = None,
-        session_id: str | None = None,
-        system_prompt: str = "You are a helpful, respectful and honest assistant. Always answer as helpfully as possible, while being safe. Your answers should not include any harmful, unethical, racist, sexist, toxic, dangerous, or illegal content. Please ensure that your responses are socially unbiased and positive in nature. \nIf a question does not make any sense, or is not factually coherent, explain why instead of answering something not correct. If you don't know the answer to a question, please don't share false information.",
-        temperature: str | None = None,
-        top_p: str | None = None,
-        top_k: int = 0,
-        repetition_penalty: str | None = None,
-        length_penalty: str | None = None,
-        max_tokens: int = 0,
-        min_tokens: int = 0,
-        max_new_tokens: int = 0,
-        min_new_tokens: int = -1,
-        stop_sequences: str | None = None,
-        seed: str = "123456",
-        quantization: bool = False,
-        do_sample: bool = False,
-        callback_url: str | None = None,
+        user_id: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        system_prompt: str | NotGiven = NOT_GIVEN,
+        temperature: str | NotGiven = NOT_GIVEN,
+        top_p: str | NotGiven = NOT_GIVEN,
+        top_k: int | NotGiven = NOT_GIVEN,
+        repetition_penalty: str | NotGiven = NOT_GIVEN,
+        length_penalty: str | NotGiven = NOT_GIVEN,
+        max_tokens: int | NotGiven = NOT_GIVEN,
+        min_tokens: int | NotGiven = NOT_GIVEN,
+        max_new_tokens: int | NotGiven = NOT_GIVEN,
+        min_new_tokens: int | NotGiven = NOT_GIVEN,
+        stop_sequences: str | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        quantization: bool | NotGiven = NOT_GIVEN,
+        do_sample: bool | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/chat task (POST /Run/wiro/chat).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             selected_model (selectedModel): select-model
@@ -189,13 +196,20 @@ class Chat(Resource):
             each session. If not specified or kept the same, the system will treat all
             interactions as part of the same session.
             system_prompt (system_prompt): system_prompt. System prompt to send to the model.
-            This is prepended to the prompt and helps guide system behavior.
+            This is prepended to the prompt and helps guide system behavior. Wiro's default:
+            'You are a helpful, respectful and honest assistant. Always answer as helpfully as
+            possible, while being safe. Your answers should not include any harmful,
+            unethical, racist, sexist, toxic, dangerous, or illegal content. Please ensure
+            that your responses are socially unbiased and positive in nature. \\nIf a question
+            does not make any sense, or is not factually coherent, explain why instead of
+            answering something not correct. If you don't know the answer to a question,
+            please don't share false information.'.
             temperature (temperature): temperature. Adjusts randomness of outputs, greater
             than 1 is random and 0 is deterministic, 0.75 is a good starting value.
             top_p (top_p): top_p. When decoding text, samples from the top p percentage of
             most likely tokens; lower to ignore less likely tokens.
             top_k (top_k): top_k. When decoding text, samples from the top k most likely
-            tokens; lower to ignore less likely tokens.
+            tokens; lower to ignore less likely tokens. Wiro's default: 0.
             repetition_penalty (repetition_penalty): repetition_penalty. It is a
             hyperparameter used to reduce the likelihood of the model generating repetitive
             text by applying a penalty to previously generated tokens, encouraging more
@@ -204,31 +218,34 @@ class Chat(Resource):
             long the outputs are. If < 1, the model will tend to generate shorter outputs, and
             > 1 will tend to generate longer outputs.
             max_tokens (max_tokens): max_tokens. Use 0 to set max limit of the model. Maximum
-            number of tokens to generate. A word is generally 2-3 tokens.
+            number of tokens to generate. A word is generally 2-3 tokens. Wiro's default: 0.
             min_tokens (min_tokens): min_tokens. Minimum number of tokens to generate. To
-            disable, set to -1. A word is generally 2-3 tokens.
+            disable, set to -1. A word is generally 2-3 tokens. Wiro's default: 0.
             max_new_tokens (max_new_tokens): max_new_tokens. Use 0 to set dynamic response
             limit. This parameter has been renamed to max_tokens. max_new_tokens only exists
             for backwards compatibility purposes. We recommend you use max_tokens instead.
-            Both may not be specified.
+            Both may not be specified. Wiro's default: 0.
             min_new_tokens (min_new_tokens): min_new_tokens. This parameter has been renamed
             to min_tokens. min_new_tokens only exists for backwards compatibility purposes. We
-            recommend you use min_tokens instead. Both may not be specified.
+            recommend you use min_tokens instead. Both may not be specified. Wiro's default:
+            -1.
             stop_sequences (stop_sequences): stop_sequences. A semicolon-separated list of
             sequences to stop generation at. For example, '<end>;<stop>' will stop generation
             at the first instance of 'end' or '<stop>'.
-            seed (seed): seed
+            seed (seed): seed. Wiro's default: '123456'.
             quantization (quantization): quantization. Quantization is a technique that
             reduces the precision of model weights (e.g., from FP32 to INT8) to decrease
             memory usage and improve inference speed. When enabled (true), the model uses less
             VRAM, making it suitable for resource-constrained environments, but might slightly
             affect output quality. When disabled (false), the model runs at full precision,
-            ensuring maximum accuracy but requiring more GPU memory and running slower.
+            ensuring maximum accuracy but requiring more GPU memory and running slower. Wiro's
+            default: False.
             do_sample (do_sample): do_sample. The do_sample parameter controls whether the
             model generates text deterministically or with randomness. For precise tasks like
             translations or code generation, set do_sample = false to ensure consistent and
             predictable outputs. For creative tasks like storytelling or poetry, set do_sample
-            = true to allow the model to produce diverse and imaginative results.
+            = true to allow the model to produce diverse and imaginative results. Wiro's
+            default: False.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -252,7 +269,11 @@ class Chat(Resource):
             quantization=quantization,
             do_sample=do_sample,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncChat(AsyncResource):
@@ -263,28 +284,32 @@ class AsyncChat(AsyncResource):
     async def run(
         self,
         *,
-        selected_model: str | None = None,
-        selected_model_private: str | None = None,
+        selected_model: str | NotGiven = NOT_GIVEN,
+        selected_model_private: str | NotGiven = NOT_GIVEN,
         prompt: str,
-        user_id: str | None = None,
-        session_id: str | None = None,
-        system_prompt: str = "You are a helpful, respectful and honest assistant. Always answer as helpfully as possible, while being safe. Your answers should not include any harmful, unethical, racist, sexist, toxic, dangerous, or illegal content. Please ensure that your responses are socially unbiased and positive in nature. \nIf a question does not make any sense, or is not factually coherent, explain why instead of answering something not correct. If you don't know the answer to a question, please don't share false information.",
-        temperature: str | None = None,
-        top_p: str | None = None,
-        top_k: int = 0,
-        repetition_penalty: str | None = None,
-        length_penalty: str | None = None,
-        max_tokens: int = 0,
-        min_tokens: int = 0,
-        max_new_tokens: int = 0,
-        min_new_tokens: int = -1,
-        stop_sequences: str | None = None,
-        seed: str = "123456",
-        quantization: bool = False,
-        do_sample: bool = False,
-        callback_url: str | None = None,
+        user_id: str | NotGiven = NOT_GIVEN,
+        session_id: str | NotGiven = NOT_GIVEN,
+        system_prompt: str | NotGiven = NOT_GIVEN,
+        temperature: str | NotGiven = NOT_GIVEN,
+        top_p: str | NotGiven = NOT_GIVEN,
+        top_k: int | NotGiven = NOT_GIVEN,
+        repetition_penalty: str | NotGiven = NOT_GIVEN,
+        length_penalty: str | NotGiven = NOT_GIVEN,
+        max_tokens: int | NotGiven = NOT_GIVEN,
+        min_tokens: int | NotGiven = NOT_GIVEN,
+        max_new_tokens: int | NotGiven = NOT_GIVEN,
+        min_new_tokens: int | NotGiven = NOT_GIVEN,
+        stop_sequences: str | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        quantization: bool | NotGiven = NOT_GIVEN,
+        do_sample: bool | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/chat task (POST /Run/wiro/chat).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             selected_model (selectedModel): select-model
@@ -302,13 +327,20 @@ class AsyncChat(AsyncResource):
             each session. If not specified or kept the same, the system will treat all
             interactions as part of the same session.
             system_prompt (system_prompt): system_prompt. System prompt to send to the model.
-            This is prepended to the prompt and helps guide system behavior.
+            This is prepended to the prompt and helps guide system behavior. Wiro's default:
+            'You are a helpful, respectful and honest assistant. Always answer as helpfully as
+            possible, while being safe. Your answers should not include any harmful,
+            unethical, racist, sexist, toxic, dangerous, or illegal content. Please ensure
+            that your responses are socially unbiased and positive in nature. \\nIf a question
+            does not make any sense, or is not factually coherent, explain why instead of
+            answering something not correct. If you don't know the answer to a question,
+            please don't share false information.'.
             temperature (temperature): temperature. Adjusts randomness of outputs, greater
             than 1 is random and 0 is deterministic, 0.75 is a good starting value.
             top_p (top_p): top_p. When decoding text, samples from the top p percentage of
             most likely tokens; lower to ignore less likely tokens.
             top_k (top_k): top_k. When decoding text, samples from the top k most likely
-            tokens; lower to ignore less likely tokens.
+            tokens; lower to ignore less likely tokens. Wiro's default: 0.
             repetition_penalty (repetition_penalty): repetition_penalty. It is a
             hyperparameter used to reduce the likelihood of the model generating repetitive
             text by applying a penalty to previously generated tokens, encouraging more
@@ -317,31 +349,34 @@ class AsyncChat(AsyncResource):
             long the outputs are. If < 1, the model will tend to generate shorter outputs, and
             > 1 will tend to generate longer outputs.
             max_tokens (max_tokens): max_tokens. Use 0 to set max limit of the model. Maximum
-            number of tokens to generate. A word is generally 2-3 tokens.
+            number of tokens to generate. A word is generally 2-3 tokens. Wiro's default: 0.
             min_tokens (min_tokens): min_tokens. Minimum number of tokens to generate. To
-            disable, set to -1. A word is generally 2-3 tokens.
+            disable, set to -1. A word is generally 2-3 tokens. Wiro's default: 0.
             max_new_tokens (max_new_tokens): max_new_tokens. Use 0 to set dynamic response
             limit. This parameter has been renamed to max_tokens. max_new_tokens only exists
             for backwards compatibility purposes. We recommend you use max_tokens instead.
-            Both may not be specified.
+            Both may not be specified. Wiro's default: 0.
             min_new_tokens (min_new_tokens): min_new_tokens. This parameter has been renamed
             to min_tokens. min_new_tokens only exists for backwards compatibility purposes. We
-            recommend you use min_tokens instead. Both may not be specified.
+            recommend you use min_tokens instead. Both may not be specified. Wiro's default:
+            -1.
             stop_sequences (stop_sequences): stop_sequences. A semicolon-separated list of
             sequences to stop generation at. For example, '<end>;<stop>' will stop generation
             at the first instance of 'end' or '<stop>'.
-            seed (seed): seed
+            seed (seed): seed. Wiro's default: '123456'.
             quantization (quantization): quantization. Quantization is a technique that
             reduces the precision of model weights (e.g., from FP32 to INT8) to decrease
             memory usage and improve inference speed. When enabled (true), the model uses less
             VRAM, making it suitable for resource-constrained environments, but might slightly
             affect output quality. When disabled (false), the model runs at full precision,
-            ensuring maximum accuracy but requiring more GPU memory and running slower.
+            ensuring maximum accuracy but requiring more GPU memory and running slower. Wiro's
+            default: False.
             do_sample (do_sample): do_sample. The do_sample parameter controls whether the
             model generates text deterministically or with randomness. For precise tasks like
             translations or code generation, set do_sample = false to ensure consistent and
             predictable outputs. For creative tasks like storytelling or poetry, set do_sample
-            = true to allow the model to produce diverse and imaginative results.
+            = true to allow the model to produce diverse and imaginative results. Wiro's
+            default: False.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -365,4 +400,8 @@ class AsyncChat(AsyncResource):
             quantization=quantization,
             do_sample=do_sample,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

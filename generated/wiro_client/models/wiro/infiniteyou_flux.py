@@ -9,10 +9,13 @@ portraits effortlessly — perfect for personal branding, creative projects, and
 content.
 """
 
+import typing
+
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -118,29 +121,33 @@ class InfiniteYouFlux(Resource):
     def run(
         self,
         *,
-        input_image: FileInput | None = None,
-        input_image_url: str | None = None,
+        input_image: FileInput | NotGiven = NOT_GIVEN,
+        input_image_url: str | NotGiven = NOT_GIVEN,
         prompt: str,
-        steps: int = 30,
-        scale: str | None = None,
-        samples: int = 1,
-        seed: str = "0",
-        width: int = 1024,
-        height: int = 1024,
-        callback_url: str | None = None,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        samples: int | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/InfiniteYou-flux task (POST /Run/wiro/infiniteyou-flux).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): input-image
             input_image_url (inputImageUrl): input-image-url
             prompt (prompt): prompt
-            steps (steps): inferencesteps
+            steps (steps): inferencesteps. Wiro's default: 30.
             scale (scale): guidancescale
-            samples (samples): samples
-            seed (seed): seed
-            width (width): width
-            height (height): height
+            samples (samples): samples. Wiro's default: 1.
+            seed (seed): seed. Wiro's default: '0'.
+            width (width): width. Wiro's default: 1024.
+            height (height): height. Wiro's default: 1024.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -154,7 +161,11 @@ class InfiniteYouFlux(Resource):
             width=width,
             height=height,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncInfiniteYouFlux(AsyncResource):
@@ -171,29 +182,33 @@ class AsyncInfiniteYouFlux(AsyncResource):
     async def run(
         self,
         *,
-        input_image: FileInput | None = None,
-        input_image_url: str | None = None,
+        input_image: FileInput | NotGiven = NOT_GIVEN,
+        input_image_url: str | NotGiven = NOT_GIVEN,
         prompt: str,
-        steps: int = 30,
-        scale: str | None = None,
-        samples: int = 1,
-        seed: str = "0",
-        width: int = 1024,
-        height: int = 1024,
-        callback_url: str | None = None,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: str | NotGiven = NOT_GIVEN,
+        samples: int | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/InfiniteYou-flux task (POST /Run/wiro/infiniteyou-flux).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): input-image
             input_image_url (inputImageUrl): input-image-url
             prompt (prompt): prompt
-            steps (steps): inferencesteps
+            steps (steps): inferencesteps. Wiro's default: 30.
             scale (scale): guidancescale
-            samples (samples): samples
-            seed (seed): seed
-            width (width): width
-            height (height): height
+            samples (samples): samples. Wiro's default: 1.
+            seed (seed): seed. Wiro's default: '0'.
+            width (width): width. Wiro's default: 1024.
+            height (height): height. Wiro's default: 1024.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -207,4 +222,8 @@ class AsyncInfiniteYouFlux(AsyncResource):
             width=width,
             height=height,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

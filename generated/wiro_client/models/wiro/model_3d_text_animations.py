@@ -10,7 +10,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -101,19 +102,23 @@ class Model3DTextAnimations(Resource):
     def run(
         self,
         *,
-        caption: str = "New Arrival",
+        caption: str | NotGiven = NOT_GIVEN,
         video_mode: VideoModeOption,
-        ratio: RatioOption = "9:16",
+        ratio: RatioOption | NotGiven = NOT_GIVEN,
         effect_type: EffectTypeOption,
-        callback_url: str | None = None,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/3D Text Animations task (POST /Run/wiro/3d-text-animations).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             caption (caption): caption. Short promotional text (1-2 words recommended, e.g.,
-            SALE, New Arrival).
+            SALE, New Arrival). Wiro's default: 'New Arrival'.
             video_mode (videoMode): Video Mode. Required.
-            ratio (ratio): ratio. Required. Default 9:16
+            ratio (ratio): ratio. Required. Default 9:16. Wiro's default: '9:16'.
             effect_type (effectType): Effect Type. Required
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
@@ -123,7 +128,11 @@ class Model3DTextAnimations(Resource):
             ratio=ratio,
             effect_type=effect_type,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncModel3DTextAnimations(AsyncResource):
@@ -137,19 +146,23 @@ class AsyncModel3DTextAnimations(AsyncResource):
     async def run(
         self,
         *,
-        caption: str = "New Arrival",
+        caption: str | NotGiven = NOT_GIVEN,
         video_mode: VideoModeOption,
-        ratio: RatioOption = "9:16",
+        ratio: RatioOption | NotGiven = NOT_GIVEN,
         effect_type: EffectTypeOption,
-        callback_url: str | None = None,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/3D Text Animations task (POST /Run/wiro/3d-text-animations).
 
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
+
         Args:
             caption (caption): caption. Short promotional text (1-2 words recommended, e.g.,
-            SALE, New Arrival).
+            SALE, New Arrival). Wiro's default: 'New Arrival'.
             video_mode (videoMode): Video Mode. Required.
-            ratio (ratio): ratio. Required. Default 9:16
+            ratio (ratio): ratio. Required. Default 9:16. Wiro's default: '9:16'.
             effect_type (effectType): Effect Type. Required
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
@@ -159,4 +172,8 @@ class AsyncModel3DTextAnimations(AsyncResource):
             ratio=ratio,
             effect_type=effect_type,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

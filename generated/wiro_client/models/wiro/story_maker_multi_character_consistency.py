@@ -9,7 +9,8 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -123,24 +124,28 @@ class StoryMakerMultiCharacterConsistency(Resource):
     def run(
         self,
         *,
-        selected_model: SelectedModelOption | None = None,
-        selected_model_private: str | None = None,
-        input_image_url: str | None = None,
-        input_image2_url: str | None = None,
+        selected_model: SelectedModelOption | NotGiven = NOT_GIVEN,
+        selected_model_private: str | NotGiven = NOT_GIVEN,
+        input_image_url: str | NotGiven = NOT_GIVEN,
+        input_image2_url: str | NotGiven = NOT_GIVEN,
         prompt: str,
-        negative_prompt: str = "text, watermark, lowres, low quality, worst quality, deformed, glitch, low contrast, noisy, saturation, blurry",
-        width: int = 768,
-        height: int | None = None,
-        samples: int | None = None,
-        ip_scale: float | None = None,
-        lora_scale: float | None = None,
-        steps: int | None = None,
-        scale: float | None = None,
-        seed: str | None = None,
-        callback_url: str | None = None,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        samples: int | NotGiven = NOT_GIVEN,
+        ip_scale: float | NotGiven = NOT_GIVEN,
+        lora_scale: float | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: float | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/story-maker-multi-character-consistency task (POST
         /Run/wiro/story-maker-multi-character-consistency).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             selected_model (selectedModel): select-model
@@ -148,8 +153,10 @@ class StoryMakerMultiCharacterConsistency(Resource):
             input_image_url (inputImageUrl): input-image-url
             input_image2_url (inputImage2Url): input-image--2-url
             prompt (prompt): prompt
-            negative_prompt (negativePrompt): negativeprompt
-            width (width): width
+            negative_prompt (negativePrompt): negativeprompt. Wiro's default: 'text,
+            watermark, lowres, low quality, worst quality, deformed, glitch, low contrast,
+            noisy, saturation, blurry'.
+            width (width): width. Wiro's default: 768.
             height (height): height
             samples (samples): samples
             ip_scale (ipScale): ipScale
@@ -175,7 +182,11 @@ class StoryMakerMultiCharacterConsistency(Resource):
             scale=scale,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncStoryMakerMultiCharacterConsistency(AsyncResource):
@@ -188,24 +199,28 @@ class AsyncStoryMakerMultiCharacterConsistency(AsyncResource):
     async def run(
         self,
         *,
-        selected_model: SelectedModelOption | None = None,
-        selected_model_private: str | None = None,
-        input_image_url: str | None = None,
-        input_image2_url: str | None = None,
+        selected_model: SelectedModelOption | NotGiven = NOT_GIVEN,
+        selected_model_private: str | NotGiven = NOT_GIVEN,
+        input_image_url: str | NotGiven = NOT_GIVEN,
+        input_image2_url: str | NotGiven = NOT_GIVEN,
         prompt: str,
-        negative_prompt: str = "text, watermark, lowres, low quality, worst quality, deformed, glitch, low contrast, noisy, saturation, blurry",
-        width: int = 768,
-        height: int | None = None,
-        samples: int | None = None,
-        ip_scale: float | None = None,
-        lora_scale: float | None = None,
-        steps: int | None = None,
-        scale: float | None = None,
-        seed: str | None = None,
-        callback_url: str | None = None,
+        negative_prompt: str | NotGiven = NOT_GIVEN,
+        width: int | NotGiven = NOT_GIVEN,
+        height: int | NotGiven = NOT_GIVEN,
+        samples: int | NotGiven = NOT_GIVEN,
+        ip_scale: float | NotGiven = NOT_GIVEN,
+        lora_scale: float | NotGiven = NOT_GIVEN,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: float | NotGiven = NOT_GIVEN,
+        seed: str | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/story-maker-multi-character-consistency task (POST
         /Run/wiro/story-maker-multi-character-consistency).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             selected_model (selectedModel): select-model
@@ -213,8 +228,10 @@ class AsyncStoryMakerMultiCharacterConsistency(AsyncResource):
             input_image_url (inputImageUrl): input-image-url
             input_image2_url (inputImage2Url): input-image--2-url
             prompt (prompt): prompt
-            negative_prompt (negativePrompt): negativeprompt
-            width (width): width
+            negative_prompt (negativePrompt): negativeprompt. Wiro's default: 'text,
+            watermark, lowres, low quality, worst quality, deformed, glitch, low contrast,
+            noisy, saturation, blurry'.
+            width (width): width. Wiro's default: 768.
             height (height): height
             samples (samples): samples
             ip_scale (ipScale): ipScale
@@ -240,4 +257,8 @@ class AsyncStoryMakerMultiCharacterConsistency(AsyncResource):
             scale=scale,
             seed=seed,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

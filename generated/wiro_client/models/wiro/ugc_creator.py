@@ -9,8 +9,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -308,10 +309,14 @@ class UgcCreator(Resource):
         input_image: list[FileInput],
         script: str,
         ratio: RatioOption,
-        input_image2: list[FileInput] | None = None,
-        callback_url: str | None = None,
+        input_image2: list[FileInput] | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/ugc creator task (POST /Run/wiro/ugc-creator).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             effect_type (effectType): Effect Type. Required
@@ -332,7 +337,11 @@ class UgcCreator(Resource):
             ratio=ratio,
             input_image2=input_image2,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncUgcCreator(AsyncResource):
@@ -350,10 +359,14 @@ class AsyncUgcCreator(AsyncResource):
         input_image: list[FileInput],
         script: str,
         ratio: RatioOption,
-        input_image2: list[FileInput] | None = None,
-        callback_url: str | None = None,
+        input_image2: list[FileInput] | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/ugc creator task (POST /Run/wiro/ugc-creator).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             effect_type (effectType): Effect Type. Required
@@ -374,4 +387,8 @@ class AsyncUgcCreator(AsyncResource):
             ratio=ratio,
             input_image2=input_image2,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

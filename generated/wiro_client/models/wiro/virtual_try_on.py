@@ -11,8 +11,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -108,14 +109,18 @@ class VirtualTryOn(Resource):
         self,
         *,
         input_image_human: list[FileInput],
-        input_image_clothes: list[FileInput] | None = None,
-        style: StyleOption = "virtual-try-on",
-        pose: PoseOption = "auto",
-        plan: PlanOption = "auto",
-        output_type: OutputTypeOption = "both",
-        callback_url: str | None = None,
+        input_image_clothes: list[FileInput] | NotGiven = NOT_GIVEN,
+        style: StyleOption | NotGiven = NOT_GIVEN,
+        pose: PoseOption | NotGiven = NOT_GIVEN,
+        plan: PlanOption | NotGiven = NOT_GIVEN,
+        output_type: OutputTypeOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/Virtual Try-On task (POST /Run/wiro/virtual-try-on).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image_human (inputImageHuman): Human Image. Upload the photo of the person
@@ -123,11 +128,12 @@ class VirtualTryOn(Resource):
             input_image_clothes (inputImageClothes): Garment Images. Upload images of garments
             and accessories to try on (max. 2)
             style (style): Photography Style. Choose the photography style and environment for
-            the output image.
-            pose (pose): Posture. Choose the body posture for the model.
+            the output image. Wiro's default: 'virtual-try-on'.
+            pose (pose): Posture. Choose the body posture for the model. Wiro's default:
+            'auto'.
             plan (plan): Shot Type. Choose the framing/composition type. Note: Headshot
-            ignores footwear, Medium Shot ignores lower body items
-            output_type (outputType): Output Type
+            ignores footwear, Medium Shot ignores lower body items. Wiro's default: 'auto'.
+            output_type (outputType): Output Type. Wiro's default: 'both'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -138,7 +144,11 @@ class VirtualTryOn(Resource):
             plan=plan,
             output_type=output_type,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncVirtualTryOn(AsyncResource):
@@ -154,14 +164,18 @@ class AsyncVirtualTryOn(AsyncResource):
         self,
         *,
         input_image_human: list[FileInput],
-        input_image_clothes: list[FileInput] | None = None,
-        style: StyleOption = "virtual-try-on",
-        pose: PoseOption = "auto",
-        plan: PlanOption = "auto",
-        output_type: OutputTypeOption = "both",
-        callback_url: str | None = None,
+        input_image_clothes: list[FileInput] | NotGiven = NOT_GIVEN,
+        style: StyleOption | NotGiven = NOT_GIVEN,
+        pose: PoseOption | NotGiven = NOT_GIVEN,
+        plan: PlanOption | NotGiven = NOT_GIVEN,
+        output_type: OutputTypeOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/Virtual Try-On task (POST /Run/wiro/virtual-try-on).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image_human (inputImageHuman): Human Image. Upload the photo of the person
@@ -169,11 +183,12 @@ class AsyncVirtualTryOn(AsyncResource):
             input_image_clothes (inputImageClothes): Garment Images. Upload images of garments
             and accessories to try on (max. 2)
             style (style): Photography Style. Choose the photography style and environment for
-            the output image.
-            pose (pose): Posture. Choose the body posture for the model.
+            the output image. Wiro's default: 'virtual-try-on'.
+            pose (pose): Posture. Choose the body posture for the model. Wiro's default:
+            'auto'.
             plan (plan): Shot Type. Choose the framing/composition type. Note: Headshot
-            ignores footwear, Medium Shot ignores lower body items
-            output_type (outputType): Output Type
+            ignores footwear, Medium Shot ignores lower body items. Wiro's default: 'auto'.
+            output_type (outputType): Output Type. Wiro's default: 'both'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -184,4 +199,8 @@ class AsyncVirtualTryOn(AsyncResource):
             plan=plan,
             output_type=output_type,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -9,8 +9,9 @@ import typing
 
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -111,15 +112,19 @@ class VirtualTryOnV2(Resource):
         self,
         *,
         input_image_human: list[FileInput],
-        input_image_clothes: list[FileInput] | None = None,
-        style: StyleOption = "virtual-try-on",
-        pose: PoseOption = "auto",
-        plan: PlanOption = "auto",
-        ratio: RatioOption = "auto",
-        output_type: OutputTypeOption = "both",
-        callback_url: str | None = None,
+        input_image_clothes: list[FileInput] | NotGiven = NOT_GIVEN,
+        style: StyleOption | NotGiven = NOT_GIVEN,
+        pose: PoseOption | NotGiven = NOT_GIVEN,
+        plan: PlanOption | NotGiven = NOT_GIVEN,
+        ratio: RatioOption | NotGiven = NOT_GIVEN,
+        output_type: OutputTypeOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a wiro/Virtual Try-On-V2 task (POST /Run/wiro/virtual-try-on-v2).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image_human (inputImageHuman): Human Image. Upload the photo of the person
@@ -127,12 +132,13 @@ class VirtualTryOnV2(Resource):
             input_image_clothes (inputImageClothes): Garment Images. Upload images of garments
             and accessories to try on (max. 13)
             style (style): Photography Style. Choose the photography style and environment for
-            the output image.
-            pose (pose): Posture. Choose the body posture for the model.
+            the output image. Wiro's default: 'virtual-try-on'.
+            pose (pose): Posture. Choose the body posture for the model. Wiro's default:
+            'auto'.
             plan (plan): Shot Type. Choose the framing/composition type. Note: Headshot
-            ignores footwear, Medium Shot ignores lower body items
-            ratio (ratio): Ratio. Optional. Ratio of the image/video.
-            output_type (outputType): Output Type
+            ignores footwear, Medium Shot ignores lower body items. Wiro's default: 'auto'.
+            ratio (ratio): Ratio. Optional. Ratio of the image/video. Wiro's default: 'auto'.
+            output_type (outputType): Output Type. Wiro's default: 'both'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -144,7 +150,11 @@ class VirtualTryOnV2(Resource):
             ratio=ratio,
             output_type=output_type,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncVirtualTryOnV2(AsyncResource):
@@ -158,15 +168,19 @@ class AsyncVirtualTryOnV2(AsyncResource):
         self,
         *,
         input_image_human: list[FileInput],
-        input_image_clothes: list[FileInput] | None = None,
-        style: StyleOption = "virtual-try-on",
-        pose: PoseOption = "auto",
-        plan: PlanOption = "auto",
-        ratio: RatioOption = "auto",
-        output_type: OutputTypeOption = "both",
-        callback_url: str | None = None,
+        input_image_clothes: list[FileInput] | NotGiven = NOT_GIVEN,
+        style: StyleOption | NotGiven = NOT_GIVEN,
+        pose: PoseOption | NotGiven = NOT_GIVEN,
+        plan: PlanOption | NotGiven = NOT_GIVEN,
+        ratio: RatioOption | NotGiven = NOT_GIVEN,
+        output_type: OutputTypeOption | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a wiro/Virtual Try-On-V2 task (POST /Run/wiro/virtual-try-on-v2).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image_human (inputImageHuman): Human Image. Upload the photo of the person
@@ -174,12 +188,13 @@ class AsyncVirtualTryOnV2(AsyncResource):
             input_image_clothes (inputImageClothes): Garment Images. Upload images of garments
             and accessories to try on (max. 13)
             style (style): Photography Style. Choose the photography style and environment for
-            the output image.
-            pose (pose): Posture. Choose the body posture for the model.
+            the output image. Wiro's default: 'virtual-try-on'.
+            pose (pose): Posture. Choose the body posture for the model. Wiro's default:
+            'auto'.
             plan (plan): Shot Type. Choose the framing/composition type. Note: Headshot
-            ignores footwear, Medium Shot ignores lower body items
-            ratio (ratio): Ratio. Optional. Ratio of the image/video.
-            output_type (outputType): Output Type
+            ignores footwear, Medium Shot ignores lower body items. Wiro's default: 'auto'.
+            ratio (ratio): Ratio. Optional. Ratio of the image/video. Wiro's default: 'auto'.
+            output_type (outputType): Output Type. Wiro's default: 'both'.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -191,4 +206,8 @@ class AsyncVirtualTryOnV2(AsyncResource):
             ratio=ratio,
             output_type=output_type,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

@@ -6,10 +6,13 @@ image editing, allowing users to modify existing visuals by adjusting elements l
 lighting, textures, and style based on text or visual prompts.
 """
 
+import typing
+
 import pydantic
 
-from wiro_client._base import AsyncResource, Resource
+from wiro_client._base import AsyncRawMethod, AsyncResource, RawMethod, Resource
 from wiro_client._runtime._files import FileInput, FileValue
+from wiro_client._runtime._options import NOT_GIVEN, CallOptions, NotGiven
 from wiro_client._runtime._spec import FileField, ModelSpec
 from wiro_client._runtime._task import AsyncTask, Task
 
@@ -81,19 +84,23 @@ class DreamOmni2(Resource):
     def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        steps: int = 25,
-        scale: float = 3.5,
-        callback_url: str | None = None,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: float | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> Task:
         """Start a xiabs/DreamOmni2 task (POST /Run/xiabs/dreamomni2).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image. Provide an image file or an image URL.
             prompt (prompt): prompt
-            steps (steps): inferencesteps
-            scale (scale): guidancescale
+            steps (steps): inferencesteps. Wiro's default: 25.
+            scale (scale): guidancescale. Wiro's default: 3.5.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return self._call(
@@ -102,7 +109,11 @@ class DreamOmni2(Resource):
             steps=steps,
             scale=scale,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = RawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""
 
 
 class AsyncDreamOmni2(AsyncResource):
@@ -116,19 +127,23 @@ class AsyncDreamOmni2(AsyncResource):
     async def run(
         self,
         *,
-        input_image: list[FileInput] | None = None,
+        input_image: list[FileInput] | NotGiven = NOT_GIVEN,
         prompt: str,
-        steps: int = 25,
-        scale: float = 3.5,
-        callback_url: str | None = None,
+        steps: int | NotGiven = NOT_GIVEN,
+        scale: float | NotGiven = NOT_GIVEN,
+        callback_url: str | NotGiven = NOT_GIVEN,
+        **options: typing.Unpack[CallOptions],
     ) -> AsyncTask:
         """Start a xiabs/DreamOmni2 task (POST /Run/xiabs/dreamomni2).
+
+        Optional inputs left out are not sent, so Wiro's own default applies. Per-call
+        options: extra_headers, extra_query, extra_body, timeout.
 
         Args:
             input_image (inputImage): Input Image. Provide an image file or an image URL.
             prompt (prompt): prompt
-            steps (steps): inferencesteps
-            scale (scale): guidancescale
+            steps (steps): inferencesteps. Wiro's default: 25.
+            scale (scale): guidancescale. Wiro's default: 3.5.
             callback_url (callbackUrl): URL Wiro POSTs to when the task completes
         """
         return await self._call(
@@ -137,4 +152,8 @@ class AsyncDreamOmni2(AsyncResource):
             steps=steps,
             scale=scale,
             callback_url=callback_url,
+            **options,
         )
+
+    with_raw_response = AsyncRawMethod(run)
+    """``with_raw_response.run(...)``: the same call, returning a ``RawResponse``."""

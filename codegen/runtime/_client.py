@@ -45,6 +45,7 @@ from ._options import (
     RequestOptions,
     check_base_url,
     check_max_retries,
+    check_socket_url,
     check_timeout,
     is_given,
 )
@@ -118,7 +119,8 @@ class _ClientConfig:
         self.api_key = key
         self.api_secret = _env(api_secret, "WIRO_API_SECRET")
         self.base_url = check_base_url(_env(base_url, "WIRO_BASE_URL") or DEFAULT_BASE_URL)
-        self.socket_url = _env(socket_url, "WIRO_SOCKET_URL") or derive_socket_url(self.base_url)
+        socket = _env(socket_url, "WIRO_SOCKET_URL")
+        self.socket_url = check_socket_url(socket) if socket else derive_socket_url(self.base_url)
         self.timeout = check_timeout(timeout)
         self.retry_policy = retry_policy or RetryPolicy(max_retries=check_max_retries(max_retries))
         #: Sent with each request; None leaves a caller's own http_client its timeout.
@@ -154,7 +156,7 @@ class _ClientConfig:
             clone.base_url = check_base_url(base_url)
             clone.socket_url = derive_socket_url(clone.base_url)
         if is_given(socket_url):
-            clone.socket_url = socket_url
+            clone.socket_url = check_socket_url(socket_url)
         if is_given(timeout):
             clone.timeout = clone._request_timeout = check_timeout(timeout)
         if is_given(max_retries):

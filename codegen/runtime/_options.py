@@ -34,6 +34,7 @@ __all__ = [
     "Timeout",
     "check_base_url",
     "check_max_retries",
+    "check_socket_url",
     "check_timeout",
     "is_given",
     "request_options",
@@ -114,17 +115,23 @@ def check_max_retries(value: object) -> int:
     return value
 
 
-def check_base_url(value: object) -> str:
-    """An absolute http(s) URL, without its trailing slash."""
+def check_base_url(value: object, name: str = "base_url", schemes: str = "http(s)") -> str:
+    """An absolute http(s) URL (ws(s) for the socket), without its trailing slash."""
     if not isinstance(value, str):
-        raise ConfigurationError(f"base_url must be a string, got {value!r}")
+        raise ConfigurationError(f"{name} must be a string, got {value!r}")
     try:
         url = httpx.URL(value.strip())
     except httpx.InvalidURL as exc:
-        raise ConfigurationError(f"base_url {value!r} is not a URL: {exc}") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {value!r}")
+        raise ConfigurationError(f"{name} {value!r} is not a URL: {exc}") from None
+    allowed = ("ws", "wss") if schemes == "ws(s)" else ("http", "https")
+    if url.scheme not in allowed or not url.host:
+        raise ConfigurationError(f"{name} must be a {schemes} URL with a host, got {value!r}")
     return str(url).rstrip("/")
+
+
+def check_socket_url(value: object) -> str:
+    """An absolute ws(s) URL."""
+    return check_base_url(value, "socket_url", "ws(s)")
 
 
 def _check_mapping(value: object, name: str) -> dict[str, Any]:

@@ -122,6 +122,7 @@ def test_with_options_copies_settings_and_shares_the_pool(client: Wiro, mock: Wi
         ({"max_retries": True}, "max_retries must be an integer"),
         ({"timeout": float("inf")}, "positive finite"),
         ({"api_key": ""}, "api_key must be a non-empty string"),
+        ({"socket_url": "http://h/v1"}, "socket_url must be a ws\\(s\\) URL"),
     ],
 )
 def test_with_options_validates(client: Wiro, options: dict[str, Any], message: str) -> None:

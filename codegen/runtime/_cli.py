@@ -181,7 +181,10 @@ def _model_kwargs(args: argparse.Namespace, spec: ModelSpec) -> dict[str, Any]:
 
 
 def _find_spec(registry: Mapping[str, ModelSpec], slug: str) -> ModelSpec | None:
+    """The model a slug or display name names; a direct key loads only that model."""
     wanted = slug.strip().lower()
+    if wanted in registry:
+        return registry[wanted]
     for key, spec in registry.items():
         if wanted in (key.lower(), spec.slug.lower(), spec.display_name.lower()):
             return spec

@@ -51,6 +51,7 @@ mock: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/codegen.py
 	$(BIN)/python bench/mock.py
+	$(BIN)/python bench/parse_scaling.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-output

@@ -10,6 +10,9 @@ Two engines, both fed from the real docs in specs/:
 
 Every input goes through `parse_text` + `normalize`. Escapes (any exception other than
 `SpecError`) are counted, not raised, and the first few are printed. Exit 1 if any.
+The hypothesis engine also writes hostile numbers where docs state them (help texts,
+range fields, page samples, overrides: tests/parser/fuzz_numbers.py); there an escape is
+also a model that breaks what writers rely on (a non-finite float, minimum > maximum).
 
     .venv/bin/python bench/fuzz_parser.py [--engine hypothesis] [--examples 20000]
     .venv/bin/python bench/fuzz_parser.py --engine atheris [--runs 200000] [--seconds 300]
@@ -64,6 +67,21 @@ def one(text: str) -> None:
             Tally.first.append(f"--- escape on {text[:120]!r}\n{traceback.format_exc()}")
 
 
+def one_numbers(doc: str, toml: str | None) -> None:
+    """One `fuzz_numbers` case: SpecError, or a model that passes its `check`."""
+    from tests.parser import fuzz_numbers
+
+    Tally.cases += 1
+    try:
+        model = fuzz_numbers.parse(doc, toml)
+    except Exception:
+        Tally.escapes += 1
+        if len(Tally.first) < 5:
+            Tally.first.append(f"--- escape on {doc[:120]!r} / {toml!r}\n{traceback.format_exc()}")
+        return
+    Tally.spec_errors += model is None
+
+
 def run_hypothesis(examples: int, seed: int) -> None:
     from hypothesis import HealthCheck, given, settings
     from hypothesis import seed as hseed
@@ -90,8 +108,19 @@ def run_hypothesis(examples: int, seed: int) -> None:
     def prefixes(text: str, data: st.DataObject) -> None:
         one(text[: data.draw(st.integers(0, len(text)))])
 
-    mutations()
-    prefixes()
+    from tests.parser import fuzz_numbers as fn
+
+    @hseed(seed)
+    @settings(common, max_examples=max(1, examples // 4))
+    @given(fn.llms_doc() | fn.page_doc(), st.none() | fn.override())
+    def numbers(doc: str, toml: str | None) -> None:
+        one_numbers(doc, toml)
+
+    for run in (mutations, prefixes, numbers):
+        before = Tally.cases, Tally.escapes
+        run()
+        print(f"{run.__name__ + ':':13} {Tally.cases - before[0]} cases, "
+              f"{Tally.escapes - before[1]} escapes", flush=True)  # fmt: skip
 
 
 def run_atheris(runs: int, seconds: int) -> None:

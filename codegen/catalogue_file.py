@@ -12,11 +12,12 @@ changes only its own line and two branches adding different models rarely confli
     ]}
 
 `format` names the layout and the schema version (`codegen.schema.SCHEMA_VERSION`); a
-reader refuses any other value. JSON has no NaN or infinity, and the schema's numbers can be
-non-finite (an llms.txt `min: inf`, a help text's huge range), so a non-finite float at one
-of the schema's float positions is written `{"$float": "Infinity" | "-Infinity" | "NaN"}`
-and read back at the same positions only (user dicts such as `examples` are never decoded).
-A non-finite number anywhere else cannot be written and is refused.
+reader refuses any other value. JSON has no NaN or infinity. The parser refuses them in docs
+(`codegen.parser.numbers`), but the schema holds any float, so a model built in code can
+carry one (an unbounded `minimum=-inf`); a non-finite float at one of the schema's float
+positions is written `{"$float": "Infinity" | "-Infinity" | "NaN"}` and read back at the
+same positions only (user dicts such as `examples` are never decoded). A non-finite number
+anywhere else cannot be written and is refused. `wirogen.lock.json` uses the same encoding.
 """
 
 from __future__ import annotations
@@ -105,6 +106,20 @@ def _first(exc: ValidationError) -> str:
     loc = ".".join(str(part) for part in error["loc"]) or "(model)"
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     return f"{loc}: {error['msg']}{more}"
+
+
+def encode_floats(model: dict[str, Any]) -> dict[str, Any]:
+    """A dumped model (`model_dump(mode="json")`) with its non-finite floats tagged, in
+    place: what `json.dumps(..., allow_nan=False)` can then write."""
+    _map_floats(model, _encode)
+    return model
+
+
+def decode_floats(model: Any) -> Any:
+    """`encode_floats` undone, in place (anything but a dict is returned as it is)."""
+    if isinstance(model, dict):
+        _map_floats(model, _decode)
+    return model
 
 
 def _map_floats(model: dict[str, Any], convert: Callable[[Any], Any]) -> None:

@@ -1,7 +1,9 @@
 """`wirogen`: parse docs, print the schema, generate and check client packages.
 
 Every failure the user can cause (a bad doc, a drifted tree) ends in a message
-naming the file and a non-zero exit code; tracebacks are for our bugs only.
+naming the file and a non-zero exit code (2 for a bad doc). Any other exception is
+our bug: one line saying so, with the file being read when it is known, and exit
+code 70; its traceback is printed only with `--debug`.
 """
 
 from __future__ import annotations
@@ -10,31 +12,73 @@ import argparse
 import asyncio
 import json
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from codegen import diff, openapi, snapshot, sync
-from codegen.errors import SpecError, WirogenError
+from codegen.errors import CatalogueError, ParserBug, SpecError, WirogenError
 from codegen.parser import discover, load_catalogue, parse_many
 from codegen.render.commands import add_subcommands, generate
 from codegen.schema import Catalogue, Model, dump_models
 
 EXIT_SPEC_ERROR = 2
+#: sysexits' EX_SOFTWARE: wirogen itself failed, whatever the docs hold.
+EXIT_BUG = 70
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
     try:
         result: int = args.handler(args)
     except WirogenError as exc:
+        errors = exc.errors if isinstance(exc, CatalogueError) else [exc]
+        _tracebacks(errors, debug)
         print(f"wirogen: {exc}", file=sys.stderr)
-        return EXIT_SPEC_ERROR
+        return _exit_code(errors)
+    except Exception as exc:  # a bug: one line, not a traceback the user must decipher
+        return _bug(exc, args, debug)
     return result
+
+
+def _bug(exc: Exception, args: argparse.Namespace, debug: bool) -> int:
+    """Report an unexpected exception as wirogen's bug, naming what it was working on."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    reading = next(
+        filter(None, (getattr(args, k, None) for k in ("paths", "specs", "target"))), None
+    )
+    where = f" while reading {_shown(reading)}" if reading else ""
+    hint = "" if debug else "; run it again with `wirogen --debug` for the traceback"
+    print(
+        f"wirogen: bug in wirogen{where} ({args.command}): {type(exc).__name__}: "
+        f"{str(exc)[:200]}; please report it{hint}",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
+
+
+def _shown(reading: object) -> str:
+    items = reading if isinstance(reading, list) else [reading]
+    return ", ".join(str(item) for item in items)
+
+
+def _tracebacks(errors: Sequence[WirogenError], debug: bool) -> None:
+    """With `--debug`, the traceback each ParserBug brought back from its parse."""
+    for error in errors if debug else ():
+        if isinstance(error, ParserBug) and error.detail:
+            print(error.detail, file=sys.stderr, end="")
+
+
+def _exit_code(errors: Sequence[WirogenError]) -> int:
+    return EXIT_BUG if any(isinstance(e, ParserBug) for e in errors) else EXIT_SPEC_ERROR
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wirogen", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
 
     parse = commands.add_parser("parse", help="parse docs and print the normalized schema")
@@ -76,7 +120,14 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--model", help="export only this model (slug)")
     export.add_argument("-o", "--output", help="write to this file instead of stdout")
     export.set_defaults(handler=_openapi)
+    for command in commands.choices.values():  # also after the command: `parse X --debug`
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP
+        )
     return parser
+
+
+_DEBUG_HELP = "print the traceback of an unexpected error (a wirogen bug)"
 
 
 def _parse(args: argparse.Namespace) -> int:
@@ -85,11 +136,12 @@ def _parse(args: argparse.Namespace) -> int:
         print(json.dumps(dump_models(models), indent=2, ensure_ascii=False))
     else:
         _print_catalogue(models)
-    _report(errors)
-    return EXIT_SPEC_ERROR if errors else 0
+    _report(errors, args.debug)
+    return _exit_code(errors) if errors else 0
 
 
-def _report(errors: list[SpecError]) -> None:
+def _report(errors: list[SpecError], debug: bool = False) -> None:
+    _tracebacks(errors, debug)
     for error in errors:
         print(f"error: {error}", file=sys.stderr)
     if errors:

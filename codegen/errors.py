@@ -36,6 +36,35 @@ class SpecError(WirogenError):
         return type(self), (self.path, self.message, self.line, self.pointer)
 
 
+class ParserBug(SpecError):
+    """An unexpected exception while parsing one doc: wirogen's bug, not the doc's fault.
+
+    Still a SpecError, so whatever lists a bad doc and carries on (`wirogen parse`, the
+    mock's loader and `--watch`) skips this doc too instead of dying; the CLI tells it apart
+    (exit code `EXIT_BUG`). `detail` is the traceback as text, for `--debug`: it must
+    survive the pickling that brings errors back from parse workers.
+    """
+
+    def __init__(self, path: str, cause: str, detail: str = "") -> None:
+        self.cause = cause
+        self.detail = detail
+        super().__init__(
+            path, f"wirogen bug while reading this doc: {cause} (please report it; "
+            "`wirogen parse --debug` on the doc shows the traceback)",
+        )  # fmt: skip
+
+    @classmethod
+    def of(cls, path: str, exc: BaseException) -> ParserBug:
+        """The bug for `exc`, raised while reading `path`, with its traceback kept."""
+        import traceback  # only on this (rare) path
+
+        detail = "".join(traceback.format_exception(exc))
+        return cls(path, f"{type(exc).__name__}: {str(exc)[:200]}", detail)
+
+    def __reduce__(self) -> tuple[type[ParserBug], tuple[str, str, str]]:  # type: ignore[override]
+        return type(self), (self.path, self.cause, self.detail)
+
+
 class OverrideError(SpecError):
     """An override file is not valid TOML or does not fit the override schema."""
 

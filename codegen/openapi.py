@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from typing import Any, Literal
 
 from codegen.schema import Catalogue, Input, InputKind, Model
@@ -65,7 +66,9 @@ def document(catalogue: Catalogue, slug: str | None = None) -> JSON:
 
 
 def dumps(doc: JSON) -> str:
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The document as JSON; `allow_nan=False`, as `NaN`/`Infinity` are not JSON (the
+    document leaves non-finite numbers out, see `_finite`)."""
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def input_schema(model: Model, *, multipart: bool = False) -> JSON:
@@ -96,15 +99,22 @@ def _property(item: Input, multipart: bool) -> JSON:
     if item.options:
         # extras as Wiro writes them (a preset's `cover`), so a reader gets all of an option
         prop["x-options"] = [{**o.extra, "value": o.value, "label": o.label} for o in item.options]
-    if item.default is not None and not item.kind.is_file:
+    if _finite(item.default) is not None and not item.kind.is_file:
         prop["default"] = item.default
     for key in ("minimum", "maximum"):
-        value = getattr(item, key)
+        value = _finite(getattr(item, key))
         if value is not None:
             prop[key] = int(value) if item.kind is InputKind.INTEGER else value
-    if item.step is not None and item.kind.is_numeric:
-        prop["multipleOf"] = int(item.step) if item.kind is InputKind.INTEGER else item.step
+    step = _finite(item.step)
+    if step is not None and item.kind.is_numeric:
+        prop["multipleOf"] = int(step) if item.kind is InputKind.INTEGER else step
     return prop
+
+
+def _finite(value: Any) -> Any:
+    """`value`, or None for a non-finite float: the parser refuses them in docs, but a model
+    built in code may hold one, and an infinite or NaN bound bounds nothing."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def _type_of(item: Input, multipart: bool) -> JSON:

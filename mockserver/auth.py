@@ -4,7 +4,9 @@
 recipe pipes through `openssl dgst`, whose output is `SHA2-256(stdin)= <hex>`; users
 paste that variable as the header, so the part after the last `= ` is what is compared.
 
-Signatures are compared with `hmac.compare_digest` (constant time). Wiro documents no
+Signatures are compared with `hmac.compare_digest` (constant time); a nonce or signature
+with a non-ASCII byte is refused as invalid before the comparison (no hex digest has one, and
+`compare_digest` raises on non-ASCII text). Wiro documents no
 freshness window for the nonce, so by default a nonce may be reused; `--strict-nonce`
 (config `strict_nonce = true`) rejects a signed request whose `(api_key, nonce)` pair was
 already accepted, remembering the last `limits.nonce_memory` pairs (oldest forgotten first).
@@ -132,6 +134,8 @@ class Authenticator:
         signature = headers.get("x-signature", "").strip()
         if not nonce or not signature:
             raise AuthError(MSG_SIGNATURE_REQUIRED)
+        if not (nonce.isascii() and signature.isascii()):
+            raise AuthError(MSG_INVALID)  # never hex, and compare_digest refuses non-ASCII
         signature = signature.rpartition("= ")[2].strip().lower()
         credentials = (project.api_key, project.api_secret)
         signer = self._signers.get(credentials)

@@ -3,13 +3,15 @@
 JSON, `multipart/form-data`, `application/x-www-form-urlencoded`, and the docs' own curl
 quirk: `Content-Type: multipart/form-data` with no boundary and a JSON body (`-d '{...}'`).
 A urlencoded content type with a JSON-looking body (plain `curl -d '{...}'`) is JSON too.
-Every malformed body becomes a Wiro-shaped 400 naming what was wrong.
+Every malformed body becomes a Wiro-shaped 400 naming what was wrong, an integer too long
+for Python to convert (over `sys.get_int_max_str_digits()`, 4,300 digits) included.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -84,9 +86,49 @@ def parse_json(body: bytes) -> dict[str, Any]:
         ) from exc
     except RecursionError as exc:
         raise ValidationError("Request body is not valid JSON: nested too deeply.") from exc
+    except ValueError as exc:  # an integer over Python's int/str digit limit (4,300)
+        raise _long_integer_error(text) from exc
     if not isinstance(data, dict):
         raise ValidationError("Request body must be a JSON object.")
     return data
+
+
+class _LongInteger(str):
+    """The digits of a JSON integer longer than Python converts (`sys.get_int_max_str_digits`)."""
+
+
+def _parse_int(digits: str) -> int | str:
+    try:
+        return int(digits)
+    except ValueError:
+        return _LongInteger(digits)
+
+
+def _long_integer_error(text: str) -> ValidationError:
+    """The error for a body `json` refused over an over-long integer, naming the top-level
+    field that holds it. Only a refused body pays for this second, hooked parse."""
+    data = json.loads(text, parse_int=_parse_int)
+    if not isinstance(data, dict):
+        return ValidationError("Request body must be a JSON object.")
+    name = next((key for key, value in data.items() if _holds_long(value)), None)
+    limit = f"a number of at most {sys.get_int_max_str_digits()} digits"
+    if name is None:
+        return ValidationError(f"Request body is not valid JSON: a number must be {limit}.")
+    return ValidationError(f"Request parameter [{name}] must be {limit}")
+
+
+def _holds_long(value: Any) -> bool:
+    """Whether a JSON value holds a `_LongInteger` at any depth (iterative: no recursion)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _LongInteger):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _looks_like_json(body: bytes) -> bool:

@@ -4,8 +4,11 @@ Run URLs use the clean lowercase slug (`/Run/wiro/avatarmotion`) while docs and 
 use the display name (`wiro/AvatarMotion`, even with spaces); all of them, in any case, find
 the model. With `--watch` the specs folder is polled and a changed, added or removed doc (or
 override file) is re-parsed without a restart; a doc that no longer parses keeps its last good
-version and the error is logged. `--catalogue PACKAGE` serves instead the catalogue.json an
-installed generated client carries (see `codegen.catalogue_file`); it is fixed while installed.
+version and the error is logged and listed (`errors`: at start-up, in `/__mock__` and on the
+dashboard) until the doc parses again. Any exception while loading one doc is that doc's
+error (a `ParserBug` when it is not a SpecError): it never stops the mock.
+`--catalogue PACKAGE` serves instead the catalogue.json an installed generated client carries
+(see `codegen.catalogue_file`); it is fixed while installed.
 A source that yields no model is an error at start-up (`ModelSourceError`), never a mock with
 0 models.
 """
@@ -20,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from codegen import catalogue_file
-from codegen.errors import SpecError
+from codegen.errors import ParserBug, SpecError
 from codegen.parser import SPEC_SUFFIXES, discover, parse_data, parse_file
 from codegen.parser.override import override_path
 from codegen.schema import Model
@@ -64,7 +67,8 @@ class Registry:
         self._index: dict[str, str] = {}
         self._lookups: dict[tuple[str, str], Model | None] = {}
         self._mtimes: dict[str, int] = {}
-        self.errors: list[SpecError] = []
+        #: Each doc that does not load, by path: its latest error (gone once it loads again).
+        self._errors: dict[str, SpecError] = {}
         #: Where the models come from, for the start-up line.
         self.source = str(specs) if specs is not None else "memory"
 
@@ -72,7 +76,7 @@ class Registry:
         """Parse every doc in the specs folder; bad docs are reported, good ones served.
 
         Raises ModelSourceError when the folder is missing, holds no doc, or no doc parses."""
-        self.errors = []
+        self._errors = {}
         if self.specs is None:
             return []
         docs = _spec_docs(self.specs)
@@ -86,6 +90,11 @@ class Registry:
             )
         self._rebuild()
         return self.errors
+
+    @property
+    def errors(self) -> list[SpecError]:
+        """The error of every doc that does not load now, in path order."""
+        return [self._errors[path] for path in sorted(self._errors)]
 
     def load_package(self, package: str) -> None:
         """Serve the catalogue.json of an installed generated client (see `packaged_models`)."""
@@ -137,23 +146,32 @@ class Registry:
                 if self._parse(Path(doc)):
                     verb = "reloaded" if before else "added"
                     notes.append(f"{verb} {self.by_path[doc].slug} from {doc}")
-            elif doc in self.by_path:
-                notes.append(f"removed {self.by_path.pop(doc).slug} ({doc} deleted)")
+            else:
+                self._errors.pop(doc, None)
+                if doc in self.by_path:
+                    notes.append(f"removed {self.by_path.pop(doc).slug} ({doc} deleted)")
         self._rebuild()
         for note in notes:
             log.warning("wiro-mock: %s", note)
         return notes
 
     def _parse(self, path: Path) -> bool:
+        """Load one doc; on failure keep its last good version and list its error."""
         root = self.specs.parent if self.specs is not None else None
         try:
             model = _parsed(path, root)
         except SpecError as exc:
-            self.errors.append(exc)
-            log.warning("wiro-mock: cannot load %s", exc)
-            return False
+            return self._failed(path, exc)
+        except Exception as exc:  # the parser turns its own into ParserBug; this is the rest
+            return self._failed(path, ParserBug.of(str(path), exc))
+        self._errors.pop(str(path), None)
         self.by_path[str(path)] = model
         return True
+
+    def _failed(self, path: Path, error: SpecError) -> bool:
+        self._errors[str(path)] = error
+        log.warning("wiro-mock: cannot load %s", error)
+        return False
 
     def _rebuild(self) -> None:
         models: dict[str, Model] = {}

@@ -247,7 +247,11 @@ def bound_address(server: uvicorn.Server) -> tuple[str, int]:
 
 
 def server_config(app: Any, host: str, port: int, log_level: str = "warning") -> uvicorn.Config:
-    """The uvicorn settings the mock (and its benchmark floor) run with."""
+    """The uvicorn settings the mock (and its benchmark floor) run with.
+
+    Socket frames go uncompressed (no permessage-deflate), as WIRO_CLIENTS.md 7 asks of a
+    server the Go CLI reads; it also keeps a socket's memory down (a deflate context per
+    connection more than doubles it: `bench/socket_abuse.py`)."""
     return uvicorn.Config(
         app,
         host=host,
@@ -255,6 +259,7 @@ def server_config(app: Any, host: str, port: int, log_level: str = "warning") ->
         loop="auto",
         http="auto",
         ws="auto",
+        ws_per_message_deflate=False,
         access_log=False,
         log_level=log_level,
         lifespan="on",

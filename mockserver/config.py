@@ -84,6 +84,9 @@ class Limits(Strict):
     #: Accepted `(api_key, nonce)` pairs remembered for `strict_nonce` (oldest forgotten).
     nonce_memory: int = Field(default=100_000, ge=1)
     min_balance: float = 0.0
+    #: Seconds to wait for the next piece of a request body (nginx's `client_body_timeout`):
+    #: a body that stops half-way is answered 408 and its connection closed.
+    body_timeout: float = Field(default=30.0, gt=0)
 
 
 class Callbacks(Strict):
@@ -142,7 +145,9 @@ class Admin(Strict):
 
     enabled: bool = True
     #: When set, admin requests must send `Authorization: Bearer TOKEN`, the header
-    #: `x-mock-admin-token: TOKEN`, or (for a browser) the query parameter `?token=TOKEN`.
+    #: `x-mock-admin-token: TOKEN`, or (for a browser) the query parameter `?token=TOKEN`,
+    #: and may come from any host. Without it, only a loopback `Host` and a same-origin (or
+    #: no) `Origin` are served: no other web page can reach it (CSRF, DNS rebinding).
     token: str | None = None
 
 

@@ -8,7 +8,8 @@ HTTP status: Wiro answers API errors (validation, unknown model or task, task st
 limits) with HTTP 200 and `result: false` (its error reference); only auth (401) and an
 unknown URL (404) use the HTTP status. Such errors set `in_body`; their `status` is the
 HTTP status sent instead under `--http-errors`, and always on the admin API, which keeps
-HTTP semantics. Body limits (413), unsupported media (415), injected faults and a store
+HTTP semantics. Body limits (413), a stalled body (408), unsupported media (415), an
+admin request from another site (403), injected faults and a store
 outage (503) are HTTP-level in both modes.
 """
 
@@ -114,6 +115,26 @@ class BodyTooLargeError(MockError):
     status = 413
 
 
+class BodyTimeoutError(MockError):
+    """The request body stopped arriving for `limits.body_timeout` seconds (HTTP 408). The
+    answer closes the connection: the rest of that body can never be told from a next request."""
+
+    status = 408
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"Request body was not received: no data for {seconds:g} seconds.",
+            headers={"connection": "close"},
+        )
+
+
+class AdminForbiddenError(MockError):
+    """An admin request (no admin token configured) whose `Host` is not loopback or whose
+    `Origin` is another site: what DNS rebinding and cross-site forms send (HTTP 403)."""
+
+    status = 403
+
+
 class InjectedError(MockError):
     """An HTTP error a fault rule asked for (429, 500, 503)."""
 
@@ -126,6 +147,25 @@ class StoreUnavailableError(MockError):
 
     def __init__(self, message: str = "Service unavailable. Please retry later.") -> None:
         super().__init__(message, headers={"retry-after": "1"})
+
+
+class SocketFrameError(MockError):
+    """A task-socket frame the mock cannot act on. Never an HTTP response: it becomes Wiro's
+    error frame on the socket (with `token`, the task it named, when there is one), then the
+    close code `close`: 1008 (policy) for bad input, or None to keep the socket open when
+    only this frame is refused (an unknown message type, a subscription over the limit)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        close: int | None = 1008,
+        code: int | None = None,
+        token: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.close = close
+        self.token = token
 
 
 class ModelSourceError(MockError):

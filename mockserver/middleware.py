@@ -1,4 +1,5 @@
-"""The outermost ASGI layer: body limits, request faults, the journal, and "never a 500".
+"""The outermost ASGI layer: body limits and timeouts, the admin guard, request faults, the
+journal, and "never a 500".
 
 Pure ASGI (no BaseHTTPMiddleware) because it runs on every request of the hot Run/Detail
 path. It measures nothing it does not need: the journal entry is assembled after the
@@ -16,18 +17,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import ipaddress
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.config import Admin
 from mockserver.errors import (
+    AdminForbiddenError,
     AuthError,
+    BodyTimeoutError,
     BodyTooLargeError,
     DropConnection,
     InjectedError,
@@ -117,7 +121,8 @@ class MockMiddleware:
             except MockError as exc:
                 await _send_error(send, exc)
                 return
-            await self._guarded(scope, _limited(receive, limit), send)
+            timeout = state.config.limits.body_timeout
+            await self._guarded(scope, _limited(receive, limit, timeout), send)
             return
         started = time.time()
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
@@ -136,7 +141,7 @@ class MockMiddleware:
         try:
             limit = state.config.limits.max_body_bytes
             length = headers.get("content-length", "")
-            if length.isdigit() and int(length) > limit:
+            if _over(length, limit):
                 raise BodyTooLargeError(f"Request body is larger than {limit} bytes.")
             scenario = headers.get("x-mock-scenario")
             if state.faults.active or scenario:
@@ -144,10 +149,11 @@ class MockMiddleware:
                 if fault_name is not None and status_box[0]:
                     return
             fast = fast_route(scope) if self.fast_path else None
+            body = _limited(receive, limit, state.config.limits.body_timeout)
             if fast is None:
-                await self._guarded(scope, _limited(receive, limit), send_wrapper)
+                await self._guarded(scope, body, send_wrapper)
             else:
-                call = Call(state, scope, _limited(receive, limit), None)
+                call = Call(state, scope, body, None)
                 result = await _fast(call, *fast)
                 status_box[0] = result.status
                 result_box[0] = not is_error_body(result.body)
@@ -233,21 +239,40 @@ def canonical_path(path: str) -> str:
 def _check_length(scope: Scope, limit: int) -> None:
     """A declared `content-length` over `limit` is refused before any body is read."""
     for key, value in scope["headers"]:
-        if key.lower() == b"content-length" and value.isdigit() and int(value) > limit:
+        if key.lower() == b"content-length" and _over(value, limit):
             raise BodyTooLargeError(f"Request body is larger than {limit} bytes.")
 
 
-def _limited(receive: Receive, limit: int) -> Receive:
-    """A receive that raises BodyTooLargeError once more than `limit` bytes arrived."""
+def _over(length: str | bytes, limit: int) -> bool:
+    """Whether a declared `content-length` exceeds `limit`; 19 digits or more always do
+    (and are never handed to `int`, which refuses over 4,300: a 500 before this check)."""
+    return length.isdigit() and (len(length) > 18 or int(length) > limit)
+
+
+def _limited(receive: Receive, limit: int, timeout: float) -> Receive:
+    """A receive that raises BodyTooLargeError once more than `limit` bytes arrived, and
+    BodyTimeoutError (408, closing the connection) when the body's next piece takes over
+    `timeout` seconds: a client that stops half-way no longer holds a connection forever.
+    Once the body is complete, calls pass through untimed: they wait for a disconnect."""
     seen = 0
+    done = False
 
     async def wrapped() -> Message:
-        nonlocal seen
-        message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise BodyTooLargeError(f"Request body is larger than {limit} bytes.")
+        nonlocal seen, done
+        if done:
+            return await receive()
+        try:
+            async with asyncio.timeout(timeout):
+                message = await receive()
+        except TimeoutError:
+            raise BodyTimeoutError(timeout) from None
+        if message["type"] != "http.request":
+            done = True
+            return message
+        seen += len(message.get("body", b""))
+        if seen > limit:
+            raise BodyTooLargeError(f"Request body is larger than {limit} bytes.")
+        done = not message.get("more_body", False)
         return message
 
     return wrapped
@@ -268,12 +293,14 @@ async def _fast(call: Call, route: FastRoute, args: tuple[str, ...]) -> Reply:
 
 
 def check_admin(admin: Admin, scope: Scope) -> None:
-    """The admin API exists only when enabled, and answers only to its token when it has one."""
+    """The admin API exists only when enabled, and answers only to its token when it has one;
+    without a token, only to this machine's own pages and tools (`_check_local`)."""
     if not admin.enabled:
         raise UnknownRouteError()
-    if admin.token is None:
-        return
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    if admin.token is None:
+        _check_local(headers)
+        return
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     offered = [
         headers.get("authorization", "").removeprefix("Bearer ").strip(),
@@ -282,6 +309,62 @@ def check_admin(admin: Admin, scope: Scope) -> None:
     ]
     if not any(hmac.compare_digest(o.encode(), admin.token.encode()) for o in offered if o):
         raise AuthError("Admin API token is missing or wrong.")
+
+
+MSG_ADMIN_HOST = (
+    "Admin API refused: Host {host} is not loopback. Without an admin token the admin API "
+    "answers only requests to 127.0.0.1, localhost or [::1] (a guard against DNS rebinding); "
+    "start the mock with --admin-token TOKEN to reach it from other hosts."
+)
+MSG_ADMIN_ORIGIN = (
+    "Admin API refused: Origin {origin} is not this mock's own origin. Without an admin token "
+    "the admin API answers only same-origin requests (a guard against cross-site requests "
+    "from other web pages); start the mock with --admin-token TOKEN to call it from elsewhere."
+)
+
+
+def _check_local(headers: dict[str, str]) -> None:
+    """Token-less admin: the `Host` must be loopback (a DNS-rebinding page sends its own
+    name) and an `Origin`, when sent, this same host (a browser sends one with every
+    cross-site POST; `null` from sandboxed pages is refused too). Tools send no Origin."""
+    host = headers.get("host", "").strip().lower()
+    if not is_loopback(host_name(host)):
+        raise AdminForbiddenError(MSG_ADMIN_HOST.format(host=_shown(host)))
+    origin = headers.get("origin")
+    if origin is not None and _netloc(origin) != host:
+        raise AdminForbiddenError(MSG_ADMIN_ORIGIN.format(origin=_shown(origin)))
+
+
+def _netloc(origin: str) -> str:
+    """`http://127.0.0.1:8000` -> `127.0.0.1:8000`; "" for `null` or what does not parse."""
+    try:
+        return urlsplit(origin.strip().lower()).netloc
+    except ValueError:
+        return ""
+
+
+def host_name(host: str) -> str:
+    """`127.0.0.1:8000` -> `127.0.0.1`, `[::1]:8000` -> `::1`, `::1` -> `::1`."""
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    if host.count(":") == 1:
+        return host.partition(":")[0]
+    return host
+
+
+def is_loopback(name: str) -> bool:
+    """`localhost` or a loopback address literal (127.0.0.0/8, ::1); never a DNS lookup."""
+    if name.rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _shown(text: str) -> str:
+    """Request text quoted for a message (at most 100 characters)."""
+    return repr(text[:100]) if text else "(none)"
 
 
 async def _send_error(send: Send, exc: MockError, http: bool = True) -> None:

@@ -636,9 +636,12 @@ class RedisStore:
 
     # -- background ---------------------------------------------------------------------------
     async def background(self) -> None:
+        """The event listener and the timer. When either finds Redis away, every local
+        socket is woken: its next store call fails, so it sends the error and closes with
+        1011 even when nothing else would wake it (a manual clock, a stalled task)."""
         await asyncio.gather(
-            _forever(self._listen, "event listener"),
-            _forever(self._tick, "timer"),
+            _forever(self._listen, "event listener", self._wake_all),
+            _forever(self._tick, "timer", self._wake_all),
         )
 
     async def _listen(self) -> None:
@@ -696,8 +699,11 @@ def _due(task: Task) -> str:
     return "" if task.due is None or task.terminal else repr(task.due)
 
 
-async def _forever(job: Callable[[], Awaitable[None]], name: str) -> None:
-    """Run a background job again after it fails (Redis restarting), with a short pause."""
+async def _forever(
+    job: Callable[[], Awaitable[None]], name: str, on_outage: Callable[[], None]
+) -> None:
+    """Run a background job again after it fails (Redis restarting), with a short pause;
+    `on_outage` hears of each failure that means Redis is away."""
     while True:
         try:
             await job()
@@ -705,6 +711,7 @@ async def _forever(job: Callable[[], Awaitable[None]], name: str) -> None:
             raise
         except (StoreUnavailableError, RedisError, OSError) as exc:
             log.debug("wiro-mock: %s paused: %s", name, exc)
+            on_outage()
             await asyncio.sleep(0.5)
         except Exception:
             log.exception("wiro-mock: %s failed", name)

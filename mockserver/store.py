@@ -6,7 +6,8 @@ same things in Redis so several processes serve as one mock. Routes only ever ta
 interface: find a task, change it atomically with a function (`update`), list, count.
 
 The memory task index is bounded: past `max_tasks`, *finished* tasks are evicted oldest
-first; a live task is never evicted, whatever the count.
+first; a live task is never evicted, whatever the count, and never reordered (`tasks()` is
+creation order, which Task/List, the admin API and the dashboard rely on).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import itertools
 import math
 import secrets
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -37,7 +38,11 @@ EVICTION_SCAN = 64
 
 
 class MemoryTaskStore:
-    """Tasks by id and by socket token, in creation order, evicting finished ones past a bound."""
+    """Tasks by id and by socket token, in creation order, evicting finished ones past a bound.
+
+    Eviction walks its own queue (`_candidates`), where a live task it meets goes to the back
+    to be looked at again later: the scan per insertion stays bounded, and the index itself
+    keeps creation order (moving live tasks to the end of it once broke newest-first)."""
 
     def __init__(
         self,
@@ -48,13 +53,15 @@ class MemoryTaskStore:
         self.max_tasks = max_tasks
         self._is_finished = is_finished
         self._on_evict = on_evict
-        self._by_id: OrderedDict[str, Task] = OrderedDict()
+        self._by_id: dict[str, Task] = {}
         self._by_token: dict[str, Task] = {}
+        self._candidates: deque[Task] = deque()
         self.evicted = 0
 
     def add(self, task: Task) -> None:
         self._by_id[task.id] = task
         self._by_token[task.token] = task
+        self._candidates.append(task)
         if len(self._by_id) > self.max_tasks:
             self._evict()
 
@@ -71,6 +78,7 @@ class MemoryTaskStore:
     def clear(self) -> None:
         self._by_id.clear()
         self._by_token.clear()
+        self._candidates.clear()
 
     def __iter__(self) -> Iterator[Task]:
         return iter(list(self._by_id.values()))
@@ -79,18 +87,22 @@ class MemoryTaskStore:
         return len(self._by_id)
 
     def _evict(self) -> None:
-        """Drop the oldest finished tasks; live ones are moved behind (never dropped)."""
+        """Drop the oldest finished tasks; live ones go to the back of the eviction queue
+        (never dropped), and tasks removed otherwise are forgotten there."""
         scanned = 0
-        while len(self._by_id) > self.max_tasks and scanned < EVICTION_SCAN:
+        candidates = self._candidates
+        while len(self._by_id) > self.max_tasks and scanned < EVICTION_SCAN and candidates:
             scanned += 1
-            task_id, task = next(iter(self._by_id.items()))
+            task = candidates.popleft()
+            if self._by_id.get(task.id) is not task:
+                continue  # removed (or replaced) since it was queued
             if self._is_finished(task):
                 self.remove(task)
                 self.evicted += 1
                 if self._on_evict is not None:
                     self._on_evict(task)
             else:
-                self._by_id.move_to_end(task_id)
+                candidates.append(task)
 
 
 @dataclass(slots=True)

@@ -318,7 +318,7 @@ def _numeric(item: Input) -> Checker:
             return None
         try:
             number = float(value.strip()) if isinstance(value, str) else float(value)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: an int beyond float (309+ digits)
             errors.append(f"Request parameter [{name}] must be integer or float")
             return None
         if not math.isfinite(number):

@@ -8,14 +8,18 @@ and through the incremental cache (:mod:`codegen.parser.many`).
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import logging
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from codegen.cache import cache_dir
-from codegen.errors import CatalogueError, SpecError
+from codegen.errors import CatalogueError, ParserBug, SpecError
 from codegen.parser.llms import parse_llms
 from codegen.parser.normalize import normalize
+from codegen.parser.numbers import BoundError
 from codegen.parser.openapi_doc import parse_openapi
 from codegen.parser.override import apply_override, load_override, override_path, spec_stem
 from codegen.parser.page import parse_page
@@ -23,6 +27,11 @@ from codegen.parser.raw import RawDoc
 from codegen.schema import Catalogue, Model, OverrideSource
 
 SPEC_SUFFIXES = (".md", ".txt", ".json")
+#: The largest doc (or override file) read: 50 times Wiro's largest real doc (an 83 KB
+#: OpenAPI document). Parsing is linear, but a bigger file is no one model's doc, and
+#: every command that loads specs/ (and the mock) would read it whole.
+MAX_DOC_BYTES = 5 * 1024 * 1024
+log = logging.getLogger(__name__)
 _LLMS_MARKERS = ("## Basic tool info", "Model name:", "Tool name:")
 
 
@@ -78,6 +87,24 @@ class Locator:
 
 
 def _parse(data: bytes, path: Path, locator: Locator, shown: str) -> Model:
+    """One doc's Model; whatever goes wrong is a SpecError naming the doc.
+
+    A number out of bounds that no reader located (see `numbers.located`) still names the
+    file; any other exception is our bug, reported as a ParserBug for this doc alone, so
+    one bad doc never takes a whole catalogue (or the mock serving it) down with it.
+    """
+    try:
+        return _parse_doc(data, path, locator, shown)
+    except SpecError:
+        raise
+    except BoundError as exc:
+        raise SpecError(shown, str(exc)) from None
+    except Exception as exc:
+        raise ParserBug.of(shown, exc) from exc
+
+
+def _parse_doc(data: bytes, path: Path, locator: Locator, shown: str) -> Model:
+    _check_size(len(data), shown)
     doc = parse_text(shown, _decode(data, shown))
     overrides: tuple[OverrideSource, ...] = ()
     extra = override_path(path)
@@ -127,7 +154,11 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     found: set[Path] = set()
     for item in map(Path, paths):
         if item.is_dir():
-            found.update(p for p in item.rglob("*") if _is_spec(p))
+            for path in item.rglob("*"):
+                if _is_spec(path):
+                    found.add(path)
+                elif path.is_symlink() and not path.exists():
+                    _warn_broken_link(path)
         else:
             found.add(item)
     return sorted(found)
@@ -187,21 +218,53 @@ def _is_spec(path: Path) -> bool:
     )
 
 
-def _read(path: Path, shown: str) -> bytes:
+def _warn_broken_link(path: Path) -> None:
+    """A dangling or looping symlink in a specs folder is skipped, but said: the user
+    put it there for a model, and a silently missing model is found much later."""
     try:
-        return path.read_bytes()
+        target = os.readlink(path)
+    except OSError:  # pragma: no cover - it was a symlink a moment ago
+        target = "?"
+    try:
+        path.resolve(strict=True)
+        why = f"its target {target!r} cannot be read"
+    except FileNotFoundError:
+        why = f"a symlink to {target!r}, which does not exist"
+    except (OSError, RuntimeError):  # ELOOP; Python 3.11 raises RuntimeError for a loop
+        why = f"a symlink loop (to {target!r})"
+    log.warning("%s: skipped: %s", path.as_posix(), why)
+
+
+def _read(path: Path, shown: str) -> bytes:
+    """The file's bytes; refused past MAX_DOC_BYTES, without reading more than that."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_DOC_BYTES + 1)
     except OSError as exc:
         raise SpecError(shown, f"cannot read: {exc.strerror}") from exc
+    _check_size(len(data), shown)
+    return data
+
+
+def _check_size(size: int, shown: str) -> None:
+    if size > MAX_DOC_BYTES:
+        raise SpecError(
+            shown,
+            f"over {MAX_DOC_BYTES:,} bytes: a doc (or override file) this big is refused "
+            "(Wiro's are under 100 KB)",
+        )
 
 
 def _decode(data: bytes, shown: str) -> str:
-    if not data.strip():
+    """The doc's text; a UTF-8 byte order mark (Windows editors write one) is dropped,
+    so the format is detected from what follows it."""
+    if not data.removeprefix(codecs.BOM_UTF8).strip():
         raise SpecError(shown, "the file is empty; expected a model doc", 1)
     if b"\0" in data:
         offset = data.index(b"\0")
         raise SpecError(shown, f"binary file (NUL byte at offset {offset}); expected text")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SpecError(shown, f"not UTF-8 text (bad byte at offset {exc.start})", line) from exc
@@ -212,6 +275,7 @@ def _sha256(data: bytes) -> str:
 
 
 __all__ = [
+    "MAX_DOC_BYTES",
     "Locator",
     "discover",
     "gone_path",

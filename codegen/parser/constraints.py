@@ -9,15 +9,17 @@ that matches none yields no constraint rather than a guess.
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 
+from codegen.parser import numbers
 from codegen.schema import FileConstraints
 
 _NUM = r"(-?\d+(?:\.\d+)?)"
 _RANGES = (
     re.compile(rf"between\s*\[\s*{_NUM}\s*,\s*{_NUM}\s*\]", re.I),
     re.compile(rf"between\s+{_NUM}\s+and\s+{_NUM}", re.I),
-    re.compile(rf"range\s*(?:of|is|:)?\s*\[?\s*{_NUM}\s*(?:-|to|,)\s*{_NUM}\s*\]?", re.I),
+    # Possessive (`*+`): three optional-separated `\s*` would split a run of spaces
+    # every possible way before failing (cubic in the run's length).
+    re.compile(rf"range\s*+(?:of|is|:)?\s*+\[?\s*+{_NUM}\s*+(?:-|to|,)\s*+{_NUM}\s*\]?", re.I),
     re.compile(rf"from\s+{_NUM}\s+to\s+{_NUM}", re.I),
 )
 _FORMAT_CONTEXT = re.compile(r"(format|must be|supported|accepts?|types?)\b[^.]*", re.I)
@@ -39,25 +41,67 @@ _CONTENT_TYPES = {
 _SIZE = re.compile(
     r"(?:no more than|up to|max(?:imum)?|less than|<=?)\s*(\d+(?:\.\d+)?)\s*(kb|mb|gb)", re.I
 )
-_ASPECT = re.compile(r"aspect ratio[^.]*?\(\s*([\d./]+)\s*,\s*([\d./]+)\s*\)", re.I)
-_MIN_SIDE = re.compile(r"(?:width|height)[^.]*?>\s*(\d+)", re.I)
+
+
+class _InSentence:
+    """`LEAD[^.]*?TARGET` (case-insensitive) as a scan that stays linear in the text.
+
+    The regex tried every LEAD against the rest of its sentence, so a help text
+    repeating "width " or "aspect ratio " with no period took time quadratic in
+    its length. Only a sentence's first LEAD can match (a later one sees fewer
+    targets), so each sentence is scanned once, and TARGET is tried only where
+    its first character (`opener`) is. `search` returns TARGET's match.
+    """
+
+    def __init__(self, lead: str, opener: str, target: str) -> None:
+        self.lead = re.compile(lead, re.I)
+        self.opener = opener
+        self.target = re.compile(target, re.I)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        at = 0
+        while (lead := self.lead.search(text, at)) is not None:
+            stop = text.find(".", lead.end())
+            at = len(text) if stop == -1 else stop
+            found = self._target(text, lead.end(), at)
+            if found is not None:
+                return found
+        return None
+
+    def _target(self, text: str, start: int, stop: int) -> re.Match[str] | None:
+        """The first TARGET starting in `text[start:stop]` (it may end past `stop`)."""
+        at = text.find(self.opener, start, stop)
+        while at != -1:
+            found = self.target.match(text, at)
+            if found is not None:
+                return found
+            at = text.find(self.opener, at + 1, stop)
+        return None
+
+
+#: "Aspect ratio (width/height): within the range (1/3, 3)": groups 1 and 2.
+_ASPECT = _InSentence(r"aspect ratio", "(", r"\(\s*+([\d./]++)\s*+,\s*+([\d./]++)\s*+\)")
+#: "Width and height (px) > 14": group 1.
+_MIN_SIDE = _InSentence(r"width|height", ">", r">\s*+(\d+)")
 _UNITS = {"kb": 1024, "mb": 1024**2, "gb": 1024**3}
 
 
 def numeric_range(help_text: str | None) -> tuple[float, float] | None:
-    """(min, max) stated by the help text, inclusive."""
+    """(min, max) stated by the help text, inclusive; a BoundError for a number no schema
+    holds (`Between 0 and <400 digits>`)."""
     if not help_text:
         return None
     for pattern in _RANGES:
         match = pattern.search(help_text)
         if match:
-            low, high = float(match.group(1)), float(match.group(2))
+            low, high = numbers.as_float(match.group(1)), numbers.as_float(match.group(2))
             return (low, high) if low <= high else (high, low)
     return None
 
 
 def file_constraints(help_text: str | None) -> FileConstraints | None:
-    """File format, size, aspect-ratio and side limits stated by the help text."""
+    """File format, size, aspect-ratio and side limits stated by the help text; a
+    BoundError for a number no schema holds (`(1/0, 3)`, a 400-digit size)."""
     if not help_text:
         return None
     aspect = _ASPECT.search(help_text)
@@ -65,11 +109,12 @@ def file_constraints(help_text: str | None) -> FileConstraints | None:
     size = _SIZE.search(help_text)
     found = FileConstraints(
         content_types=_content_types(help_text),
-        max_bytes=int(float(size.group(1)) * _UNITS[size.group(2).lower()]) if size else None,
-        min_aspect_ratio=_ratio(aspect.group(1)) if aspect else None,
-        max_aspect_ratio=_ratio(aspect.group(2)) if aspect else None,
-        min_side_px=int(side.group(1)) + 1 if side else None,  # "> 14" means at least 15
+        max_bytes=_bytes(size) if size else None,
+        min_aspect_ratio=numbers.to_ratio(aspect.group(1)) if aspect else None,
+        max_aspect_ratio=numbers.to_ratio(aspect.group(2)) if aspect else None,
+        min_side_px=numbers.to_int(side.group(1)) + 1 if side else None,  # "> 14": at least 15
     )
+    numbers.ordered(found.min_aspect_ratio, found.max_aspect_ratio, ("aspect ratio", "its maximum"))
     return None if found == FileConstraints() else found
 
 
@@ -83,5 +128,6 @@ def _content_types(help_text: str) -> tuple[str, ...]:
     return tuple(types)
 
 
-def _ratio(text: str) -> float:
-    return round(float(Fraction(text)), 6)
+def _bytes(size: re.Match[str]) -> int:
+    """`10MB` in bytes (the number bounded first: `float` makes 400 digits infinite)."""
+    return int(numbers.as_float(size.group(1)) * _UNITS[size.group(2).lower()])

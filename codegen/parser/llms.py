@@ -195,15 +195,23 @@ def _read_inputs(path: str, section: _Section) -> list[RawInput]:
         if token.level == 3:  # a top-level list item: one input
             inputs.append(_read_input(path, token))
         elif token.level == 5 and inputs:  # an item of its nested options list
-            option = _read_option(path, token)
-            inputs[-1].options = [*(inputs[-1].options or []), option]
+            last = inputs[-1]
+            if last.options is None:
+                last.options = []
+            last.options.append(_read_option(path, token))  # not copied per option
         elif token.level == 1 and token.content.strip():
             raise SpecError(path, "expected a '- name: ...' list item", _line(token))
     return inputs
 
 
 def _read_input(path: str, token: Token) -> RawInput:
+    """One input's `key: value` lines; a line without a key continues the last field.
+
+    Each field's lines are joined once at the end: appending to a string per
+    line copied it each time (quadratic in a long help text).
+    """
     raw: RawInput | None = None
+    parts: dict[str, list[str]] = {}
     for key, value, line in _key_values(token.content, _line(token)):
         if raw is None:
             if key != "name" or not value:
@@ -212,16 +220,16 @@ def _read_input(path: str, token: Token) -> RawInput:
         elif key == "options":
             raw.options = []
         elif key:
-            raw.fields[key] = value
+            parts[key] = [value]  # a repeated key replaces, keeping its place
         else:  # a continuation line belongs to the previous field
-            last = next(reversed(raw.fields), None)
+            last = next(reversed(parts), None)
             if last is None:
                 raise SpecError(path, f"expected 'key: value' in input {raw.name!r}", line)
-            raw.fields[last] = f"{raw.fields[last]} {value}"
+            parts[last].append(value)
     assert raw is not None  # list items always have content
-    raw.complete = "type" in raw.fields and "default" in raw.fields
+    raw.complete = "type" in parts and "default" in parts
     # Unquoted once whole: a quoted value may go on over continuation lines.
-    raw.fields = {key: unquote(text) for key, text in raw.fields.items()}
+    raw.fields = {key: unquote(" ".join(lines)) for key, lines in parts.items()}
     return raw
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from codegen import parallel
 from codegen.cache import Pack, code_version, key, loads
 from codegen.errors import SpecError
-from codegen.parser import Locator, gone_path, parse_located
+from codegen.parser import MAX_DOC_BYTES, Locator, gone_path, parse_located
 from codegen.parser.llms import markdown
 from codegen.parser.override import override_path
 from codegen.schema import Model
@@ -79,6 +79,8 @@ def _inputs(path: Path, locator: Locator) -> _Inputs | None:
     """
     extra = override_path(path)
     try:
+        if path.stat().st_size > MAX_DOC_BYTES:  # refused by the parse: not read whole here
+            return None
         data = path.read_bytes()
         extra_data = extra.read_bytes() if extra.exists() else None
         gone = gone_path(path).exists()

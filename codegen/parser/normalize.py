@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 from pydantic import ValidationError
 
 from codegen.errors import SpecError
-from codegen.parser import constraints
+from codegen.parser import constraints, numbers
 from codegen.parser.raw import RawDoc, RawInput, url_sibling
 from codegen.parser.restore import unquote
 from codegen.schema import (
@@ -156,7 +156,29 @@ def _check_unique(doc: RawDoc, inputs: tuple[Input, ...]) -> None:
         seen[item.name] = item
 
 
+def _check_name(doc: RawDoc, raw: RawInput) -> None:
+    """Warn about an input name a reader cannot see as written: invisible, control or
+    non-ASCII characters (``pro\u200bmpt`` looks like ``prompt``). The wire name is kept
+    as the doc has it; the client's Python name uses its ASCII letters."""
+    odd = sorted({c for c in raw.name if not (c.isascii() and c.isprintable())})
+    if odd:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in odd[:5])
+        doc.warn(
+            "name_unusual",
+            f"input name {raw.name!r} has invisible or non-ASCII characters ({shown})",
+            input=raw.name,
+            line=raw.line,
+        )
+
+
 def _input(doc: RawDoc, raw: RawInput, guessed_required: bool) -> Input:
+    """The typed input; a number out of bounds anywhere in it is a SpecError at its line."""
+    _check_name(doc, raw)
+    with numbers.located(doc.path, raw.line, f"input {raw.name!r}"):
+        return _typed_input(doc, raw, guessed_required)
+
+
+def _typed_input(doc: RawDoc, raw: RawInput, guessed_required: bool) -> Input:
     wire_type = raw.fields.get("type")
     kind = _kind(doc, raw, wire_type)
     if kind is InputKind.FILES and raw.typed.get("max_items") == 1:
@@ -189,6 +211,7 @@ def _input(doc: RawDoc, raw: RawInput, guessed_required: bool) -> Input:
     stated = _stated_required(raw)
     fields["required"] = guessed_required if stated is None else stated
     fields.update({k: v for k, v in raw.typed.items() if k != "required"})
+    numbers.ordered(fields.get("minimum"), fields.get("maximum"), ("minimum", "maximum"))
     try:
         return Input(**fields)
     except ValidationError as exc:
@@ -316,8 +339,8 @@ def _kind(doc: RawDoc, raw: RawInput, wire_type: str | None) -> InputKind:
 
 
 def _integral_step(raw: RawInput) -> bool:
-    step = raw.fields.get("step", "")
-    return bool(step) and _as_float(step) is not None and float(step).is_integer()
+    step = numbers.to_float(raw.fields.get("step", ""))
+    return step is not None and step.is_integer()
 
 
 def _file_fields(raw: RawInput, kind: InputKind) -> dict[str, Any]:
@@ -349,17 +372,10 @@ def _range_fields(raw: RawInput, kind: InputKind, help_text: str | None) -> dict
     if stated:
         found["advisory_range"] = stated
     for key, target in (("min", "minimum"), ("max", "maximum"), ("step", "step")):
-        value = _as_float(raw.fields.get(key, ""))
+        value = numbers.to_float(raw.fields.get(key, ""), key)
         if value is not None:
             found[target] = value
     return found
-
-
-def _as_float(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
 
 
 def _default(doc: RawDoc, raw: RawInput, kind: InputKind, options: tuple[Option, ...]) -> Default:
@@ -388,10 +404,10 @@ def _default(doc: RawDoc, raw: RawInput, kind: InputKind, options: tuple[Option,
 
 def _typed_default(text: str, kind: InputKind) -> Default:
     if kind is InputKind.INTEGER:
-        number = _as_float(text)
+        number = numbers.to_float(text, "default")
         return int(number) if number is not None and number.is_integer() else None
     if kind is InputKind.NUMBER:
-        return _as_float(text)
+        return numbers.to_float(text, "default")
     if kind is InputKind.BOOLEAN:
         return {"true": True, "false": False, "1": True, "0": False}.get(text.lower())
     if kind in (InputKind.FILES, InputKind.MULTISELECT):  # `61, 62` or `"61", "62"`

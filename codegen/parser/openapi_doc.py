@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 from urllib.parse import unquote
 
 from codegen.errors import SpecError
+from codegen.parser import numbers
 from codegen.parser.raw import TRANSPORT_FIELDS, RawDoc, RawInput, RawOption, url_sibling
 
 #: 50 times Wiro's largest real document (83 KB): anything bigger is no one model's document.
@@ -83,10 +84,17 @@ def load_json(shown: str, text: str) -> tuple[Any, list[str]]:
             shown, f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno
         ) from None
     except RecursionError:
-        raise SpecError(shown, "JSON nested too deeply to read") from None
+        raise SpecError(shown, _TOO_DEEP) from None
     except ValueError as exc:  # NaN, 1e999, an integer of 5,000 digits
         raise SpecError(shown, f"not valid JSON: {str(exc).split(';')[0]}") from None
+    try:
+        numbers.check_depth(value)
+    except numbers.BoundError:
+        raise SpecError(shown, _TOO_DEEP) from None
     return value, list(dict.fromkeys(duplicates))
+
+
+_TOO_DEEP = f"JSON nested too deeply to read (more than {numbers.MAX_DEPTH} levels)"
 
 
 def _no_constant(name: str) -> float:
@@ -94,6 +102,12 @@ def _no_constant(name: str) -> float:
 
 
 def _finite(text: str) -> float:
+    """`json`'s float hook: the doc's number bounds (`numbers`), as the ValueError that
+    `load_json` reports as invalid JSON."""
+    try:
+        numbers.check_digits(text)
+    except numbers.BoundError as exc:
+        raise ValueError(str(exc)) from None
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(f"{text} is out of range for a number")
@@ -172,14 +186,6 @@ def _is_number(value: Any) -> bool:
 
 def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _in_range(value: int | float) -> bool:
-    """Whether a number has a finite float value (the schema's bounds are floats)."""
-    try:
-        return math.isfinite(float(value))
-    except OverflowError:  # an integer of hundreds of digits
-        return False
 
 
 def _scalar_text(value: Any) -> str | None:
@@ -284,13 +290,23 @@ class _Reader:
 
     def number(self, view: View, key: str) -> int | float | None:
         number: int | float | None = self.typed(view, key, _is_number, "a number")
-        if number is not None and not _in_range(number):  # only integers: floats are finite
-            self.fail(f"an integer of {len(str(abs(number)))} digits is out of range", view[key][1])
+        if number is not None:
+            self.bounded(number, view[key][1])
         return number
 
     def count(self, view: View, key: str) -> int | None:
         count: int | None = self.typed(view, key, _is_count, "a whole number of at least 0")
+        if count is not None:
+            self.bounded(count, view[key][1])
         return count
+
+    def bounded(self, number: int | float, at: str) -> None:
+        """Hold a JSON number to the doc's number bounds (`numbers.checked`): `load_json`
+        already refused non-finite floats, so only a long integer can fail here."""
+        try:
+            numbers.checked(number)
+        except numbers.BoundError:
+            self.fail(f"an integer of {len(str(abs(number)))} digits is out of range", at)
 
     def array(self, view: View, key: str) -> list[Any] | None:
         items: list[Any] | None = self.typed(view, key, lambda v: isinstance(v, list), "an array")
@@ -517,10 +533,17 @@ class _Reader:
             number = self.number(view, key)
             if number is not None:
                 raw.fields[field] = str(number)
+        try:
+            numbers.ordered(self.number(view, "minimum"), self.number(view, "maximum"),
+                            ("minimum", "maximum"))  # fmt: skip
+        except numbers.BoundError as exc:
+            self.fail(str(exc), view["minimum"][1])
 
     def read_default(self, raw: RawInput, view: View) -> None:
         """The default as text; null is none, an object (no text form) is warned about."""
-        value = view.get("default", (None, ""))[0]
+        value, at = view.get("default", (None, ""))
+        if _is_number(value):
+            self.bounded(value, at)
         default = _default_text(value)
         if default is not None:
             raw.fields["default"] = default

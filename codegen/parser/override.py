@@ -14,9 +14,10 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from codegen.errors import OverrideError
+from codegen.parser import numbers
 from codegen.parser.raw import RawDoc, RawInput, RawOption
 
 Value = str | int | float | bool | list[str]
@@ -46,6 +47,25 @@ class InputOverride(_Strict):
     maximum: float | None = None
     step: float | None = None
     max_items: int | None = Field(default=None, ge=1)
+
+    @field_validator("default", "minimum", "maximum", "step", "max_items")
+    @classmethod
+    def _bounded(cls, value: Value | None) -> Value | None:
+        """TOML reads `inf`, `nan` and 400-digit integers: held to the doc's number bounds."""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            try:
+                numbers.checked(value)
+            except numbers.BoundError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> InputOverride:
+        try:
+            numbers.ordered(self.minimum, self.maximum, ("minimum", "maximum"))
+        except numbers.BoundError as exc:
+            raise ValueError(str(exc)) from None
+        return self
 
 
 class ModelOverride(_Strict):
@@ -83,19 +103,26 @@ def override_path(spec: Path) -> Path:
 def load_override(path: Path, data: bytes) -> OverrideFile:
     try:
         parsed = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        raise OverrideError(
-            str(path), f"not valid TOML: {exc}", int(line.group(1)) if line else None
-        ) from exc
+    except ValueError as exc:  # not UTF-8, not TOML, or an integer of over 4,300 digits
+        message = str(exc).split(";")[0]  # int's digit-limit advice is not for users
+        raise OverrideError(str(path), f"not valid TOML: {message}", _toml_line(exc, data)) from exc
     try:
         return OverrideFile.model_validate(parsed)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error["loc"])
-        raise OverrideError(
-            str(path), f"{where}: {error['msg']}", _line_of(data, error["loc"])
-        ) from exc
+        message = error["msg"].removeprefix("Value error, ")  # our validators' own words
+        raise OverrideError(str(path), f"{where}: {message}", _line_of(data, error["loc"])) from exc
+
+
+def _toml_line(exc: ValueError, data: bytes) -> int | None:
+    """The line a TOML error names; for `int`'s digit limit (which names none), the line
+    of the first run of digits that long."""
+    line = re.search(r"line (\d+)", str(exc))
+    if line:
+        return int(line.group(1))
+    long_number = re.search(rb"\d{4300}", data)
+    return data.count(b"\n", 0, long_number.start()) + 1 if long_number else None
 
 
 def _line_of(data: bytes, loc: tuple[int | str, ...]) -> int | None:
@@ -111,10 +138,39 @@ def _line_of(data: bytes, loc: tuple[int | str, ...]) -> int | None:
 
 
 def apply_override(doc: RawDoc, override: OverrideFile, path: str) -> None:
+    """Apply the model entry, then each input entry in order.
+
+    Inputs are found by name through one index, and removed ones dropped in one
+    pass at the end: a scan of all inputs per entry is quadratic in a big doc.
+    """
     if override.model is not None:
         _apply_model(doc, override.model)
+    index = _Index(doc)
     for entry in override.inputs:
-        _apply_input(doc, entry, path)
+        _apply_input(doc, entry, path, index)
+    if index.removed:
+        doc.inputs = [raw for raw in doc.inputs if id(raw) not in index.removed]
+
+
+class _Index:
+    """The doc's inputs by name (the first of a repeated name first), and those removed."""
+
+    def __init__(self, doc: RawDoc) -> None:
+        self.named: dict[str, list[RawInput]] = {}
+        for raw in doc.inputs:
+            self.named.setdefault(raw.name, []).append(raw)
+        self.removed: set[int] = set()
+
+    def first(self, name: str) -> RawInput | None:
+        found = self.named.get(name)
+        return found[0] if found else None
+
+    def remove(self, raw: RawInput) -> None:
+        self.named[raw.name].pop(0)
+        self.removed.add(id(raw))
+
+    def add(self, raw: RawInput) -> None:
+        self.named.setdefault(raw.name, []).append(raw)
 
 
 def _apply_model(doc: RawDoc, entry: ModelOverride) -> None:
@@ -132,18 +188,19 @@ def _apply_model(doc: RawDoc, entry: ModelOverride) -> None:
         doc.tags = list(entry.tags)
 
 
-def _apply_input(doc: RawDoc, entry: InputOverride, path: str) -> None:
-    existing = next((raw for raw in doc.inputs if raw.name == entry.name), None)
+def _apply_input(doc: RawDoc, entry: InputOverride, path: str, index: _Index) -> None:
+    existing = index.first(entry.name)
     if entry.remove:
         if existing is None:
             raise OverrideError(path, f"cannot remove input {entry.name!r}: the doc has none")
-        doc.inputs.remove(existing)
+        index.remove(existing)
         return
     if existing is None:
         if entry.type is None:
             raise OverrideError(path, f"input {entry.name!r} is new: it needs a 'type'")
         existing = RawInput(name=entry.name)
         doc.inputs.append(existing)
+        index.add(existing)
     existing.origin = f"override: {entry.origin}"
     for key in ("type", "label", "help"):
         value = getattr(entry, key)

@@ -33,11 +33,14 @@ INFO_KEYS = frozenset(
     {*(f"{who} {what}" for who in ("Model", "Tool") for what in _INFO_FIELDS), *_ENDPOINT_KEYS}
 )
 #: The same keys, factored ("(?:Model|Tool) (?:name|...)"): tried after every space.
+#: Each of these splitting patterns starts at the first space of a run (`(?<!\s)`) and
+#: takes the run whole (`\s++`): otherwise a run of N spaces that fails is tried from each
+#: of its spaces, N times N steps.
 _INFO_KEY = re.compile(
-    r"\s+(?=(?:(?:Model|Tool) (?:" + "|".join(_INFO_FIELDS) + r")"
+    r"(?<!\s)\s++(?=(?:(?:Model|Tool) (?:" + "|".join(_INFO_FIELDS) + r")"
     r"|" + "|".join(map(re.escape, _ENDPOINT_KEYS)) + r"):)"
 )
-_LIST_DASH = re.compile(r"\s+-\s+")
+_LIST_DASH = re.compile(r"(?<!\s)\s++-\s+")
 _ITEM_START = re.compile(r"(?:^|\s)- name: ")
 #: Per-input keys with a one-word value ("min: 0"), before or after `default`.
 _SHORT_KEYS = ("min", "max", "step", "required")
@@ -51,7 +54,8 @@ _SHORT_RUN_AFTER = re.compile(
 #: Where help ends: `type: T` then `default:` (or the end); failing that, then a short key.
 _TYPE_THEN_DEFAULT = re.compile(r"\btype: (\S+)(?=\s+default:|\s*$)")
 _TYPE_THEN_SHORT = re.compile(r"\btype: (\S+)(?=\s+(?:" + "|".join(_SHORT_KEYS) + r"):)")
-_OPTION_START = re.compile(r"\s+- value: ")
+#: (Or right after the previous one, whose last space may begin the run.)
+_OPTION_START = re.compile(r"(?:(?<!\s)|(?<=- value: ))\s++- value: ")
 #: One quoted scalar: `"..."` or `'...'`, where a backslash escapes the next character.
 #: (Unrolled, `[^"\\]*(?:\\.[^"\\]*)*`, so runs of plain characters match in one step.)
 QUOTED = re.compile(r""""[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'""", re.S)

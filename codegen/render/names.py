@@ -86,11 +86,13 @@ class Namer:
     def __init__(self, reserved: Iterable[str] = ()) -> None:
         self._used: set[str] = set(reserved)
 
-    def claim(self, base: str) -> str:
+    def claim(self, base: str, avoid: Iterable[str] = ()) -> str:
+        """``base``, or the first free suffixed form; never one of ``avoid`` either."""
+        taken = self._used.union(avoid)
         name = base
         sep = "" if base.endswith("_") else "_"
         counter = 2
-        while name in self._used:
+        while name in taken:
             name = f"{base}{sep}{counter}"
             counter += 1
         self._used.add(name)

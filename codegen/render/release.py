@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from codegen import diff
+from codegen import catalogue_file, diff
 from codegen.errors import GenerateError
 from codegen.schema import Model
 
@@ -102,8 +102,12 @@ def _md(text: str) -> str:
 
 
 def _lock_bytes(version: str, models: Sequence[Model]) -> bytes:
-    data = {"version": version, "models": [m.model_dump(mode="json") for m in models]}
-    return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    """Standard JSON (no `NaN`/`Infinity`): a non-finite float of a model built in code is
+    tagged the way catalogue.json tags it (`catalogue_file.encode_floats`)."""
+    dumped = [catalogue_file.encode_floats(m.model_dump(mode="json")) for m in models]
+    data = {"version": version, "models": dumped}
+    text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return (text + "\n").encode("utf-8")
 
 
 def _read_lock(path: Path) -> tuple[str, dict[str, Model]] | None:
@@ -111,7 +115,7 @@ def _read_lock(path: Path) -> tuple[str, dict[str, Model]] | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        models = [Model.model_validate(m) for m in data["models"]]
+        models = [Model.model_validate(catalogue_file.decode_floats(m)) for m in data["models"]]
         return str(data["version"]), {m.slug: m for m in models}
     except (ValueError, KeyError, TypeError, ValidationError) as exc:
         raise GenerateError(

@@ -318,8 +318,26 @@ def doc_text_plain(text: str) -> str:
     return clean_text(text)
 
 
-def _field_view(item: Input, names: _Names, aliases: list[str]) -> FieldView:
-    name = names.field.claim(snake(item.name, "field"))
+def field_names(inputs: Sequence[Input], namer: Namer) -> dict[str, str]:
+    """Wire name -> Python name, unique, and never another input's wire name.
+
+    The input model sets ``populate_by_name``, so a Python name equal to another
+    field's alias (``input_image`` beside ``inputImage``) would send one value to
+    both fields. Names whose wire form is plain ASCII claim first, so an input
+    ``pro\u200bmpt`` listed before ``prompt`` cannot take ``prompt`` from it.
+    """
+    wires = {item.name for item in inputs} | {"callbackUrl"}
+    ordered = sorted(inputs, key=lambda item: not _plain(item.name))  # stable: doc order kept
+    return {
+        item.name: namer.claim(snake(item.name, "field"), wires - {item.name}) for item in ordered
+    }
+
+
+def _plain(wire: str) -> bool:
+    return wire.isascii() and wire.isprintable()
+
+
+def _field_view(item: Input, name: str, names: _Names, aliases: list[str]) -> FieldView:
     alias = None
     if item.kind in (InputKind.SELECT, InputKind.MULTISELECT) and item.options:
         alias = names.alias.claim(pascal(item.name, "Option") + "Option")
@@ -521,7 +539,8 @@ def model_view(
     input_class = module_names.claim(class_name + "Input")
     names = _Names(Namer(_FIELD_RESERVED), module_names)
     aliases: list[str] = []
-    fields = [_field_view(i, names, aliases) for i in model.inputs]
+    python = field_names(model.inputs, names.field)
+    fields = [_field_view(i, python[i.name], names, aliases) for i in model.inputs]
     if not any(i.name == "callbackUrl" for i in model.inputs):
         fields.append(_callback_field(names))
     has_files = any(i.kind.is_file for i in model.inputs)

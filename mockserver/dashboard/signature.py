@@ -50,7 +50,7 @@ def explain(headers: Mapping[str, str], auth: Authenticator) -> dict[str, Any]:
         }
     received = raw.rpartition("= ")[2].strip().lower()
     expected = sign(project.api_key, project.api_secret, nonce)
-    if not hmac.compare_digest(received, expected):
+    if not hmac.compare_digest(received.encode(), expected.encode()):  # bytes: any header
         return {
             "ok": False,
             "reason": "mismatch",

@@ -1,6 +1,8 @@
 """The control API under `/__mock__/`: journal, tasks, clock, faults, limits, reset, reload.
 
-Plain JSON (errors still in Wiro's envelope), unauthenticated: the mock binds to loopback.
+Plain JSON (errors still in Wiro's envelope). Guarded in the middleware (`check_admin`): off
+with `--no-admin`; with `--admin-token` only to that token; without one only to a loopback
+`Host` and a same-origin (or no) `Origin`, so no other web page can drive or read it.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from json.encoder import encode_basestring
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -56,26 +57,37 @@ async def run_call(call: Call, owner: str, project_name: str) -> Reply:
         call.scope["path"], model.slug, call.headers.get("x-mock-scenario")
     )
     base = api_base(call)
+    headers = _notice_headers(validated)
     input_size = await _store_files(state, validated, base)
+    # The last step that can fail: after it, nothing but assembling bytes, so a task the
+    # store holds is always one the client hears of.
     task = await state.new_task(
         model, project, validated.params, validated.callback_url, base, faults, input_size
     )
-    headers = _notice_headers(validated)
     body = run_body(task.id, task.token)
     return Reply(200, raw_headers(body, headers), body)
 
 
 def _notice_headers(validated: Validated) -> dict[str, str] | None:
     """What the mock accepted but a reader may want to know: ignored unknown fields and
-    values outside a help-stated range (`x-mock-warnings: constraint_from_help:NAME`)."""
+    values outside a help-stated range (`x-mock-warnings: constraint_from_help:NAME`).
+    Names are request (or doc) text, so each is percent-encoded (`header_name`)."""
     headers = {}
     if validated.unknown:
-        headers["x-mock-unknown-fields"] = ",".join(validated.unknown)
+        headers["x-mock-unknown-fields"] = ",".join(map(header_name, validated.unknown))
     if validated.warnings:
         headers["x-mock-warnings"] = ",".join(
-            f"{w['code']}:{w['input']}" for w in validated.warnings
+            f"{w['code']}:{header_name(w['input'])}" for w in validated.warnings
         )
     return headers or None
+
+
+def header_name(name: str) -> str:
+    """A field name as header text: UTF-8 percent-encoded outside letters, digits and
+    `-._~[]` (`日本` -> `%E6%97%A5%E6%9C%AC`, a newline -> `%0A`, `,` -> `%2C`), so no request
+    byte reaches a header raw (a newline there once cost the client its reply) and the list
+    splits on `,` unambiguously; `urllib.parse.unquote` gives the name back."""
+    return quote(name, safe="[]")
 
 
 def run_body(task_id: str, token: str) -> bytes:

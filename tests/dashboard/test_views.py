@@ -85,7 +85,7 @@ async def test_board_pages_and_the_feed_is_inert_without_a_page() -> None:
     app = create_app(specs=SPECS, clock={"mode": "manual"})
     state = app.state.mock
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         await _run(client, PAGE_SIZE + 5)
         assert state.feed.active is False and state.journal.listener is None
         first = await task_page(state)
@@ -109,7 +109,7 @@ async def test_board_pages_and_the_feed_is_inert_without_a_page() -> None:
 async def test_dashboard_is_off_with_the_admin_api() -> None:
     app = create_app(specs=SPECS, admin={"enabled": False})
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         for path in ("/__mock__/ui", "/__mock__/ui/static/dashboard.js", "/__mock__/ui/board"):
             assert (await client.get(path)).status_code == 404
 
@@ -216,7 +216,7 @@ async def test_journal_flags_refusals_sent_as_200_and_shows_warnings() -> None:
     an accepted value outside a help-stated range shows its `constraint_from_help`."""
     app = create_app(specs=SPECS, auth=False, clock={"mode": "manual"})
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         refused = await client.post("/v1/Run/reve/generate", json={})
         assert refused.status_code == 200 and refused.json()["result"] is False
         body = {"prompt": "x", "inputImageUrl": "https://e.x/a.png", "guidanceScale": 0}

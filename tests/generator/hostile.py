@@ -275,6 +275,11 @@ def hostile_models() -> list[Model]:
             display_name="names/FileValue",
         ),
         _model("names/literal", [_text("literal")], display_name="names/Literal"),
+        # A Python name must never equal another input's wire name (populate_by_name).
+        _model("names/crossing", [_text("inputImage"), _text("input_image"), _text("input-image")]),
+        _model("names/suffixes", [_text("seed"), _text("Seed"), _text("seed_2"), _text("seed_3")]),
+        # An invisible character must not win the plain name from the real input.
+        _model("names/invisible", [_text("pro\u200bmpt"), _text("prompt"), _text("pr\u043empt")]),
         _model("names/spec", [_text("x")], display_name="names/SPEC"),
         _model(
             "evil/source-path",

@@ -200,6 +200,21 @@ def test_hostile_corpus_is_inert(hostile_tree: Tree, sys_path_guard: None) -> No
     assert not os.path.exists(SENTINEL)
 
 
+@pytest.mark.parametrize("slug", ["names/crossing", "names/suffixes", "names/invisible"])
+def test_each_python_name_reaches_only_its_own_wire_field(
+    hostile_tree: Tree, sys_path_guard: None, slug: str
+) -> None:
+    pkg = hostile_tree.import_all()[0]
+    calls: list[tuple[str, dict[str, Any]]] = []
+    fields = pkg.REGISTRY[slug].input_model.model_fields
+    _recording_client(pkg, calls).models[slug].run(**{py: f"v-{py}" for py in fields})
+    assert calls[0][1] == {f.alias: f"v-{py}" for py, f in fields.items()}
+    aliases = {f.alias for f in fields.values()}
+    assert not (set(fields) & aliases - {py for py, f in fields.items() if f.alias == py})
+    if slug == "names/invisible":
+        assert fields["prompt"].alias == "prompt"  # the plain input keeps the plain name
+
+
 def _sample(annotation: Any) -> Any:
     return {int: 1, float: 1.0, bool: True}.get(annotation, "x")
 
@@ -221,9 +236,10 @@ def test_hostile_reserved_names(hostile_tree: Tree, sys_path_guard: None) -> Non
     assert client.class_.import_.spec.slug == "class/import"
     assert callable(client.run_model) and client.models_2.close.spec.slug == "models/close"
     fields = pkg.REGISTRY["collide/colliding-names"].input_model.model_fields
-    assert [f for f in fields if f.startswith("foo_bar")] == [
+    assert sorted(f for f in fields if f.startswith("foo_bar")) == [
         "foo_bar", "foo_bar_2", "foo_bar_3", "foo_bar_4", "foo_bar_5"
     ]  # fmt: skip
+    assert fields["foo_bar"].alias == "foo_bar"  # not fooBar's: that would send both
 
 
 def test_main_module_lists_models(real_tree: Tree) -> None:

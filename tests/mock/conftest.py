@@ -11,7 +11,7 @@ import hashlib
 import io
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,13 +102,27 @@ def speech_model() -> Model:
     )
 
 
-@pytest.fixture(autouse=True, params=["memory", "redis"])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test runs on both stores; a `memory_only` one is generated for the memory
+    store alone (rather than skipped on Redis)."""
+    explicit = any(
+        "store" in _argnames(mark.args[0])
+        for mark in metafunc.definition.iter_markers("parametrize")
+    )
+    if "store" in metafunc.fixturenames and not explicit:
+        only = metafunc.definition.get_closest_marker("memory_only")
+        metafunc.parametrize("store", ["memory"] if only else ["memory", "redis"], indirect=True)
+
+
+def _argnames(names: str | Sequence[str]) -> list[str]:
+    return [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+
+
+@pytest.fixture(autouse=True)
 def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Which store the apps this test creates use: every `create_app` that does not name a
     store gets this one."""
     if request.param == "redis":
-        if request.node.get_closest_marker("memory_only"):
-            pytest.skip("a test of the memory store's internals")
         server = request.getfixturevalue("redis_server")
         real = app_module.load_config
 

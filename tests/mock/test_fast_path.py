@@ -36,7 +36,7 @@ async def call(
     root_path: str = "",
 ) -> Raw:
     """One request straight through the ASGI app; the exact messages it sends."""
-    raw_headers = [(b"host", b"mock")] + [
+    raw_headers = [(b"host", b"localhost")] + [
         (k.lower().encode(), v.encode()) for k, v in (headers or {}).items()
     ]
     raw_headers.append((b"content-length", str(len(body)).encode()))

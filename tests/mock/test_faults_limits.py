@@ -8,7 +8,7 @@ from mockserver import create_app
 from tests.mock.conftest import HEADERS, SPECS, finish, refused, run_task
 
 BODY = {"prompt": "a cat"}
-ADMIN = "http://mock/__mock__"
+ADMIN = "http://localhost/__mock__"
 
 
 def _client(**config: object) -> httpx.AsyncClient:

@@ -40,7 +40,7 @@ async def mock(http_errors: bool) -> AsyncIterator[httpx.AsyncClient]:
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://mock", headers={"x-api-key": "keyonly"}
+        transport=transport, base_url="http://localhost", headers={"x-api-key": "keyonly"}
     ) as client:
         yield client
 

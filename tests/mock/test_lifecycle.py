@@ -50,7 +50,7 @@ async def test_manual_clock() -> None:
     async with _client(clock={"mode": "manual"}) as c:
         taskid = await run_task(c, "reve/generate", BODY)
         assert (await detail(c, taskid))["status"] == "task_queue"
-        admin = "http://mock/__mock__"
+        admin = "http://localhost/__mock__"
         await c.post(f"{admin}/clock/advance", json={"seconds": 0.35})
         assert (await detail(c, taskid))["status"] == "task_accept"
         await c.post(f"{admin}/tasks/{taskid}/advance", json={"to": "task_start"})
@@ -74,7 +74,7 @@ async def test_realtime_with_speed_completes() -> None:
 async def test_switch_clock_mode_at_runtime() -> None:
     async with _client(clock={"mode": "realtime", "speed": 0.001}) as c:
         taskid = await run_task(c, "reve/generate", BODY)
-        await c.post("http://mock/__mock__/clock", json={"mode": "step"})
+        await c.post("http://localhost/__mock__/clock", json={"mode": "step"})
         assert (await detail(c, taskid))["status"] == "task_queue"
         assert (await detail(c, taskid))["status"] == "task_accept"
 
@@ -100,7 +100,7 @@ async def test_stalled_queue_until_admin_advances() -> None:
         taskid = await run_task(c, "reve/generate", BODY, headers={"x-mock-scenario": "stall"})
         for _ in range(5):
             assert (await detail(c, taskid))["status"] == "task_queue"
-        await c.post(f"http://mock/__mock__/tasks/{taskid}/advance", json={"to": "end"})
+        await c.post(f"http://localhost/__mock__/tasks/{taskid}/advance", json={"to": "end"})
         assert (await detail(c, taskid))["status"] == "task_postprocess_end"
 
 

@@ -45,7 +45,7 @@ BODY = {"prompt": "a koala", "name": "f", "taskid": "1"}
 
 def client_for(app: Starlette, headers: dict[str, str] | None = HEADERS) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://mock", headers=headers
+        transport=httpx.ASGITransport(app=app), base_url="http://localhost", headers=headers
     )
 
 
@@ -310,7 +310,7 @@ async def test_upload_names_never_escape(name: str) -> None:
         stored = item["name"]
         assert SAFE.match(stored), stored
         assert not any(c in stored for c in "/\\\x00\r\n") and ".." not in stored
-        assert item["url"] == f"http://mock/v1/File/{item['accesskey']}/{stored}"
+        assert item["url"] == f"http://localhost/v1/File/{item['accesskey']}/{stored}"
         assert (await c.get(f"/v1/File/{item['accesskey']}/{stored}")).content == data
         # nothing is reachable by the client's original name
         for probe in (name, name.replace("\x00", ""), "../" + stored, "%2e%2e/" + stored):
@@ -334,7 +334,7 @@ async def test_run_input_names_never_escape(name: str) -> None:
         assert r.status_code == 200, r.text
         task = (await c.post("/v1/Task/Detail", json={"taskid": r.json()["taskid"]})).json()
         url = task["tasklist"][0]["parameters"]["inputImage"]
-        _token, stored = url.removeprefix("http://mock/v1/File/").split("/")
+        _token, stored = url.removeprefix("http://localhost/v1/File/").split("/")
         assert re.fullmatch(r"inputImage-\d+\.png", stored), url
 
 

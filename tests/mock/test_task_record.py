@@ -356,7 +356,7 @@ async def test_times_at_virtual_zero_are_times_not_unset() -> None:
     of 0.0 is not "unset", which Wiro shows as "0")."""
     app = create_app(SPECS, auth=False, clock={"mode": "manual"})
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as c:
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as c:
         taskid = (await c.post("/v1/Run/reve/generate", json={"prompt": "x"})).json()["taskid"]
         await c.post(f"/__mock__/tasks/{taskid}/advance", json={"to": "end"})
         task = (await c.post("/v1/Task/Detail", json={"taskid": taskid})).json()["tasklist"][0]

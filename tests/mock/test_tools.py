@@ -567,7 +567,7 @@ async def test_answers_are_deterministic(route: str) -> None:
 async def test_discovery_requests_are_journaled(client: httpx.AsyncClient) -> None:
     await detail(client, "reve", "Generate")
     await tool_list(client, search="reve")
-    entries = (await client.get("http://mock/__mock__/journal")).json()["entries"]
+    entries = (await client.get("http://localhost/__mock__/journal")).json()["entries"]
     by_path = {e["path"]: e for e in entries}
     assert by_path["/v1/Tool/Detail"]["model"] == "reve/generate"
     assert by_path["/v1/Tool/Detail"]["body"] == {"slugowner": "reve", "slugproject": "Generate"}

@@ -25,7 +25,9 @@ async def mock(redis_url: str) -> AsyncIterator[Any]:
     def make(**config: Any) -> httpx.AsyncClient:
         store = {"url": redis_url, "prefix": f"expiry-{uuid.uuid4().hex[:8]}", "ttl": TTL}
         app = create_app(SPECS, auth=False, store=store, **config)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://m")
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://localhost"
+        )
         clients.append(client)
         return client
 

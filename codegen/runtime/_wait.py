@@ -106,7 +106,7 @@ class Deadline:
         return self.end - self._clock()
 
     def expired_error(self, detail: TaskDetail | None, taskid: str | None) -> WaitTimeout:
-        status = detail.raw_status or None if detail is not None else None
+        status = (detail.raw_status or None) if detail is not None else None
         return WaitTimeout(
             f"task {taskid} still {status or 'unknown'} at the deadline", task=detail, status=status
         )

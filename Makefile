@@ -43,7 +43,7 @@ test: $(STAMP) check lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 demo: $(STAMP) generate
-	$(BIN)/python -m mockserver.demo --specs $(SPECS)
+	$(BIN)/python -m tests.demo --specs $(SPECS)
 
 mock: $(STAMP)
 	$(BIN)/wiro-mock --specs $(SPECS) --port $(PORT) --no-auth

@@ -76,7 +76,7 @@ def free_port() -> int:
 
 def signed() -> dict[str, str]:
     sys.path.insert(0, str(ROOT))
-    from mockserver.auth import signed_headers
+    from mockserver.http.auth import signed_headers
 
     return signed_headers(KEY, SECRET, NONCE)
 
@@ -383,7 +383,7 @@ async def sockets(port: int, subscribers: int, per_task: int, speed: float) -> d
     import websockets
 
     from mockserver.config import Durations
-    from mockserver.lifecycle import build_plan
+    from mockserver.tasks.lifecycle import build_plan
 
     plan = build_plan("success", 4, False)
     durations = Durations()
@@ -461,7 +461,7 @@ async def race(port: int, tasks: int, readers: int, conns: int) -> dict[str, Any
     """Create `tasks` tasks on a step-clock mock, then read each through Task/Detail with
     `readers` concurrent readers, each on a connection of its own (so both workers serve
     them), until it finishes; count, per task, the statuses reported against the plan's."""
-    from mockserver.lifecycle import build_plan
+    from mockserver.tasks.lifecycle import build_plan
 
     plan = [s.status.value for s in build_plan("success", 4, False) if s.status is not None]
     terminal, expected = plan[-1], Counter(plan[:-1])
@@ -563,8 +563,8 @@ def memory(count: int) -> dict[str, float]:
 import asyncio, os, sys
 sys.path.insert(0, {str(ROOT)!r})
 from mockserver import create_app
-from mockserver.auth import ANONYMOUS
-from mockserver.faults import TaskFaults
+from mockserver.http.auth import ANONYMOUS
+from mockserver.control.faults import TaskFaults
 def rss():
     for l in open('/proc/self/status'):
         if l.startswith('VmRSS:'): return int(l.split()[1]) / 1024

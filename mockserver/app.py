@@ -17,8 +17,10 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from codegen import openapi
 from codegen.schema import Catalogue, Model
+from mockserver.admin import routes as admin
+from mockserver.admin.dashboard import routes as dashboard
+from mockserver.api import files, run, socket, tasks, tools
 from mockserver.config import MockConfig, load_config
-from mockserver.dashboard import routes as dashboard
 from mockserver.errors import (
     CODE_GENERAL,
     CODE_NOT_FOUND,
@@ -27,9 +29,7 @@ from mockserver.errors import (
     UnknownRouteError,
     envelope_error,
 )
-from mockserver.middleware import DropFilter, MockMiddleware
-from mockserver.routes import admin, files, run, socket, tasks, tools
-from mockserver.routes.common import (
+from mockserver.http.call import (
     ADMIN_PREFIX,
     Call,
     api_base,
@@ -38,6 +38,7 @@ from mockserver.routes.common import (
     json_response,
     to_response,
 )
+from mockserver.http.middleware import DropFilter, MockMiddleware
 from mockserver.state import MockState
 
 ADMIN = ADMIN_PREFIX

@@ -32,9 +32,9 @@ import httpx
 import pytest
 import uvicorn
 
-from mockserver.auth import signed_headers
 from mockserver.cli import bound_address
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
+from mockserver.http.auth import signed_headers
 
 START_TIMEOUT = 15.0
 #: The installed client whose catalogue is served when no specs folder is configured.
@@ -199,8 +199,8 @@ def _checked_source(config: pytest.Config) -> dict[str, str]:
     """The source, resolved and checked once per session; raises UsageError with the line."""
     found = config.stash.get(_SOURCE, None)
     if found is None:
-        from mockserver.catalogue import check_source
         from mockserver.errors import ModelSourceError
+        from mockserver.models.registry import check_source
 
         try:
             found = _resolve(config)

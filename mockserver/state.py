@@ -15,18 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from codegen.schema import Model
-from mockserver.auth import Authenticator
-from mockserver.callbacks import CallbackSender
-from mockserver.catalogue import Registry
+from mockserver.admin.dashboard.feed import Feed
 from mockserver.config import MockConfig, Project
-from mockserver.dashboard.feed import Feed
+from mockserver.control.callbacks import CallbackSender
+from mockserver.control.faults import FaultSet, TaskFaults
+from mockserver.control.limits import Limits
 from mockserver.errors import ModelSourceError
-from mockserver.faults import FaultSet, TaskFaults
-from mockserver.lifecycle import Clock, Engine, build_plan
-from mockserver.limits import Limits
-from mockserver.outputs import output_kind
-from mockserver.store import MemoryStore, Store
-from mockserver.task import COST_PER_SECOND, DetailCache, Task, render_task
+from mockserver.http.auth import Authenticator
+from mockserver.models.registry import Registry
+from mockserver.store.memory import MemoryStore, Store
+from mockserver.tasks.lifecycle import Clock, Engine, build_plan
+from mockserver.tasks.outputs import output_kind
+from mockserver.tasks.task import COST_PER_SECOND, DetailCache, Task, render_task
 
 log = logging.getLogger("mockserver")
 
@@ -52,7 +52,7 @@ class MockState:
         self.limits = Limits(projects)
         self.store: Store
         if config.store.url:
-            from mockserver.redis_store import RedisStore  # redis is needed only here
+            from mockserver.store.redis import RedisStore  # redis is needed only here
 
             self.clock = Clock(config.clock.mode, config.clock.speed, timer=time.time)
             self.engine = Engine(config, self.clock)

@@ -14,7 +14,7 @@ from PIL import Image
 
 from codegen.schema import Model
 from codegen.schema import medium_of as schema_medium
-from mockserver.demo import PDF_SAMPLE
+from tests.demo import PDF_SAMPLE
 
 
 def png_bytes(size: tuple[int, int] = (320, 240), colour: str = "teal") -> bytes:

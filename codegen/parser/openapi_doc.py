@@ -491,7 +491,7 @@ class _Reader:
 
     def derived_type(self, view: View, items: View) -> str:
         """Wiro's widget for a property naming none, from its JSON type; the names are those
-        Wiro's CLI gives kinds (mockserver.discovery.WIDGETS). Another type (object) is
+        Wiro's CLI gives kinds (mockserver.models.discovery.WIDGETS). Another type (object) is
         passed on for normalize to warn about; none at all yields ''."""
         types = [t for t in self.types(view) if t != "null"]
         if len(types) > 1:

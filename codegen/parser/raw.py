@@ -13,7 +13,7 @@ from typing import Literal
 from codegen.schema import Warning
 
 #: Body fields of every Run call, not the model's inputs: docs list them beside
-#: the inputs, and the mock always accepts them (`mockserver.validation.ALWAYS_ALLOWED`).
+#: the inputs, and the mock always accepts them (`mockserver.models.validation.ALWAYS_ALLOWED`).
 TRANSPORT_FIELDS = frozenset({"callbackUrl", "projectid"})
 
 

@@ -22,7 +22,7 @@ import pytest
 from codegen.parser import load_catalogue
 from codegen.schema import Model
 from codegen.sync import Credentials, openapi_bytes, pick_spec, write_atomic
-from mockserver.auth import sign
+from mockserver.http.auth import sign
 from mockserver.pytest_plugin import WiroMock
 from tests.changes import docs
 from tests.changes.conftest import DocsSite

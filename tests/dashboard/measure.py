@@ -15,7 +15,7 @@ import time
 import httpx
 from playwright.sync_api import expect, sync_playwright
 
-from mockserver.dashboard.views import PAGE_SIZE
+from mockserver.admin.dashboard.views import PAGE_SIZE
 from mockserver.pytest_plugin import WiroMock
 from tests.dashboard.conftest import CHROMIUM_ARGS, VIEWPORT, chromium_path
 from tests.paths import SPECS

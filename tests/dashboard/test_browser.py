@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.auth import sign
-from mockserver.dashboard.views import PAGE_SIZE
-from mockserver.demo import screenshot
+from mockserver.admin.dashboard.views import PAGE_SIZE
+from mockserver.http.auth import sign
 from mockserver.pytest_plugin import WiroMock
 from tests.dashboard.conftest import open_dashboard
+from tests.demo import screenshot
 
 pytest.importorskip("playwright")
 from playwright.sync_api import expect

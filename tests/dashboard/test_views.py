@@ -12,11 +12,11 @@ import websockets
 
 from codegen.schema import InputKind
 from mockserver import create_app
-from mockserver.auth import Authenticator, sign
+from mockserver.admin.dashboard.signature import explain
+from mockserver.admin.dashboard.views import PAGE_SIZE, form_field, task_page
 from mockserver.config import Project
-from mockserver.dashboard.signature import explain
-from mockserver.dashboard.views import PAGE_SIZE, form_field, task_page
 from mockserver.errors import AuthError
+from mockserver.http.auth import Authenticator, sign
 from mockserver.pytest_plugin import WiroMock
 from tests.mock.conftest import kinds_model
 from tests.paths import SPECS

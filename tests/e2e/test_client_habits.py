@@ -17,7 +17,7 @@ import pytest
 import websockets
 
 from mockserver import create_app
-from mockserver.auth import signed_headers
+from mockserver.http.auth import signed_headers
 from mockserver.pytest_plugin import WiroMock
 from tests.e2e.conftest import png_bytes, refusal_status
 from tests.paths import SPECS

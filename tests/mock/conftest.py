@@ -23,8 +23,8 @@ from starlette.applications import Starlette
 import mockserver.app as app_module
 from codegen.schema import FileConstraints, Input, InputKind, Model, Option, Source
 from mockserver import create_app
-from mockserver.auth import signed_headers
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
+from mockserver.http.auth import signed_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"

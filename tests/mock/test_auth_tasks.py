@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from mockserver import create_app
-from mockserver.auth import MSG_INVALID, MSG_SIGNATURE_REQUIRED, MSG_UNKNOWN, sign
+from mockserver.http.auth import MSG_INVALID, MSG_SIGNATURE_REQUIRED, MSG_UNKNOWN, sign
 from tests.mock.conftest import SPECS, detail, errors, finish, refused, run_task
 
 BODY = {"prompt": "a cat"}

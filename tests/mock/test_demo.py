@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from codegen.parser import load_catalogue
-from mockserver import demo
-from mockserver.media import sniff
+from mockserver.models.media import sniff
+from tests import demo
 from tests.paths import SPECS
 
 MODELS = load_catalogue(SPECS).by_slug()

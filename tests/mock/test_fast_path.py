@@ -15,13 +15,13 @@ import pytest
 from starlette.applications import Starlette
 
 from mockserver import create_app
-from mockserver.auth import Signer, sign, signed_headers
+from mockserver.api.run import run_body
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
-from mockserver.middleware import fast_route
-from mockserver.routes.common import Call, dumps
-from mockserver.routes.run import run_body
+from mockserver.http.auth import Signer, sign, signed_headers
+from mockserver.http.call import Call, dumps
+from mockserver.http.middleware import fast_route
 from mockserver.state import MockState
-from mockserver.task import render_task, task_identity
+from mockserver.tasks.task import render_task, task_identity
 from tests.mock.conftest import HEADERS, SPECS, png_bytes
 
 Raw = tuple[int, list[tuple[bytes, bytes]], bytes]
@@ -263,8 +263,8 @@ async def test_detail_cache_is_bounded() -> None:
     state.details.size = 3
     model = state.registry.models["reve/generate"]
     validator = state.registry.validator(model)
-    from mockserver.auth import ANONYMOUS
-    from mockserver.faults import TaskFaults
+    from mockserver.control.faults import TaskFaults
+    from mockserver.http.auth import ANONYMOUS
 
     for i in range(5):
         params = validator.validate({"prompt": f"p{i}"}).params

@@ -96,7 +96,7 @@ async def test_balance_code_97_and_charging() -> None:
 def test_rules_are_drawn_only_where_their_kind_applies() -> None:
     """A request never uses up a task rule's budget, and Run draws an HTTP rule once."""
     from mockserver.config import FaultRule
-    from mockserver.faults import FaultSet
+    from mockserver.control.faults import FaultSet
 
     faults = FaultSet(
         [

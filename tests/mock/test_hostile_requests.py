@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from mockserver import create_app
-from mockserver.auth import MSG_INVALID, Authenticator
 from mockserver.config import Admin, Project
 from mockserver.errors import AdminForbiddenError, AuthError
-from mockserver.middleware import check_admin
+from mockserver.http.auth import MSG_INVALID, Authenticator
+from mockserver.http.middleware import check_admin
 from mockserver.pytest_plugin import WiroMock
 from tests.mock.conftest import HEADERS, SPECS, kinds_model, png_bytes, refused
 

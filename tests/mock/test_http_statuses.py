@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from mockserver import create_app
-from mockserver.auth import signed_headers
+from mockserver.http.auth import signed_headers
 from tests.mock.conftest import SPECS
 
 KEY_ONLY = {"api_key": "keyonly"}

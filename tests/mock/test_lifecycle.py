@@ -11,7 +11,7 @@ from PIL import Image
 
 from codegen.schema import LIFECYCLE
 from mockserver import create_app
-from mockserver.lifecycle import Clock
+from mockserver.tasks.lifecycle import Clock
 from tests.mock.conftest import (
     HEADERS,
     SPECS,
@@ -156,8 +156,8 @@ async def test_memory_store_evicts_finished_never_live() -> None:
     app = create_app(SPECS, clock={"mode": "manual"}, limits={"max_tasks": 5})
     state = app.state.mock
     model = state.registry.models["reve/generate"]
-    from mockserver.auth import ANONYMOUS
-    from mockserver.faults import TaskFaults
+    from mockserver.control.faults import TaskFaults
+    from mockserver.http.auth import ANONYMOUS
 
     async def new() -> str:
         task = await state.new_task(model, ANONYMOUS, {"prompt": "x"}, "", "http://m/v1",

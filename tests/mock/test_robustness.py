@@ -76,7 +76,7 @@ async def test_unknown_route_and_method(client: httpx.AsyncClient) -> None:
 
 
 async def test_internal_error_is_wiro_shaped(client: httpx.AsyncClient, monkeypatch) -> None:
-    from mockserver.routes import tasks
+    from mockserver.api import tasks
 
     def boom(*args: object) -> None:
         raise ZeroDivisionError

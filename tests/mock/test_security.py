@@ -31,12 +31,12 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from mockserver import create_app
-from mockserver.auth import MSG_NONCE_REUSED, Authenticator, NonceMemory, sign, signed_headers
-from mockserver.callbacks import CallbackSender
+from mockserver.api import files, run, tasks
 from mockserver.cli import build_overrides, parser
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
-from mockserver.middleware import check_admin
-from mockserver.routes import files, run, tasks
+from mockserver.control.callbacks import CallbackSender
+from mockserver.http.auth import MSG_NONCE_REUSED, Authenticator, NonceMemory, sign, signed_headers
+from mockserver.http.middleware import check_admin
 from mockserver.state import MockState
 from tests.mock.conftest import HEADERS, SPECS, finish, png_bytes, run_task
 

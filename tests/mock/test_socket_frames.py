@@ -20,10 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.sync.client import connect as connect_sync
 
-import mockserver.routes.socket as socket_route
-from mockserver.errors import SocketFrameError
-from mockserver.pytest_plugin import WiroMock
-from mockserver.routes.socket import (
+import mockserver.api.socket as socket_route
+from mockserver.api.socket import (
     MAX_SUBSCRIPTIONS,
     MSG_INTERNAL,
     MSG_NO_TASK,
@@ -40,6 +38,8 @@ from mockserver.routes.socket import (
     frame_payload,
     frame_token,
 )
+from mockserver.errors import SocketFrameError
+from mockserver.pytest_plugin import WiroMock
 from tests.mock.conftest import llm_model
 from tests.redis_server import RedisServer
 

@@ -20,9 +20,9 @@ import pytest
 from codegen.catalogue_file import FILE_NAME, FORMAT
 from codegen.parser import load_catalogue
 from mockserver import create_app
-from mockserver.catalogue import package_catalogue
 from mockserver.cli import main
 from mockserver.errors import ModelSourceError
+from mockserver.models.registry import package_catalogue
 from tests.mock.conftest import ROOT, SPECS, make_client
 
 pytestmark = pytest.mark.memory_only
@@ -162,7 +162,7 @@ import json
 
 import httpx
 
-from mockserver.catalogue import package_catalogue
+from mockserver.models.registry import package_catalogue
 
 
 def test_default_is_the_installed_client(wiro_mock):
@@ -238,7 +238,7 @@ def test_fixture_source_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def test_session_check_reads_the_catalogue_once(tmp_path: Path) -> None:
     """`check_source` loads what the app then serves: the second load is the memo's."""
-    from mockserver.catalogue import check_source, packaged_models
+    from mockserver.models.registry import check_source, packaged_models
 
     check_source(None, CLIENT)
     assert packaged_models(CLIENT)[1] is packaged_models(CLIENT)[1]

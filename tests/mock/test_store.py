@@ -7,7 +7,7 @@ from starlette.applications import Starlette
 
 from mockserver import create_app
 from mockserver.config import load_config
-from mockserver.task import task_identity
+from mockserver.tasks.task import task_identity
 from tests.mock.conftest import ROOT, SPECS, detail, run_task
 
 

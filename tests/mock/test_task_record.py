@@ -16,9 +16,9 @@ import pytest
 
 from codegen.schema import Input, InputKind
 from mockserver import create_app
-from mockserver.discovery import model_id
+from mockserver.models.discovery import model_id
 from mockserver.state import MockState
-from mockserver.task import render_task
+from mockserver.tasks.task import render_task
 from tests.go_types import GO_TASK_DETAIL, go_decode
 from tests.mock.conftest import (
     SPECS,

@@ -29,7 +29,7 @@ from codegen.parser.normalize import normalize
 from codegen.parser.openapi_doc import MAX_BYTES
 from codegen.parser.raw import TRANSPORT_FIELDS
 from codegen.schema import InputKind, Model
-from mockserver.validation import ALWAYS_ALLOWED
+from mockserver.models.validation import ALWAYS_ALLOWED
 from tests.generator.hostile import PAYLOADS, SEGMENTS, hostile_openapi_docs
 from tests.paths import FIXTURES, SPECS
 

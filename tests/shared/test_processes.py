@@ -16,7 +16,7 @@ import httpx
 import pytest
 import websockets
 
-from mockserver.lifecycle import build_plan
+from mockserver.tasks.lifecycle import build_plan
 from tests.shared.conftest import Spawn
 
 TERMINAL = {"task_postprocess_end", "task_cancel", "task_error"}

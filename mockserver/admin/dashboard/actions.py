@@ -1,0 +1,92 @@
+"""What the dashboard can *do* besides the admin API: run a model, switch a fault rule off/on.
+
+Running a model from the page goes through the real Run route (`run_call`): the request
+the browser sent (multipart, from the generated form) is handed to it as a Run request of
+the first configured project, signed here on the server with a fresh nonce. The page never
+holds a secret, and validation, limits, faults and task creation are the API's own code.
+The call is journaled like an API request (under its dashboard path, with the headers the
+server added), so it shows up in the journal with its parsed body.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.requests import Request
+
+from mockserver.api.run import run_call
+from mockserver.config import FaultRule
+from mockserver.errors import MockError, is_error_body
+from mockserver.http.auth import signed_headers
+from mockserver.http.call import Call, Reply, error_reply
+from mockserver.state import MockState
+
+PARKED = "dashboard_parked_faults"
+
+
+def project_headers(state: MockState) -> dict[str, str]:
+    """Auth headers of the first configured project (nothing when auth is off)."""
+    if not state.auth.enabled:
+        return {}
+    project = state.config.effective_projects()[0]
+    return signed_headers(project.api_key, project.api_secret, time.time_ns() // 1000)
+
+
+async def run_model(request: Request, owner: str, project: str) -> Reply:
+    """Run `owner/project` with the request's form as its body, as the first project."""
+    state: MockState = request.app.state.mock
+    started = time.time()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    for name in ("authorization", "x-mock-admin-token", "cookie"):
+        headers.pop(name, None)  # the admin token is not part of the Run request
+    headers.update(project_headers(state))
+    scope = dict(request.scope)
+    scope["path"] = f"/v1/Run/{owner}/{project}"
+    scope["mock.headers"] = headers
+    scope["state"] = {}
+    call = Call(state, scope, request.receive, request)
+    try:
+        result = await run_call(call, owner, project)
+    except MockError as exc:
+        result = error_reply(exc)
+    journal: dict[str, Any] = scope["state"]
+    await state.journal.request(
+        "POST",
+        request.url.path,
+        b"",
+        headers,
+        journal.get("journal_body"),
+        journal.get("journal_model") or f"{owner}/{project}".lower(),
+        result.status,
+        started,
+        None,
+        not is_error_body(result.body),
+        journal.get("journal_warnings"),
+    )
+    return result
+
+
+def parked(request: Request) -> dict[str, FaultRule]:
+    """Fault rules switched off from the page, by name (kept so they can be switched on)."""
+    store: dict[str, FaultRule] | None = getattr(request.app.state, PARKED, None)
+    if store is None:
+        store = {}
+        setattr(request.app.state, PARKED, store)
+    return store
+
+
+async def toggle_fault(request: Request, name: str) -> bool | None:
+    """Switch the rule `name` off (kept aside) or back on; its new state, None if unknown."""
+    state: MockState = request.app.state.mock
+    off = parked(request)
+    rule = next((r for r in state.faults.rules if r.name == name), None)
+    if rule is not None:
+        state.faults.remove(name)
+        off[name] = rule
+    elif name in off:
+        state.faults.add(off.pop(name))
+    else:
+        return None
+    await state.control_changed()  # other processes sharing the store apply it too
+    return rule is None  # it was parked: now it is on

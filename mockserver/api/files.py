@@ -1,0 +1,101 @@
+"""`File/FolderCreate`, `File/Upload` and `GET /v1/File/{token}/{name}` (uploads and outputs).
+
+Uploaded files are kept under a random token with a sanitized name, so a client-chosen name
+such as `../../etc/passwd` can neither escape nor collide. Task outputs share the URL scheme
+(`/File/{socketaccesstoken}/{name}`) and are rendered on demand.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockserver.errors import MissingFileError, ValidationError
+from mockserver.http.bodies import Upload, describe, read_fields
+from mockserver.http.call import (
+    Call,
+    api_base,
+    authenticate,
+    json_response,
+    remember,
+    state_of,
+)
+from mockserver.http.names import safe_filename
+from mockserver.models.media import sniff
+from mockserver.tasks.outputs import render, text_bytes
+
+MSG_FILE_REQUIRED = "Request files [file] required"
+
+
+async def folder_create(request: Request) -> Response:
+    call = Call.of(request)
+    state = call.state
+    await authenticate(call)
+    fields = await read_fields(call, state.config.limits.max_json_bytes)
+    remember(call, describe(fields))
+    name = fields.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError("Request parameter [name] required")
+    parent = fields.get("parentid")
+    folder = await state.files.folder(safe_filename(name, "folder"), str(parent or ""))
+    item = {
+        "id": folder.id,
+        "name": folder.name,
+        "parentid": folder.parent_id,
+        "size": "0",
+        "contenttype": "",
+        "addedtime": str(int(folder.added)),
+    }
+    return json_response({"result": True, "errors": [], "list": [item]})
+
+
+async def upload(request: Request) -> Response:
+    call = Call.of(request)
+    state = call.state
+    await authenticate(call)
+    fields = await read_fields(call, state.config.limits.max_json_bytes)
+    remember(call, describe(fields))
+    files = fields.get("file")
+    entry = files[0] if isinstance(files, list) and files else files
+    if not isinstance(entry, Upload) or not entry.data:
+        raise ValidationError(MSG_FILE_REQUIRED)
+    limit = state.config.limits.upload_max_bytes
+    if len(entry.data) > limit:
+        raise ValidationError(f"Request files [file] is too large: limit is {limit} bytes")
+    folder = fields.get("folderid")
+    ctype = sniff(entry.data)
+    stored = await state.files.put(
+        safe_filename(entry.filename), entry.data, ctype, str(folder or "")
+    )
+    item = {
+        "id": stored.id,
+        "name": stored.name,
+        "contenttype": stored.content_type,
+        "size": str(stored.size),
+        "parentid": stored.folder_id,
+        "url": f"{api_base(call)}/File/{stored.token}/{stored.name}",
+        "addedtime": str(int(stored.added)),
+        "accesskey": stored.token,
+    }
+    return json_response({"result": True, "errors": [], "list": [item]})
+
+
+async def get_file(request: Request) -> Response:
+    """Serve an upload, or render a task output (HEAD supported by Starlette for GET)."""
+    state = state_of(request)
+    token = request.path_params["token"]
+    name = request.path_params["name"]
+    stored = await state.files.get(token, name)
+    if stored is not None:
+        return Response(stored.data, media_type=stored.content_type)
+    task = await state.find_task(None, token)
+    if task is not None:
+        task = await state.synced(task)
+        if task.succeeded:
+            for spec in task.outputs:
+                if spec.name == name:
+                    if spec.kind == "text":
+                        data = text_bytes(task.params, spec.seed)
+                        return Response(data, media_type="application/json")
+                    return Response(render(spec), media_type=spec.content_type)
+    raise MissingFileError("File not found.")

@@ -1,0 +1,103 @@
+"""Wiro's discovery endpoints: `Tool/List`, `Tool/Detail`, `Tool/Explore`,
+`Tool/DetailOpenAPI` and `Project/List`, served from the spec registry.
+
+Each route authenticates like Run and the Task routes, reads the body in any form Wiro's
+clients send, journals it, and hands the parsed fields to the pure renderers in
+`mockserver/models/discovery.py`: what is listed here is exactly what Run then accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from codegen import openapi
+from codegen.schema import Model
+from mockserver.api.run import MSG_UNKNOWN_MODEL
+from mockserver.config import Project
+from mockserver.errors import NotFoundError
+from mockserver.http.bodies import describe, read_fields, text_field
+from mockserver.http.call import (
+    Call,
+    api_base,
+    authenticate,
+    json_response,
+    remember,
+    remember_model,
+)
+from mockserver.models import discovery
+from mockserver.state import MockState
+
+#: Tool/DetailOpenAPI's entries, in order: EK takes the `signature` one, else the first.
+AUTH_KINDS: tuple[openapi.WiroAuth, ...] = get_args(openapi.WiroAuth)
+
+
+async def _begin(request: Request) -> tuple[Call, Project, dict[str, Any]]:
+    """Authenticate, read and journal the body: the same first steps as every API route."""
+    call = Call.of(request)
+    project = await authenticate(call)
+    fields = await read_fields(call, call.state.config.limits.max_json_bytes)
+    remember(call, describe(fields))
+    return call, project, fields
+
+
+def _models(state: MockState) -> list[Model]:
+    return sorted(state.registry.models.values(), key=lambda m: m.slug)
+
+
+def _model(call: Call, fields: dict[str, Any]) -> Model:
+    owner, project = discovery.requested_slugs(fields)
+    model = call.state.registry.lookup(owner, project)
+    if model is None:
+        raise NotFoundError(MSG_UNKNOWN_MODEL)
+    remember_model(call, model.slug)
+    return model
+
+
+def _ok(**payload: Any) -> Response:
+    return json_response({"result": True, "errors": [], **payload})
+
+
+async def tool_list(request: Request) -> Response:
+    call, _, fields = await _begin(request)
+    total, page = discovery.find(_models(call.state), discovery.ToolQuery.of(fields))
+    pricing = discovery.Pricing.of(call.state.config)
+    return _ok(total=total, tool=[discovery.list_item(m, pricing) for m in page])
+
+
+async def tool_detail(request: Request) -> Response:
+    call, _, fields = await _begin(request)
+    model = _model(call, fields)
+    return _ok(tool=[discovery.detail_item(model, discovery.Pricing.of(call.state.config))])
+
+
+async def tool_explore(request: Request) -> Response:
+    call, _, _ = await _begin(request)
+    pricing = discovery.Pricing.of(call.state.config)
+    return _ok(explore=discovery.explore_groups(_models(call.state), pricing))
+
+
+async def tool_detail_openapi(request: Request) -> Response:
+    """A bare array (no envelope), as EK reads it; the servers URL is this mock."""
+    call, _, fields = await _begin(request)
+    model = _model(call, fields)
+    base = api_base(call)
+    return json_response(
+        [{"type": kind, "spec": openapi.wiro_model_document(model, kind, base)}
+         for kind in AUTH_KINDS]
+    )  # fmt: skip
+
+
+async def project_list(request: Request) -> Response:
+    call, caller, fields = await _begin(request)
+    state = call.state
+    visible = discovery.visible_projects(
+        state.config.effective_projects(),
+        caller,
+        text_field(fields, "apikey"),
+        call.headers.get("x-api-key", "").strip(),
+        state.auth.enabled,
+    )
+    return _ok(project=[discovery.project_record(p, state.clock.epoch) for p in visible])

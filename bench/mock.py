@@ -563,7 +563,7 @@ def memory(count: int) -> dict[str, float]:
 import asyncio, os, sys
 sys.path.insert(0, {str(ROOT)!r})
 from mockserver import create_app
-from mockserver.http.auth import ANONYMOUS
+from mockserver.config import ANONYMOUS
 from mockserver.control.faults import TaskFaults
 def rss():
     for l in open('/proc/self/status'):

@@ -38,6 +38,10 @@ class Project(Strict):
     balance: float | None = None
 
 
+#: The project used when auth is disabled (`--no-auth`).
+ANONYMOUS = Project(api_key="", name="anonymous", id="0")
+
+
 class Durations(Strict):
     """Seconds spent in each stage (virtual seconds; `clock.speed` scales them)."""
 

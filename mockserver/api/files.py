@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver.errors import MissingFileError, ValidationError
-from mockserver.http.bodies import Upload, describe, read_fields
+from mockserver.http.bodies import describe, read_fields
 from mockserver.http.call import (
     Call,
     api_base,
@@ -21,6 +21,7 @@ from mockserver.http.call import (
     state_of,
 )
 from mockserver.http.names import safe_filename
+from mockserver.models.fields import Upload
 from mockserver.models.media import sniff
 from mockserver.tasks.outputs import render, text_bytes
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from mockserver.config import Project
 from mockserver.errors import CODE_BALANCE, CODE_CONCURRENCY, LimitError, NotFoundError
-from mockserver.http.bodies import Upload, describe, read_fields
+from mockserver.http.bodies import describe, read_fields
 from mockserver.http.call import (
     Call,
     Reply,
@@ -22,6 +22,7 @@ from mockserver.http.call import (
     to_response,
 )
 from mockserver.http.names import safe_filename
+from mockserver.models.fields import Upload
 from mockserver.models.media import EXTENSIONS, family, image_size, sniff
 from mockserver.models.validation import Validated
 from mockserver.state import MockState

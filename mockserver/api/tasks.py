@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from codegen.schema import Model
 from mockserver.errors import NotFoundError, TaskStateError, ValidationError
-from mockserver.http.bodies import count_field, describe, read_fields
+from mockserver.http.bodies import describe, read_fields
 from mockserver.http.call import (
     Call,
     Reply,
@@ -29,6 +29,7 @@ from mockserver.http.call import (
     reply,
     to_response,
 )
+from mockserver.models.fields import count_field
 from mockserver.models.registry import Registry, normalize_slug, slug_keys
 from mockserver.state import MockState
 from mockserver.tasks.task import Task, render_task

@@ -18,7 +18,7 @@ from codegen.schema import Model
 from mockserver.api.run import MSG_UNKNOWN_MODEL
 from mockserver.config import Project
 from mockserver.errors import NotFoundError
-from mockserver.http.bodies import describe, read_fields, text_field
+from mockserver.http.bodies import describe, read_fields
 from mockserver.http.call import (
     Call,
     api_base,
@@ -28,6 +28,7 @@ from mockserver.http.call import (
     remember_model,
 )
 from mockserver.models import discovery
+from mockserver.models.fields import text_field
 from mockserver.state import MockState
 
 #: Tool/DetailOpenAPI's entries, in order: EK takes the `signature` one, else the first.

@@ -15,11 +15,10 @@ already accepted, remembering the last `limits.nonce_memory` pairs (oldest forgo
 from __future__ import annotations
 
 import hmac
-from collections import OrderedDict
 from collections.abc import Mapping
 from hashlib import sha256
 
-from mockserver.config import DEFAULT_API_SECRET, Project
+from mockserver.config import ANONYMOUS, DEFAULT_API_SECRET, Project
 from mockserver.errors import AuthError
 
 MSG_UNKNOWN = "Project authorization is not founded."
@@ -31,9 +30,6 @@ MSG_NONCE_REUSED = (
     "Project authorization is not valid. x-nonce has already been used; send a fresh nonce "
     "with each request."
 )
-
-#: The project used when auth is disabled (`--no-auth`).
-ANONYMOUS = Project(api_key="", name="anonymous", id="0")
 
 
 def sign(api_key: str, api_secret: str, nonce: str | int) -> str:
@@ -79,30 +75,6 @@ class Signer:
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.hexdigest()
-
-
-class NonceMemory:
-    """The most recent `size` accepted `(api_key, nonce)` pairs (oldest forgotten first)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
-
-    def use(self, api_key: str, nonce: str) -> bool:
-        """Record the pair; False if it was already recorded (a replay)."""
-        pair = (api_key, nonce)
-        if pair in self._seen:
-            return False
-        self._seen[pair] = None
-        if len(self._seen) > self.size:
-            self._seen.popitem(last=False)
-        return True
-
-    def clear(self) -> None:
-        self._seen.clear()
-
-    def __len__(self) -> int:
-        return len(self._seen)
 
 
 class Authenticator:

@@ -10,9 +10,7 @@ for Python to convert (over `sys.get_int_max_str_digits()`, 4,300 digits) includ
 from __future__ import annotations
 
 import json
-import math
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -20,28 +18,12 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from mockserver.errors import BodyTooLargeError, MockError, ValidationError
+from mockserver.models.fields import Upload
 
 if TYPE_CHECKING:
     from mockserver.http.call import Call
 
-FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 JSON_TYPES = ("application/json", "text/json", "text/plain", "")
-
-
-@dataclass(slots=True)
-class Upload:
-    """A file part of a multipart body."""
-
-    filename: str
-    content_type: str
-    data: bytes
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "filename": self.filename,
-            "content_type": self.content_type,
-            "size": len(self.data),
-        }
 
 
 async def read_fields(call: Call, max_json_bytes: int) -> dict[str, Any]:
@@ -199,31 +181,3 @@ def describe(fields: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-def text_field(fields: dict[str, Any], name: str) -> str:
-    """A scalar field as text ("" when absent); the first value of a repeated one."""
-    value = fields.get(name)
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return str(value).strip()
-    raise ValidationError(f"Request parameter [{name}] must be a string")
-
-
-def count_field(fields: dict[str, Any], name: str, default: int) -> int:
-    """A paging number sent as a string or a number (`"20"`, `20`, `20.0`)."""
-    text = text_field(fields, name)
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise ValidationError(f"Request parameter [{name}] must be integer or float")
-    return int(value)

@@ -26,7 +26,7 @@ from urllib.parse import quote, unquote
 from codegen.schema import LIFECYCLE, Input, InputKind, Model
 from mockserver.config import MockConfig, Project
 from mockserver.errors import ValidationError
-from mockserver.http.bodies import Upload, count_field, text_field
+from mockserver.models.fields import Upload, count_field, text_field
 
 JSON = dict[str, Any]
 DEFAULT_LIMIT = 20

@@ -17,7 +17,7 @@ from typing import Any
 
 from codegen.schema import Input, InputKind, Model
 from mockserver.errors import ValidationError
-from mockserver.http.bodies import Upload
+from mockserver.models.fields import Upload
 from mockserver.models.media import family, image_size, sniff
 
 ALWAYS_ALLOWED = frozenset({"callbackUrl", "projectid"})

@@ -27,7 +27,7 @@ from typing import Protocol, TypeVar
 from mockserver.config import MockConfig
 from mockserver.control.journal import Journal, JournalStore
 from mockserver.control.limits import Limits
-from mockserver.http.auth import NonceMemory
+from mockserver.store.nonces import NonceMemory
 from mockserver.tasks.lifecycle import Clock, Engine
 from mockserver.tasks.task import Task, task_cost, task_identity
 

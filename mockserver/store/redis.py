@@ -41,12 +41,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from mockserver.config import MockConfig, Project
+from mockserver.config import ANONYMOUS, MockConfig, Project
 from mockserver.control.faults import FaultSet
 from mockserver.control.journal import callback_entry, request_entry, select
 from mockserver.control.limits import Limits
 from mockserver.errors import NotFoundError, StoreUnavailableError
-from mockserver.http.auth import ANONYMOUS
 from mockserver.models.registry import Registry
 from mockserver.store.memory import Folder, StoredFile
 from mockserver.tasks.lifecycle import CANCEL_STEP, Clock, Engine, build_plan

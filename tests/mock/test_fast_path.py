@@ -263,8 +263,8 @@ async def test_detail_cache_is_bounded() -> None:
     state.details.size = 3
     model = state.registry.models["reve/generate"]
     validator = state.registry.validator(model)
+    from mockserver.config import ANONYMOUS
     from mockserver.control.faults import TaskFaults
-    from mockserver.http.auth import ANONYMOUS
 
     for i in range(5):
         params = validator.validate({"prompt": f"p{i}"}).params

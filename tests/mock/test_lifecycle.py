@@ -156,8 +156,8 @@ async def test_memory_store_evicts_finished_never_live() -> None:
     app = create_app(SPECS, clock={"mode": "manual"}, limits={"max_tasks": 5})
     state = app.state.mock
     model = state.registry.models["reve/generate"]
+    from mockserver.config import ANONYMOUS
     from mockserver.control.faults import TaskFaults
-    from mockserver.http.auth import ANONYMOUS
 
     async def new() -> str:
         task = await state.new_task(model, ANONYMOUS, {"prompt": "x"}, "", "http://m/v1",

@@ -35,9 +35,10 @@ from mockserver.api import files, run, tasks
 from mockserver.cli import build_overrides, parser
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from mockserver.control.callbacks import CallbackSender
-from mockserver.http.auth import MSG_NONCE_REUSED, Authenticator, NonceMemory, sign, signed_headers
+from mockserver.http.auth import MSG_NONCE_REUSED, Authenticator, sign, signed_headers
 from mockserver.http.middleware import check_admin
 from mockserver.state import MockState
+from mockserver.store.nonces import NonceMemory
 from tests.mock.conftest import HEADERS, SPECS, finish, png_bytes, run_task
 
 BODY = {"prompt": "a koala", "name": "f", "taskid": "1"}

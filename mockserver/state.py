@@ -26,7 +26,7 @@ from mockserver.models.registry import Registry
 from mockserver.store.memory import MemoryStore, Store
 from mockserver.tasks.lifecycle import Clock, Engine, build_plan
 from mockserver.tasks.outputs import output_kind
-from mockserver.tasks.task import COST_PER_SECOND, DetailCache, Task, render_task
+from mockserver.tasks.task import DetailCache, Task, render_task
 
 log = logging.getLogger("mockserver")
 
@@ -69,7 +69,6 @@ class MockState:
         self.store.on_terminal.append(self.callbacks.on_terminal)
         # a reset elsewhere restarts task ids: no rendering of an old task 1 may be reused
         self.store.on_control.append(self.details.clear)
-        COST_PER_SECOND[0] = config.lifecycle.cps
         self._background: list[asyncio.Task[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -128,6 +127,7 @@ class MockState:
             created=self.clock.now(),
             plan=build_plan(outcome, lifecycle.progress_steps, text),
             outcome=outcome,
+            cps=lifecycle.cps,
             mock_seed=self.config.seed,
             input_size=input_size,
             stalled=faults.stall,

@@ -45,37 +45,56 @@ class TaskFaults:
     stall: bool = False
     socket_drop_after: int | None = None
     callback_delay: float = 0.0
-    names: tuple[str, ...] = ()
+
+
+class Armed:
+    """A rule as one process applies it: its budget spent so far and its random draws.
+
+    Kept with the rule, not in a side table keyed by the rule object's address: a new rule
+    must start with a full budget and a fresh seeded generator, whatever it replaced.
+    """
+
+    __slots__ = ("rng", "rule", "used")
+
+    def __init__(self, rule: FaultRule, seed: int) -> None:
+        self.rule = rule
+        self.used = 0
+        self.rng = random.Random(f"{seed}:{rule.name}")
 
 
 class FaultSet:
     def __init__(self, rules: list[FaultRule], seed: int) -> None:
         self.seed = seed
-        self.rules: list[FaultRule] = []
-        self._rng: dict[int, random.Random] = {}
-        self._used: dict[int, int] = {}
+        self._armed: list[Armed] = []
+        # the built-in scenarios' state (draws for `slow`), per set like every other rule's
+        self._builtin = {name: Armed(rule, seed) for name, rule in BUILTIN.items()}
+        self.active = False
         for rule in rules:
             self.add(rule)
-        self.active = bool(self.rules)
+
+    @property
+    def rules(self) -> list[FaultRule]:
+        return [armed.rule for armed in self._armed]
 
     def add(self, rule: FaultRule) -> FaultRule:
         if rule.name is None:
-            rule = rule.model_copy(update={"name": f"rule-{len(self.rules) + 1}"})
-        self.rules.append(rule)
+            rule = rule.model_copy(update={"name": f"rule-{len(self._armed) + 1}"})
+        self._armed.append(Armed(rule, self.seed))
         self.active = True
         return rule
 
     def remove(self, name: str) -> bool:
-        before = len(self.rules)
-        self.rules = [r for r in self.rules if r.name != name]
-        self.active = bool(self.rules)
-        return len(self.rules) != before
+        before = len(self._armed)
+        self._armed = [a for a in self._armed if a.rule.name != name]
+        self.active = bool(self._armed)
+        return len(self._armed) != before
 
     def clear(self, rules: list[FaultRule] | None = None) -> None:
-        self.rules, self._rng, self._used = [], {}, {}
+        self._armed = []
+        self._builtin = {name: Armed(rule, self.seed) for name, rule in BUILTIN.items()}
+        self.active = False
         for rule in rules or []:
             self.add(rule)
-        self.active = bool(self.rules)
 
     def for_request(self, path: str, model: str | None, scenario: str | None) -> list[FaultRule]:
         return self._matching(path, model, scenario, REQUEST_KINDS)
@@ -84,9 +103,7 @@ class FaultSet:
         faults = TaskFaults()
         if not self.rules and not scenario:  # nothing can match (the common case)
             return faults
-        names = []
         for rule in self._matching(path, model, scenario, TASK_KINDS):
-            names.append(rule.name or rule.kind)
             if rule.kind in ("fail", "error") and faults.outcome == "success":
                 faults.outcome, faults.pexit, faults.message = rule.kind, rule.pexit, rule.message
             elif rule.kind == "stall":
@@ -95,11 +112,10 @@ class FaultSet:
                 faults.socket_drop_after = rule.after_events
             elif rule.kind == "callback_delay":
                 faults.callback_delay = rule.delay
-        faults.names = tuple(names)
         return faults
 
     def latency_ms(self, rule: FaultRule) -> float:
-        rng = self._rng_for(rule)
+        rng = self._armed_for(rule).rng
         base, spread = rule.latency_ms, rule.jitter_ms
         if rule.distribution == "uniform":
             value = rng.uniform(base - spread, base + spread)
@@ -118,17 +134,18 @@ class FaultSet:
         a request never uses up a task rule's `times` budget or random draws (nor Run an HTTP
         rule's twice)."""
         found = []
-        for rule in self.rules:
+        for armed in self._armed:
+            rule = armed.rule
             if (
                 rule.kind in kinds
                 and self._matches(rule, path, model, scenario)
-                and self._fires(rule)
+                and self._fires(armed)
             ):
                 found.append(rule)
-        if scenario and not any(r.scenario == scenario for r in self.rules):
-            builtin = BUILTIN.get(scenario.strip().lower())
-            if builtin is not None and builtin.kind in kinds:
-                found.append(builtin)
+        if scenario and not any(a.rule.scenario == scenario for a in self._armed):
+            builtin = self._builtin.get(scenario.strip().lower())
+            if builtin is not None and builtin.rule.kind in kinds and self._fires(builtin):
+                found.append(builtin.rule)
         return found
 
     @staticmethod
@@ -139,21 +156,22 @@ class FaultSet:
             return False
         return rule.model is None or (model is not None and _glob(model.lower(), rule.model))
 
-    def _fires(self, rule: FaultRule) -> bool:
-        key = id(rule)
-        if rule.times is not None and self._used.get(key, 0) >= rule.times:
+    @staticmethod
+    def _fires(armed: Armed) -> bool:
+        rule = armed.rule
+        if rule.times is not None and armed.used >= rule.times:
             return False
-        if rule.rate < 1.0 and self._rng_for(rule).random() >= rule.rate:
+        if rule.rate < 1.0 and armed.rng.random() >= rule.rate:
             return False
-        self._used[key] = self._used.get(key, 0) + 1
+        armed.used += 1
         return True
 
-    def _rng_for(self, rule: FaultRule) -> random.Random:
-        key = id(rule)
-        rng = self._rng.get(key)
-        if rng is None:
-            rng = self._rng[key] = random.Random(f"{self.seed}:{rule.name}")
-        return rng
+    def _armed_for(self, rule: FaultRule) -> Armed:
+        """The state of a rule `for_request` returned (identity: the same object came back)."""
+        for armed in (*self._armed, *self._builtin.values()):
+            if armed.rule is rule:
+                return armed
+        return Armed(rule, self.seed)  # removed meanwhile: its draws start afresh
 
     def snapshot(self) -> list[dict[str, object]]:
         """The rules, as a shared store keeps them (budgets and draws stay per process)."""
@@ -165,9 +183,9 @@ class FaultSet:
 
     def describe(self) -> list[dict[str, object]]:
         return [
-            {**r.model_dump(exclude_defaults=True), "name": r.name, "kind": r.kind,
-             "used": self._used.get(id(r), 0)}
-            for r in self.rules
+            {**a.rule.model_dump(exclude_defaults=True), "name": a.rule.name,
+             "kind": a.rule.kind, "used": a.used}
+            for a in self._armed
         ]  # fmt: skip
 
 

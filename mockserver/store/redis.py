@@ -306,6 +306,7 @@ class Codec:
 
     def __init__(self, config: MockConfig, registry: Registry, projects: list[Project]) -> None:
         self.progress = config.lifecycle.progress_steps
+        self.cps = config.lifecycle.cps
         self.registry = registry
         self.projects = {p.api_key: p for p in projects}
 
@@ -341,7 +342,7 @@ class Codec:
             project=self.projects.get(api_key) or (ANONYMOUS if not api_key else
                                                    Project(api_key=api_key)),
             params=params, callback_url=callback_url, base_url=base_url, created=created,
-            plan=plan, outcome=outcome, mock_seed=mock_seed,
+            plan=plan, outcome=outcome, cps=self.cps, mock_seed=mock_seed,
             input_size=tuple(input_size) if input_size else None, cursor=cursor, due=due,
             stalled=stalled, times=times, pexit=pexit, debugerror=debugerror, killed=killed,
             socket_drop_after=socket_drop_after, callback_delay=callback_delay,

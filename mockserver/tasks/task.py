@@ -84,6 +84,8 @@ class Task:
     created: float
     plan: tuple[Step, ...]
     outcome: str
+    #: Cost per second of runtime, from the config of the mock that created the task.
+    cps: float
     mock_seed: int = 0
     input_size: tuple[int, int] | None = None
     planned: tuple[OutputSpec, ...] | None = None
@@ -213,7 +215,7 @@ def render_task(task: Task, epoch: float) -> dict[str, Any]:
     outputs = render_outputs(task, epoch)
     return {
         **_run_fields(task, epoch),
-        **_model_fields(task.model),
+        **_model_fields(task.model, task.cps),
         "outputs": outputs,
         "size": str(sum(int(o["size"]) for o in outputs)),
         "outputfolderid": "0" if task.files_deleted else output_folder_id(task),
@@ -238,7 +240,7 @@ def _run_fields(task: Task, epoch: float) -> dict[str, Any]:
         "endtime": _ts(epoch, end),
         "elapsedseconds": f"{elapsed:.4f}",
         "status": task.status.value,
-        "cps": f"{COST_PER_SECOND[0]:.12f}",
+        "cps": f"{task.cps:.12f}",
         "totalcost": f"{cost:.12f}" if cost else "0",
         "guestid": None,
         "projectid": task.project.id,
@@ -259,7 +261,7 @@ def _run_fields(task: Task, epoch: float) -> dict[str, Any]:
     return item
 
 
-def _model_fields(model: Model) -> dict[str, Any]:
+def _model_fields(model: Model, cps: float) -> dict[str, Any]:
     """What the task ran: the model's fields as the platform OpenAPI's TaskObject lists them.
     The mock has no apps and measures no VRAM, so those are Wiro's empty values."""
     owner, project = clean_slugs(model)
@@ -269,7 +271,7 @@ def _model_fields(model: Model) -> dict[str, Any]:
         "realvram": "[]",
         "isapp": False,
         "slugapp": "",
-        "dynamicprice": dynamic_price(COST_PER_SECOND[0]),
+        "dynamicprice": dynamic_price(cps),
         "modeldescription": model.description,
         "modelslugowner": owner,
         "modelslugproject": project,
@@ -281,9 +283,6 @@ def dynamic_price(cps: float) -> str:
     """The `dynamicprice` JSON text Tool/List advertises for this cost per second."""
     return str(Pricing(cps, 0.0).fields()["dynamicprice"])
 
-
-#: Cost per second of runtime; set from config at start (a 1-slot box shared by all tasks).
-COST_PER_SECOND = [0.000585]
 
 _ITEM_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
@@ -308,7 +307,7 @@ class DetailCache:
     def _key(task: Task, epoch: float) -> tuple[Any, ...]:
         return (
             task.cursor, task.plan, task.outcome, task.pexit, task.debugerror,
-            task.output_sizes, task.files_deleted, task.model, epoch, COST_PER_SECOND[0],
+            task.output_sizes, task.files_deleted, task.model, epoch, task.cps,
         )  # fmt: skip
 
     def item(
@@ -338,7 +337,7 @@ class DetailCache:
 def _cost(task: Task, elapsed: float) -> float:
     if not task.terminal or task.outcome in ("fail", "error"):
         return 0.0
-    return elapsed * COST_PER_SECOND[0]
+    return elapsed * task.cps
 
 
 def ended_at(task: Task) -> float | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 
 from mockserver import create_app
+from mockserver.config import FaultRule
+from mockserver.control.faults import FaultSet
 from tests.mock.conftest import HEADERS, SPECS, finish, refused, run_task
 
 BODY = {"prompt": "a cat"}
@@ -95,9 +97,6 @@ async def test_balance_code_97_and_charging() -> None:
 
 def test_rules_are_drawn_only_where_their_kind_applies() -> None:
     """A request never uses up a task rule's budget, and Run draws an HTTP rule once."""
-    from mockserver.config import FaultRule
-    from mockserver.control.faults import FaultSet
-
     faults = FaultSet(
         [
             FaultRule(name="drop-once", kind="socket_drop", times=1),
@@ -113,3 +112,34 @@ def test_rules_are_drawn_only_where_their_kind_applies() -> None:
     assert [r.name for r in faults.for_request("/v1/Run/reve/generate", "reve/generate", None)] == [
         "503-once"
     ]
+
+
+async def test_a_new_rule_starts_with_a_full_budget_whatever_it_replaced() -> None:
+    """Budgets belong to the rule: re-adding a spent `times=1` rule (same name, and quite
+    possibly the same object address) gives it its one firing back, every time."""
+    rule = {"name": "once", "kind": "http", "status": 503, "route": "/v1/run/*", "times": 1}
+    async with _client() as c:
+        for _ in range(50):
+            assert (await c.post(f"{ADMIN}/faults", json=rule)).status_code == 200
+            codes = [(await c.post("/Run/reve/generate", json=BODY)).status_code
+                     for _ in range(2)]  # fmt: skip
+            assert codes == [503, 200]
+            (listed,) = (await c.get(f"{ADMIN}/faults")).json()["faults"]
+            assert listed["used"] == 1
+            assert (await c.delete(f"{ADMIN}/faults/once")).status_code == 200
+
+
+def test_seeded_draws_restart_with_the_rule() -> None:
+    """A rule removed and added again draws the same seeded sequence as the first time."""
+    rule = FaultRule(name="half", kind="http", status=500, rate=0.5)
+    faults = FaultSet([], seed=3)
+
+    def pattern() -> list[bool]:
+        faults.add(rule)
+        fired = [bool(faults.for_request("/v1/run/a/b", "a/b", None)) for _ in range(30)]
+        faults.remove("half")
+        return fired
+
+    first = pattern()
+    assert True in first and False in first
+    assert pattern() == first

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from tests.mock.conftest import (
     finish,
     kinds_model,
     llm_model,
+    make_client,
     png_bytes,
     run_task,
     speech_model,
@@ -178,3 +180,19 @@ def test_clock_units() -> None:
     assert clock.now() == 0 and clock.real_delay(5) == float("inf")
     clock.advance(2.5)
     assert clock.now() == 2.5
+
+
+async def test_two_mocks_in_one_process_price_their_own_tasks() -> None:
+    """The cost per second is each mock's own config (the `wiro_mock_factory` case): a second
+    app created later does not reprice the first one's tasks."""
+    cheap = create_app(SPECS, clock={"mode": "step"}, lifecycle={"cps": 0.001})
+    dear = create_app(SPECS, clock={"mode": "step"}, lifecycle={"cps": 0.5})
+    async with await make_client(cheap) as a, await make_client(dear) as b:
+        first = await finish(a, await run_task(a, "reve/generate", {"prompt": "a cat"}))
+        second = await finish(b, await run_task(b, "reve/generate", {"prompt": "a cat"}))
+        again = await detail(a, first["id"])
+    assert first["cps"] == again["cps"] == f"{0.001:.12f}"
+    assert second["cps"] == f"{0.5:.12f}"
+    elapsed = float(again["elapsedseconds"])  # rounded to 0.1 ms
+    assert float(again["totalcost"]) == pytest.approx(0.001 * elapsed, abs=0.001 * 1e-4)
+    assert json.loads(again["dynamicprice"])[0]["price"] == 0.001

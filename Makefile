@@ -7,16 +7,19 @@ SPECS  ?= specs
 OUT    ?= generated
 PORT   ?= 8000
 
-.PHONY: all venv test demo generate check mock bench lint parse clean
+PHASE  := bash .ci/phase
+
+.PHONY: all venv test test-quick phases demo generate check mock bench lint parse clean
 
 all: test
 
 # Rebuilt when pyproject.toml changes; `make test` and `make demo` depend on it.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/python -m pip install --quiet -e $(OUT)
+	@$(PHASE) install sh -c '\
+	  { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); } && \
+	  $(BIN)/python -m pip install --quiet --upgrade pip && \
+	  $(BIN)/python -m pip install --quiet -e ".[test]" && \
+	  $(BIN)/python -m pip install --quiet -e $(OUT)'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -38,9 +41,24 @@ lint: $(STAMP)
 # One worker per CPU (`PYTEST_WORKERS=0` runs serially): each worker starts its own mocks
 # and Redis servers on free loopback ports, so tests never share state across workers.
 PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
-test: $(STAMP) check lint
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+# The whole suite, as CI runs it (.ci/run is `make test`): the programs it drives are
+# installed first (or it stops, naming them), then every phase is announced and timed.
+test: $(STAMP)
+	@$(PHASE) "system packages" bash .ci/system-packages
+	@$(MAKE) --no-print-directory phases TESTS='$(PYTEST)'
+
+# Everything but the tests that need redis-server or Chromium, deselected (and counted).
+test-quick: $(STAMP)
+	@$(MAKE) --no-print-directory phases \
+	  TESTS='$(PYTEST) -m "not needs_redis and not needs_chromium"'
+
+phases:
+	@$(PHASE) "drift check" $(BIN)/wirogen check --specs $(SPECS) --out $(OUT)
+	@$(PHASE) lint sh -c '$(BIN)/ruff check . && $(BIN)/ruff format --check .'
+	@$(PHASE) types $(BIN)/mypy
+	@$(PHASE) tests $(TESTS)
 
 demo: $(STAMP) generate
 	$(BIN)/python -m tests.demo --specs $(SPECS)

@@ -347,15 +347,15 @@ def import_row(label: str, specs: Path, work: Path, keep: set[str] | None = None
     """Generate ``specs`` (only the ``keep`` slugs, if given) and time its cold import."""
     sys.path.insert(0, str(ROOT))
     from codegen.parser import load_catalogue
-    from codegen.render import view
     from codegen.render.engine import render_tree
     from codegen.render.tree import write_tree
+    from codegen.render.view.catalogue import catalogue_view
 
     models = [m for m in load_catalogue(specs).models if keep is None or m.slug in keep]
     out = work / f"import-{len(models)}"
     shutil.rmtree(out, ignore_errors=True)
     write_tree(render_tree(models, "wiro_client", specs), out, "wiro_client")
-    views = view.catalogue_view(models, "wiro_client", None).models
+    views = catalogue_view(models, "wiro_client", None).models
     model: tuple[str, ...] = ()  # no models: time the import alone
     if views:
         one = next((v for v in views if v.slug == "wiro/cartoonify"), views[len(views) // 2])

@@ -3,9 +3,9 @@
 Measures, in one run: a bare Starlette JSON endpoint (the floor) on the same uvicorn
 settings, Run (validated, task created) and Task/Detail throughput and latency with `wrk`
 (or an async client in another process when wrk is missing), the same two routes with the
-fast path off (through Starlette's router), the same two routes with the Redis store (one
-worker, and `--workers 2`), 1,000 concurrent WebSocket subscribers (every event delivered in
-order; p99 delay against the schedule), and the RSS of a process holding 100,000 stored tasks.
+Redis store (one worker, and `--workers 2`), 1,000 concurrent WebSocket subscribers (every
+event delivered in order; p99 delay against the schedule), and the RSS of a process holding
+100,000 stored tasks.
 
 Fairness: every server is started up front and measured in interleaved rounds (floor, Run,
 Detail, ... then again), so a noisy neighbour hits them alike; the ratios to the floor and to
@@ -76,7 +76,7 @@ def free_port() -> int:
 
 def signed() -> dict[str, str]:
     sys.path.insert(0, str(ROOT))
-    from mockserver.http.auth import signed_headers
+    from mockserver.auth import signed_headers
 
     return signed_headers(KEY, SECRET, NONCE)
 
@@ -97,17 +97,6 @@ def serve_floor(port: int) -> None:
         return JSONResponse({"errors": [], "result": True})
 
     app = Starlette(routes=[Route("/v1/Task/Detail", endpoint, methods=["POST"])])
-    uvicorn.Server(server_config(app, "127.0.0.1", port)).run()
-
-
-def serve_mock(port: int, config: str, fast_path: bool) -> None:
-    """The mock app served like `wiro-mock` does (same uvicorn settings), fast path optional."""
-    import uvicorn
-
-    from mockserver.app import create_app
-    from mockserver.cli import server_config
-
-    app = create_app(config=config, specs=SPECS, fast_path=fast_path)
     uvicorn.Server(server_config(app, "127.0.0.1", port)).run()
 
 
@@ -629,14 +618,12 @@ R2_DETAIL = "Task/Detail, Redis, --workers 2 (unpinned)"
 
 def throughput(duration: int, rounds: int, conns: int, redis: RedisServer | None
                ) -> tuple[list[tuple[str, dict[str, float]]], dict[str, Server]]:  # fmt: skip
-    """Floor, mock (fast path, as `wiro-mock` serves it), mock with the fast path off and (with
-    a redis-server) the Redis-store mock with 1 and 2 workers, all started up front and
-    measured in interleaved rounds."""
+    """Floor, mock (as `wiro-mock` serves it) and (with a redis-server) the Redis-store mock
+    with 1 and 2 workers, all started up front and measured in interleaved rounds."""
     import httpx
 
     headers = signed()
-    ports = {name: free_port() for name in ("floor", "mock", "routed", "redis1", "redis2")}
-    routed_cfg = str(mock_config())
+    ports = {name: free_port() for name in ("floor", "mock", "redis1", "redis2")}
     servers: dict[str, Server] = {}
     try:
         servers["floor"] = Server(
@@ -644,11 +631,6 @@ def throughput(duration: int, rounds: int, conns: int, redis: RedisServer | None
         )
         log = log_file("memory.log")
         servers["mock"] = Server(start_mock(ports["mock"], log=log), ports["mock"], log=log)
-        routed = [__file__, "--serve-mock", str(ports["routed"]), "--config", routed_cfg]
-        log = log_file("routed.log")
-        servers["routed"] = Server(
-            start(routed, ports["routed"], log=log), ports["routed"], log=log
-        )
         if redis is not None:
             log1, log2 = log_file("redis-1worker.log"), log_file("redis-workers2.log")
             proc = start_mock(ports["redis1"], store=redis.url(1), log=log1)
@@ -656,7 +638,7 @@ def throughput(duration: int, rounds: int, conns: int, redis: RedisServer | None
             proc = start_mock(ports["redis2"], store=redis.url(2), workers=2, cpu=None, log=log2)
             servers["redis2"] = Server(proc, ports["redis2"], None, redis, None, log2)
         task_ids = {}
-        for name in ("mock", "routed", "redis1", "redis2"):
+        for name in ("mock", "redis1", "redis2"):
             if name in servers:
                 r = httpx.post(f"{servers[name].url}/Run/reve/generate", json={"prompt": "d"},
                                headers=headers)  # fmt: skip
@@ -667,9 +649,6 @@ def throughput(duration: int, rounds: int, conns: int, redis: RedisServer | None
             (FLOOR, "floor", detail, {"taskid": "1"}, "floor"),
             (MEM_RUN, "mock", run, run_body, "run"),
             (MEM_DETAIL, "mock", detail, {"taskid": task_ids["mock"]}, "detail"),
-            ("Run, fast path off (routed)", "routed", run, run_body, "run"),
-            ("Task/Detail, fast path off (routed)", "routed", detail,
-             {"taskid": task_ids["routed"]}, "detail"),
         ]  # fmt: skip
         if redis is not None:
             cases += [
@@ -773,15 +752,10 @@ def main() -> None:
     parser.add_argument("--race-readers", type=int, default=8,
                         help="concurrent Task/Detail readers per task in that check")  # fmt: skip
     parser.add_argument("--serve-floor", type=int)
-    parser.add_argument("--serve-mock", type=int)
-    parser.add_argument("--config")
     parser.add_argument("--client")
     args = parser.parse_args()
     if args.serve_floor:
         serve_floor(args.serve_floor)
-        return
-    if args.serve_mock:
-        serve_mock(args.serve_mock, args.config, fast_path=False)
         return
     if args.client:
         print(json.dumps(asyncio.run(_client_load(*json.loads(args.client)))))
@@ -798,7 +772,7 @@ def main() -> None:
           f"interleaved rounds, cpus={os.cpu_count()}; {layout}")  # fmt: skip
     print(
         "servers: one uvicorn worker each, httptools + uvloop, no access log; the mock via "
-        "`python -m mockserver`, the routed mock and the floor via uvicorn.Server.run"
+        "`python -m mockserver`, the floor via uvicorn.Server.run"
     )
     redis: RedisServer | None = None
     executable = shutil.which("redis-server")
@@ -886,7 +860,7 @@ def report(args: argparse.Namespace, redis: RedisServer | None) -> None:
                 "2xx answers counted by wrk (+1 Detail task; stored may exceed by the requests "
                 "in flight when each wrk run stopped, at most rounds x connections)"
             )
-    titles = {"mock": "memory mock", "routed": "routed mock", "redis1": "Redis 1-worker mock",
+    titles = {"mock": "memory mock", "redis1": "Redis 1-worker mock",
               "redis2": "Redis --workers 2 mock"}  # fmt: skip
     for name, title in titles.items():
         if name in servers:

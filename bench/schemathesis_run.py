@@ -40,8 +40,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 from mockserver import create_app  # noqa: E402
+from mockserver.auth import signed_headers  # noqa: E402
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET  # noqa: E402
-from mockserver.http.auth import signed_headers  # noqa: E402
 
 CHECKS = [
     not_a_server_error,

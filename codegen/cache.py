@@ -13,9 +13,10 @@ cold run's parse would save. A pack is rewritten (atomically) only when a run
 added entries, and keeps just the entries that run used, so it never grows
 beyond one catalogue's worth.
 
-Where: ``<specs folder's parent>/.wirogen-cache/`` (git-ignored), or
-``$WIROGEN_CACHE_DIR``; ``WIROGEN_NO_CACHE=1`` turns it off. Packs are pickles,
-trusted like ``__pycache__``: the cache folder must be as private as the specs.
+Where: ``<specs folder's parent>/.wirogen-cache/``, or ``$WIROGEN_CACHE_DIR``; the folder
+carries its own ``.gitignore`` (``*``), so it never shows up in a user's repository;
+``WIROGEN_NO_CACHE=1`` turns it off. Packs are pickles, trusted like ``__pycache__``: the
+cache folder must be as private as the specs.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ class Pack:
             return
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(self.path.parent)
             tmp.write_bytes(pickle.dumps((_FORMAT, self._used), pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, self.path)
         except OSError:
@@ -124,6 +125,14 @@ class Pack:
                 tmp.unlink(missing_ok=True)
             return
         self._added = False
+
+
+def _make_folder(folder: Path) -> None:
+    """The cache folder, ignored by git from inside (no entry needed in the user's ignores)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# wirogen's cache: safe to delete, never to commit\n*\n")
 
 
 def _load(path: Path) -> dict[str, bytes]:

@@ -13,7 +13,7 @@ changes only its own line and two branches adding different models rarely confli
 
 `format` names the layout and the schema version (`codegen.schema.SCHEMA_VERSION`); a
 reader refuses any other value. JSON has no NaN or infinity. The parser refuses them in docs
-(`codegen.parser.numbers`), but the schema holds any float, so a model built in code can
+(`codegen.numbers`), but the schema holds any float, so a model built in code can
 carry one (an unbounded `minimum=-inf`); a non-finite float at one of the schema's float
 positions is written `{"$float": "Infinity" | "-Infinity" | "NaN"}` and read back at the
 same positions only (user dicts such as `examples` are never decoded). A non-finite number

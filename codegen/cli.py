@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 
-from codegen import diff, openapi, snapshot, sync
+from codegen import openapi
+from codegen.changes import diff, snapshot, sync
 from codegen.errors import CatalogueError, ParserBug, SpecError, WirogenError
 from codegen.parser import discover, load_catalogue, parse_many
 from codegen.render.commands import add_subcommands, generate
@@ -33,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = bool(getattr(args, "debug", False))
     try:
         result: int = args.handler(args)
+        sys.stdout.flush()  # here, where a closed pipe can still be handled
+    except BrokenPipeError:
+        return _reader_left()
     except WirogenError as exc:
         errors = exc.errors if isinstance(exc, CatalogueError) else [exc]
         _tracebacks(errors, debug)
@@ -41,6 +47,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line, not a traceback the user must decipher
         return _bug(exc, args, debug)
     return result
+
+
+def _reader_left() -> int:
+    """`wirogen schema | head`: the reader stopped reading on purpose, which is no error.
+    Stdout goes to /dev/null so the interpreter's flush at exit raises nothing more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
 
 
 def _bug(exc: Exception, args: argparse.Namespace, debug: bool) -> int:
@@ -79,6 +93,7 @@ def _exit_code(errors: Sequence[WirogenError]) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wirogen", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
+    parser.add_argument("--version", action="version", version=f"wirogen {version('wirogen')}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     parse = commands.add_parser("parse", help="parse docs and print the normalized schema")
@@ -111,6 +126,10 @@ def _parser() -> argparse.ArgumentParser:
     refresh = commands.add_parser("sync", help="re-download the docs in specs/ and report changes")
     refresh.add_argument("slugs", nargs="*", help="only these models (default: all)")
     refresh.add_argument("--dry-run", action="store_true", help="report, write nothing")
+    refresh.add_argument(
+        "--check", action="store_true",
+        help="report, write nothing, exit 1 when a model is gone or changed incompatibly (CI)",
+    )  # fmt: skip
     refresh.add_argument("--jobs", type=int, default=4, help="downloads at once (default: 4)")
     _sync_options(refresh)
     refresh.set_defaults(handler=_sync)
@@ -240,10 +259,9 @@ def _print_changes(changes: list[diff.Change]) -> None:
 
 def _sync(args: argparse.Namespace) -> int:
     fetcher = _fetcher(args)
+    dry_run = args.dry_run or args.check
     results = asyncio.run(
-        sync.sync(
-            args.specs, args.slugs, fetcher=fetcher, dry_run=args.dry_run, concurrency=args.jobs
-        )
+        sync.sync(args.specs, args.slugs, fetcher=fetcher, dry_run=dry_run, concurrency=args.jobs)
     )
     for result in results:
         print(
@@ -251,10 +269,10 @@ def _sync(args: argparse.Namespace) -> int:
         )
         if result.changes:
             _print_changes(result.changes)
-    if any(r.status == "changed" for r in results) and not args.dry_run:
+    if any(r.status == "changed" for r in results) and not dry_run:
         _regenerate(args)
     failed = any(r.status in ("unreachable", "invalid") for r in results)
-    return 1 if failed else 0
+    return 1 if failed or (args.check and sync.needs_attention(results)) else 0
 
 
 def _regenerate(args: argparse.Namespace) -> None:

@@ -140,21 +140,6 @@ class Input(Frozen):
     def option_values(self) -> tuple[str, ...]:
         return tuple(o.value for o in self.options)
 
-    @property
-    def default_text(self) -> str | None:
-        """The default as a form field carries it (`true`, `a,b`, `5` for a whole integer);
-        None when there is none (an empty default is none)."""
-        value = self.default
-        if value is None or value == "":
-            return None
-        if isinstance(value, list):
-            return ",".join(value)
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, float) and value.is_integer() and self.kind == InputKind.INTEGER:
-            return str(int(value))
-        return str(value)
-
 
 class OverrideSource(Frozen):
     path: str
@@ -240,35 +225,3 @@ def medium_of(name: str) -> str | None:
     also "video", "audio", "document", and "all" (`inputAll`: anything); else None."""
     match = _MEDIUM.match(name)
     return match.group(1).lower() if match else None
-
-
-def example_values(model: Model) -> dict[str, str]:
-    """Values for a documented sample call, by wire name (file inputs left to the caller).
-
-    The first "Parameter Inspires" example supplies values for the model's own free-text
-    inputs; required inputs it leaves out get their documented default, else a stand-in
-    that the model's own rules accept (a model such as wiro/chat documents no prompt).
-    """
-    example = model.examples[0] if model.examples else {}
-    values: dict[str, str] = {}
-    for item in model.inputs:
-        if item.kind.is_file:
-            continue
-        if item.name in example and not item.options:
-            values[item.name] = example[item.name]
-        elif item.required:
-            values[item.name] = _stand_in(item)
-    return values
-
-
-def _stand_in(item: Input) -> str:
-    if item.default_text:
-        return item.default_text
-    if item.options:
-        return item.options[0].value
-    if item.kind is InputKind.BOOLEAN:
-        return "true"
-    if item.kind in (InputKind.INTEGER, InputKind.NUMBER):
-        low = item.minimum if item.minimum is not None else min(1.0, item.maximum or 1.0)
-        return str(int(low) if float(low).is_integer() else low)
-    return f"A sample {item.label or item.name}"

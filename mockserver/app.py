@@ -13,12 +13,11 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.routing import BaseRoute, WebSocketRoute
 
 from codegen import openapi
 from codegen.schema import Catalogue, Model
 from mockserver.admin import routes as admin
-from mockserver.admin.dashboard import routes as dashboard
 from mockserver.api import files, run, socket, tasks, tools
 from mockserver.config import MockConfig, load_config
 from mockserver.errors import (
@@ -32,82 +31,68 @@ from mockserver.errors import (
 from mockserver.http.call import (
     ADMIN_PREFIX,
     Call,
+    Reply,
     api_base,
+    body_reply,
     error_reply,
-    http_errors,
-    json_response,
+    failure_reply,
+    is_admin_path,
+    reply,
+    state_of,
     to_response,
 )
 from mockserver.http.middleware import DropFilter, MockMiddleware
+from mockserver.http.routing import CallRoute
 from mockserver.state import MockState
-
-ADMIN = ADMIN_PREFIX
 
 
 def routes() -> list[BaseRoute]:
-    post = ["POST"]
+    """The app's one route table. Run and Task/Detail come first: the router tries routes
+    in order, and they are most of the traffic."""
+    post, get = ["POST"], ["GET"]
     return [
-        Route("/v1/Run/{owner}/{project}", run.run, methods=post),
-        Route("/v1/Task/Detail", tasks.detail, methods=post),
-        Route("/v1/Task/Cancel", tasks.cancel, methods=post),
-        Route("/v1/Task/Kill", tasks.kill, methods=post),
-        Route("/v1/Task/List", tasks.task_list, methods=post),
-        Route("/v1/Task/InputOutputDelete", tasks.input_output_delete, methods=post),
-        Route("/v1/Tool/List", tools.tool_list, methods=post),
-        Route("/v1/Tool/Detail", tools.tool_detail, methods=post),
-        Route("/v1/Tool/Explore", tools.tool_explore, methods=post),
-        Route("/v1/Tool/DetailOpenAPI", tools.tool_detail_openapi, methods=post),
-        Route("/v1/Project/List", tools.project_list, methods=post),
-        Route("/v1/File/FolderCreate", files.folder_create, methods=post),
-        Route("/v1/File/Upload", files.upload, methods=post),
-        Route("/v1/File/{token}/{name}", files.get_file, methods=["GET"]),
+        CallRoute("/v1/Run/{owner}/{project}", run.run, methods=post),
+        CallRoute("/v1/Task/Detail", tasks.detail, methods=post),
+        CallRoute("/v1/Task/Cancel", tasks.cancel, methods=post),
+        CallRoute("/v1/Task/Kill", tasks.kill, methods=post),
+        CallRoute("/v1/Task/List", tasks.task_list, methods=post),
+        CallRoute("/v1/Task/InputOutputDelete", tasks.input_output_delete, methods=post),
+        CallRoute("/v1/Tool/List", tools.tool_list, methods=post),
+        CallRoute("/v1/Tool/Detail", tools.tool_detail, methods=post),
+        CallRoute("/v1/Tool/Explore", tools.tool_explore, methods=post),
+        CallRoute("/v1/Tool/DetailOpenAPI", tools.tool_detail_openapi, methods=post),
+        CallRoute("/v1/Project/List", tools.project_list, methods=post),
+        CallRoute("/v1/File/FolderCreate", files.folder_create, methods=post),
+        CallRoute("/v1/File/Upload", files.upload, methods=post),
+        CallRoute("/v1/File/{token}/{name}", files.get_file, methods=get),
         WebSocketRoute("/v1", socket.task_socket),
         WebSocketRoute("/v1/", socket.task_socket),
         WebSocketRoute("/", socket.task_socket),
-        Route("/", _info, methods=["GET"]),
-        Route("/v1", _info, methods=["GET"]),
-        Route("/v1/openapi.json", _openapi, methods=["GET"]),
-        Route(ADMIN, admin.index, methods=["GET"]),
-        Route(f"{ADMIN}/models", admin.models, methods=["GET"]),
-        Route(f"{ADMIN}/journal", admin.journal, methods=["GET"]),
-        Route(f"{ADMIN}/journal", admin.journal_clear, methods=["DELETE"]),
-        Route(f"{ADMIN}/tasks", admin.tasks, methods=["GET"]),
-        Route(f"{ADMIN}/tasks/{{key}}", admin.task_get, methods=["GET"]),
-        Route(f"{ADMIN}/tasks/{{key}}/advance", admin.task_advance, methods=["POST"]),
-        Route(f"{ADMIN}/clock", admin.clock_get, methods=["GET"]),
-        Route(f"{ADMIN}/clock", admin.clock_set, methods=["POST", "PUT"]),
-        Route(f"{ADMIN}/clock/advance", admin.clock_advance, methods=["POST"]),
-        Route(f"{ADMIN}/faults", admin.faults_get, methods=["GET"]),
-        Route(f"{ADMIN}/faults", admin.faults_add, methods=["POST"]),
-        Route(f"{ADMIN}/faults", admin.faults_clear, methods=["DELETE"]),
-        Route(f"{ADMIN}/faults/{{name}}", admin.fault_delete, methods=["DELETE"]),
-        Route(f"{ADMIN}/limits", admin.limits, methods=["GET", "POST"]),
-        Route(f"{ADMIN}/reset", admin.reset, methods=["POST"]),
-        Route(f"{ADMIN}/reload", admin.reload, methods=["POST"]),
-        *dashboard.routes(),  # /__mock__/ui: under the admin prefix, so its guard applies
+        CallRoute("/", _info, methods=get),
+        CallRoute("/v1", _info, methods=get),
+        CallRoute("/v1/openapi.json", _openapi, methods=get),
+        admin.mount(),  # the admin API and the dashboard, behind the admin guard
     ]
 
 
-async def _info(request: Request) -> Response:
-    state: MockState = request.app.state.mock
-    return json_response(
+async def _info(call: Call) -> Reply:
+    return reply(
         {"result": True, "errors": [], "service": "wiro-mock",
-         "models": len(state.registry.models), "admin": ADMIN}
+         "models": len(call.state.registry.models), "admin": ADMIN_PREFIX}
     )  # fmt: skip
 
 
-async def _openapi(request: Request) -> Response:
+async def _openapi(call: Call) -> Reply:
     """The OpenAPI document of the models this mock serves, with itself as the server."""
-    state: MockState = request.app.state.mock
-    models = tuple(sorted(state.registry.models.values(), key=lambda m: m.slug))
+    models = tuple(sorted(call.state.registry.models.values(), key=lambda m: m.slug))
     doc = openapi.document(Catalogue(models=models))
-    doc["servers"] = [{"url": api_base(Call.of(request))}]
-    return Response(openapi.dumps(doc), media_type="application/json")
+    doc["servers"] = [{"url": api_base(call)}]
+    return body_reply(openapi.dumps(doc).encode())
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if exc.status_code == 404 and not request.url.path.startswith(ADMIN_PREFIX):
+    if exc.status_code == 404 and not is_admin_path(request.url.path):
         return to_response(error_reply(UnknownRouteError()))  # Wiro's own answer
     if exc.status_code == 404:
         message = f"Route not found: {request.method} {request.url.path}"
@@ -125,8 +110,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _mock_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, MockError)
-    return to_response(error_reply(exc, http_errors(request.app.state.mock, request.url.path)))
+    return to_response(failure_reply(exc, state_of(request), request.url.path))
 
 
 def create_app(
@@ -134,17 +118,14 @@ def create_app(
     config: MockConfig | str | Path | None = None,
     *,
     models: Sequence[Model] | None = None,
-    fast_path: bool = True,
     **overrides: Any,
 ) -> Starlette:
     """The mock as an ASGI app.
 
     `specs`: folder of model docs (default: the config's `specs`, unless its `catalogue`
-    names an installed client to serve); `config`: a `MockConfig`
-    or a path to `mock.toml`; `models`: serve these Model objects instead of parsing docs;
-    `fast_path`: serve Run and Task/Detail without Starlette's router (same route code, same
-    answers; False routes them like every other endpoint); `overrides`: config keys set on
-    top (`clock={"mode": "step"}`, `auth=False`, `catalogue="wiro_client"`, ...).
+    names an installed client to serve); `config`: a `MockConfig` or a path to `mock.toml`;
+    `models`: serve these Model objects instead of parsing docs; `overrides`: config keys
+    set on top (`clock={"mode": "step"}`, `auth=False`, `catalogue="wiro_client"`, ...).
     Raises ModelSourceError when the source yields no model (missing or empty folder, no
     readable catalogue.json) or when both `specs` and `catalogue` are given.
     """
@@ -169,9 +150,10 @@ def create_app(
         finally:
             await state.aclose()
 
+    table = routes()
     app = Starlette(
-        routes=routes(),
-        middleware=[Middleware(MockMiddleware, state=state, fast_path=fast_path)],
+        routes=table,
+        middleware=[Middleware(MockMiddleware, state=state, routes=table)],
         exception_handlers={HTTPException: _http_error, MockError: _mock_error},
         lifespan=lifespan,
     )

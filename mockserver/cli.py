@@ -12,16 +12,22 @@ import asyncio
 import gc
 import logging
 import os
+import socket
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from typing import Any
 
-import uvicorn
-from uvicorn.supervisors import Multiprocess
+try:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+except ImportError as exc:  # wirogen installed without its [mock] extra
+    raise SystemExit(f"wiro-mock: {exc}; install the mock: pip install 'wirogen[mock]'") from exc
 
 from mockserver.app import create_app
 from mockserver.config import MockConfig, Project, load_config
-from mockserver.errors import ModelSourceError, StoreUnavailableError
+from mockserver.errors import ConfigError, ModelSourceError, StoreUnavailableError
+from mockserver.http.call import ADMIN_PREFIX
 from mockserver.state import MockState
 
 log = logging.getLogger("mockserver")
@@ -29,6 +35,7 @@ log = logging.getLogger("mockserver")
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wiro-mock", description="Offline mock of the Wiro API.")
+    p.add_argument("--version", action="version", version=f"wiro-mock {version('wirogen')}")
     p.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 8000; 0 = any free)")
     p.add_argument("--specs", default=None, help="folder of model docs (default specs)")
@@ -53,10 +60,18 @@ def parser() -> argparse.ArgumentParser:
         help="enforce ranges stated only in help texts (default: accept, journal a warning)",
     )  # fmt: skip
     p.add_argument("--watch", action="store_true", help="reload changed or added specs")
-    p.add_argument("--clock", choices=["realtime", "step", "manual"], default=None)
-    p.add_argument("--speed", type=float, default=None, help="realtime clock speed factor")
-    p.add_argument("--seed", type=int, default=None, help="seed for tokens, faults, outputs")
-    p.add_argument("--max-tasks", type=int, default=None, help="stored tasks before eviction")
+    p.add_argument(
+        "--clock", choices=["realtime", "step", "manual"], default=None,
+        help="how tasks advance: with time, one event per read, or only when told "
+        "(default realtime)",
+    )  # fmt: skip
+    p.add_argument("--speed", type=float, default=None, help="realtime clock factor (default 1)")
+    p.add_argument(
+        "--seed", type=int, default=None, help="seed for tokens, faults, outputs (default 0)"
+    )
+    p.add_argument(
+        "--max-tasks", type=int, default=None, help="stored tasks before eviction (default 50000)"
+    )
     p.add_argument("--strict", action="store_true", help="reject unknown fields (default)")
     p.add_argument("--lenient", action="store_true", help="ignore unknown fields")
     p.add_argument(
@@ -64,19 +79,22 @@ def parser() -> argparse.ArgumentParser:
         help="also deliver callbacks to HOST (repeatable; '*' = any)",
     )  # fmt: skip
     p.add_argument("--public-url", default=None, help="base of file URLs handed out")
-    p.add_argument("--no-admin", action="store_true", help="turn the /__mock__ admin API off")
-    p.add_argument("--admin-token", default=None, help="require this token on /__mock__")
+    p.add_argument("--no-admin", action="store_true", help=f"turn the {ADMIN_PREFIX} admin API off")
+    p.add_argument("--admin-token", default=None, help=f"require this token on {ADMIN_PREFIX}")
     p.add_argument(
         "--store", default=None, metavar="redis://HOST:PORT/DB",
         help="keep tasks, files, journal and clock in Redis (several processes, one mock)",
     )  # fmt: skip
-    p.add_argument("--store-ttl", type=float, default=None, help="seconds finished tasks stay")
+    p.add_argument(
+        "--store-ttl", type=float, default=None,
+        help="seconds finished tasks stay in the store (default 3600)",
+    )  # fmt: skip
     p.add_argument("--files-dir", default=None, help="shared folder for uploads (with --store)")
     p.add_argument(
         "--workers", type=int, default=1,
-        help="uvicorn worker processes on one port (more than 1 needs --store)",
+        help="uvicorn worker processes on one port (default 1; more than 1 needs --store)",
     )  # fmt: skip
-    p.add_argument("--log-level", default="warning", help="uvicorn log level")
+    p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     return p
 
 
@@ -138,8 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         config = load_config(args.config, **build_overrides(args))
-    except (OSError, ValueError) as exc:
-        print(f"wiro-mock: bad configuration: {exc}", file=sys.stderr)
+    except ConfigError as exc:
+        for message in exc.messages:
+            print(f"wiro-mock: bad configuration: {message}", file=sys.stderr)
         return 2
     try:
         if args.workers > 1:
@@ -147,6 +166,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = create_app(config=config)
     except ModelSourceError as exc:  # no models to serve: one line, not a traceback
         print(f"wiro-mock: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock = bind(config.host, config.port)
+    except OSError as exc:
+        why = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        print(f"wiro-mock: cannot serve on {config.host}:{config.port}: {why}", file=sys.stderr)
         return 2
     server = uvicorn.Server(server_config(app, config.host, config.port, args.log_level))
     # This process only serves the mock: move the start-up heap (parsed specs, pydantic models,
@@ -161,18 +186,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"wiro-mock: cannot use the store {config.store.url}: {problem}",
                       file=sys.stderr)  # fmt: skip
                 return 2
-            runner.run(_serve(server, app.state.mock))
+            runner.run(_serve(server, sock, app.state.mock))
     except KeyboardInterrupt:
         pass
-    except SystemExit as exc:  # uvicorn exits when it cannot bind
-        print(f"wiro-mock: cannot serve on {config.host}:{config.port}", file=sys.stderr)
-        return int(exc.code or 1)
+    finally:
+        sock.close()
     return 0
 
 
-async def _serve(server: uvicorn.Server, state: MockState) -> None:
-    """Let uvicorn bind (it sets TCP_NODELAY on accepted sockets), then log the one line."""
-    job = asyncio.create_task(server.serve())
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so a taken port is one line and exit 2 (uvicorn
+    would log it and exit from inside its event loop) and `--port 0` resolves at once."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.create_server((host, port), family=family, backlog=2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+async def _serve(server: uvicorn.Server, sock: socket.socket, state: MockState) -> None:
+    """Serve on `sock` (uvicorn sets TCP_NODELAY on accepted sockets), then log the line."""
+    job = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started and not job.done():
         await asyncio.sleep(0.01)
     if server.started:

@@ -8,11 +8,15 @@ silently ignored.
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
+
+from mockserver.errors import ConfigError
 
 ClockMode = Literal["realtime", "step", "manual"]
 FaultKind = Literal[
@@ -212,13 +216,48 @@ class MockConfig(Strict):
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> MockConfig:
-    """Read `mock.toml` (if given) and apply keyword overrides on top (nested dicts merge)."""
+    """Read `mock.toml` (if given) and apply keyword overrides on top (nested dicts merge).
+
+    Raises `ConfigError`: an unreadable file, bad TOML (with its line), or a value the
+    model refuses, named by where it came from (the file or the overrides) and its key."""
     data: dict[str, Any] = {}
     if path is not None:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    from_file = copy.deepcopy(data)
     _merge(data, {k: v for k, v in overrides.items() if v is not None})
-    return MockConfig.model_validate(data)
+    try:
+        return MockConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(
+            [_problem(error, path if _has(from_file, error["loc"]) else None)
+             for error in exc.errors()]
+        ) from None  # fmt: skip
+
+
+def _problem(error: ErrorDetails, path: str | Path | None) -> str:
+    """One pydantic error as a line: where, which key, what was expected, what was given."""
+    key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
+    key = key.lstrip(".") or "(top level)"
+    where = str(path) if path is not None else "the command line (or create_app arguments)"
+    if error["type"] == "extra_forbidden":
+        return f"{where}: {key}: unknown key"
+    return f"{where}: {key}: {error['msg']} (got {error['input']!r})"
+
+
+def _has(data: Any, loc: tuple[int | str, ...]) -> bool:
+    """Whether the key path `loc` exists in `data` (nested dicts and lists)."""
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return True
 
 
 def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:

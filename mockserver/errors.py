@@ -135,6 +135,11 @@ class AdminForbiddenError(MockError):
     status = 403
 
 
+class ScenarioError(MockError):
+    """An `x-mock-scenario` that names no fault rule and no built-in scenario (HTTP 400 in
+    both modes): a misspelt scenario must fail the test that sent it, not pass unfaulted."""
+
+
 class InjectedError(MockError):
     """An HTTP error a fault rule asked for (429, 500, 503)."""
 
@@ -147,6 +152,12 @@ class StoreUnavailableError(MockError):
 
     def __init__(self, message: str = "Service unavailable. Please retry later.") -> None:
         super().__init__(message, headers={"retry-after": "1"})
+
+
+class StoreFormatError(StoreUnavailableError):
+    """The shared store holds data in a format this mock does not read (a task record or
+    the control state written by a mock of another version under the same key prefix):
+    served like an outage, with the message saying which format was found."""
 
 
 class SocketFrameError(MockError):
@@ -166,6 +177,11 @@ class SocketFrameError(MockError):
         super().__init__(message, code=code)
         self.close = close
         self.token = token
+
+
+class ConfigError(MockError):
+    """The configuration (mock.toml and the command line) is not one the mock can run:
+    one line per problem, naming the file, the key and what was expected."""
 
 
 class ModelSourceError(MockError):

@@ -10,20 +10,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from pathlib import Path
 from typing import Any
 
 from codegen.schema import Model
-from mockserver.admin.dashboard.feed import Feed
+from mockserver.auth import Authenticator
 from mockserver.config import MockConfig, Project
 from mockserver.control.callbacks import CallbackSender
+from mockserver.control.events import Events
 from mockserver.control.faults import FaultSet, TaskFaults
 from mockserver.control.limits import Limits
+from mockserver.control.state import ControlState
 from mockserver.errors import ModelSourceError
-from mockserver.http.auth import Authenticator
 from mockserver.models.registry import Registry
-from mockserver.store.memory import MemoryStore, Store
+from mockserver.store import store_kind
+from mockserver.store.base import Store
 from mockserver.tasks.lifecycle import Clock, Engine, build_plan
 from mockserver.tasks.outputs import output_kind
 from mockserver.tasks.task import DetailCache, Task, render_task
@@ -50,20 +51,14 @@ class MockState:
         self.auth = Authenticator(projects, config.auth, strict_nonce=config.strict_nonce)
         self.faults = FaultSet(list(config.faults), config.seed)
         self.limits = Limits(projects)
-        self.store: Store
-        if config.store.url:
-            from mockserver.store.redis import RedisStore  # redis is needed only here
-
-            self.clock = Clock(config.clock.mode, config.clock.speed, timer=time.time)
-            self.engine = Engine(config, self.clock)
-            self.store = RedisStore(config, self.engine, self.limits, self.faults, self.registry)
-        else:
-            self.clock = Clock(config.clock.mode, config.clock.speed)
-            self.engine = Engine(config, self.clock)
-            self.store = MemoryStore(config, self.engine, self.limits)
+        kind = store_kind(config)
+        self.clock = Clock(config.clock.mode, config.clock.speed, timer=kind.timer)
+        self.control = ControlState(self.clock, self.faults, self.limits)
+        self.engine = Engine(config, self.clock)
+        self.store: Store = kind(config, self.engine, self.control, self.registry)
         self.files = self.store.files
         self.journal = self.store.journal
-        self.feed = Feed(self.journal)
+        self.events = Events(self.journal)
         self.details = DetailCache()
         self.callbacks = CallbackSender(config.callbacks, self.journal, self.detail_envelope)
         self.store.on_terminal.append(self.callbacks.on_terminal)
@@ -142,9 +137,9 @@ class MockState:
             task.debugerror = faults.message or lifecycle.error_message
         tracked = bool(callback_url) or self.limits.applies(project.api_key)
         self.engine.start(task, tracked)
-        await self.store.add(task)
-        if self.feed.active:
-            self.feed.task_added(task)
+        task = await self.store.add(task)
+        if self.events.active:
+            self.events.task_added(task)
         return task
 
     async def find_task(self, task_id: str | None, token: str | None) -> Task | None:
@@ -170,9 +165,6 @@ class MockState:
         """Back to a fresh start: tasks, files, journal, faults (config's), clock, limits."""
         await self.store.clear()
         self.details.clear()
-        self.faults.clear(list(self.config.faults))
-        self.limits.reset()
-        self.clock.set(self.config.clock.mode, self.config.clock.speed)
-        self.clock.reset()
-        self.feed.reset()
+        self.control.reset(self.config)
+        self.events.reset()
         await self.store.publish_control()

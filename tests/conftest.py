@@ -1,4 +1,5 @@
-"""Fixtures every test folder may use: a real Redis for the shared-store tests."""
+"""Fixtures every test folder may use (a real Redis for the shared-store tests), and the
+markers that say which tests need a program besides Python (`tests/system.py`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,41 @@ from collections.abc import Iterator
 import pytest
 
 from tests.redis_server import RedisServer
+from tests.system import require
+
+NEEDS = {"needs_redis": "redis-server", "needs_chromium": "Chromium"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker, program in NEEDS.items():
+        config.addinivalue_line("markers", f"{marker}: the test drives {program}")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these markers
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what needs redis-server (the `redis_server` fixture, or a test run on the Redis
+    store: a `store` or `mock` parameter "redis") and Chromium (the `browser` fixture)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "redis_server" in item.fixturenames or "redis" in (
+            params.get("store"),
+            params.get("mock"),
+        ):
+            item.add_marker(pytest.mark.needs_redis)
+        if "browser" in item.fixturenames:
+            item.add_marker(pytest.mark.needs_chromium)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Skips are not the normal state: when there are any, say how many and why."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if skipped:
+        reasons: dict[str, int] = {}
+        for report in skipped:
+            reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "?"
+            reasons[reason] = reasons.get(reason, 0) + 1
+        listed = "; ".join(f"{n} x {reason}" for reason, n in sorted(reasons.items()))
+        terminalreporter.write_line(f"SKIPPED {len(skipped)} (expected 0): {listed}")
 
 
 @pytest.fixture(scope="session")
@@ -15,6 +51,13 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def shell_tools() -> None:
+    """curl, openssl and bash, for the tests that run the docs' shell recipes as printed."""
+    for program in ("curl", "openssl", "bash"):
+        require(program)
 
 
 @pytest.fixture

@@ -32,8 +32,9 @@ from pathlib import Path
 import httpx
 
 from codegen.parser import load_catalogue
-from codegen.schema import Input, Model, example_values, medium_of
-from mockserver.http.auth import signed_headers
+from codegen.schema import Input, Model, medium_of
+from codegen.wire import example_values
+from mockserver.auth import signed_headers
 from mockserver.tasks.outputs import OutputSpec, render
 
 API_KEY = "demo-key"

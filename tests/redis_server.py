@@ -5,13 +5,12 @@ acknowledged change, which the fault test relies on), restartable on the same po
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
 
-import pytest
+from tests.system import require
 
 START_TIMEOUT = 10.0
 
@@ -24,10 +23,7 @@ def free_port() -> int:
 
 class RedisServer:
     def __init__(self, folder: Path, port: int | None = None) -> None:
-        executable = shutil.which("redis-server")
-        if executable is None:
-            pytest.skip("no redis-server on this machine (apt-get install redis-server)")
-        self.executable = executable
+        self.executable = require("redis-server")
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()

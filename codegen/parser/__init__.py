@@ -17,9 +17,9 @@ from pathlib import Path
 
 from codegen.cache import cache_dir
 from codegen.errors import CatalogueError, ParserBug, SpecError
+from codegen.numbers import BoundError
 from codegen.parser.llms import parse_llms
 from codegen.parser.normalize import normalize
-from codegen.parser.numbers import BoundError
 from codegen.parser.openapi_doc import parse_openapi
 from codegen.parser.override import apply_override, load_override, override_path, spec_stem
 from codegen.parser.page import parse_page

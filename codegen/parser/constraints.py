@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from codegen.parser import numbers
+from codegen import numbers
 from codegen.schema import FileConstraints
 
 _NUM = r"(-?\d+(?:\.\d+)?)"

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from codegen.errors import SpecError
 from codegen.parser.raw import RawDoc, RawInput, RawOption
-from codegen.parser.restore import INFO_KEYS, is_flattened, restore, unquote
+from codegen.parser.restore import INFO_KEYS, is_flattened, restore
+from codegen.wire import unquote
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt

@@ -22,7 +22,7 @@ from codegen.parser.override import override_path
 from codegen.schema import Model
 
 #: The code a parsed Model depends on (see `codegen.cache.code_version`).
-_PARSER_CODE = ("parser/*.py", "schema.py", "errors.py")
+_PARSER_CODE = ("parser/*.py", "schema.py", "wire.py", "numbers.py", "errors.py")
 _PARSER_LIBRARIES = ("markdown-it-py", "pydantic", "pydantic-core")
 
 Result = Model | SpecError

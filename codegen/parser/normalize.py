@@ -14,10 +14,10 @@ from urllib.parse import urlparse
 
 from pydantic import ValidationError
 
+from codegen import numbers, wire
 from codegen.errors import SpecError
-from codegen.parser import constraints, numbers
+from codegen.parser import constraints
 from codegen.parser.raw import RawDoc, RawInput, url_sibling
-from codegen.parser.restore import unquote
 from codegen.schema import (
     Default,
     Input,
@@ -383,7 +383,7 @@ def _default(doc: RawDoc, raw: RawInput, kind: InputKind, options: tuple[Option,
     values = [o.value for o in options]
     if text == "" and "" not in values:
         return None
-    typed = _typed_default(text, kind)
+    typed = wire.parse(text, kind)
     if typed is None:
         doc.warn(
             "bad_default",
@@ -400,17 +400,3 @@ def _default(doc: RawDoc, raw: RawInput, kind: InputKind, options: tuple[Option,
         )
         return None
     return typed
-
-
-def _typed_default(text: str, kind: InputKind) -> Default:
-    if kind is InputKind.INTEGER:
-        number = numbers.to_float(text, "default")
-        return int(number) if number is not None and number.is_integer() else None
-    if kind is InputKind.NUMBER:
-        return numbers.to_float(text, "default")
-    if kind is InputKind.BOOLEAN:
-        return {"true": True, "false": False, "1": True, "0": False}.get(text.lower())
-    if kind in (InputKind.FILES, InputKind.MULTISELECT):  # `61, 62` or `"61", "62"`
-        parts = (unquote(part.strip()) for part in text.split(","))
-        return [part for part in parts if part]
-    return text

@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 from urllib.parse import unquote
 
+from codegen import numbers, wire
 from codegen.errors import SpecError
-from codegen.parser import numbers
 from codegen.parser.raw import TRANSPORT_FIELDS, RawDoc, RawInput, RawOption, url_sibling
 
 #: 50 times Wiro's largest real document (83 KB): anything bigger is no one model's document.
@@ -188,36 +188,27 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _scalar_text(value: Any) -> str | None:
-    """A JSON scalar as a markdown doc spells it; None for null, objects and arrays."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return str(value)
-    return None
-
-
 def _default_text(value: Any) -> str | None:
     """Lists (file and multiselect defaults) are written comma-separated, as in the markdown."""
     if isinstance(value, list):
-        parts = [_scalar_text(item) for item in value]
+        parts = [wire.scalar_text(item) for item in value]
         return None if None in parts else ",".join(p for p in parts if p is not None)
-    return _scalar_text(value)
+    return wire.scalar_text(value)
 
 
 def _option(entry: Any) -> RawOption | None:
     """An `x-options` entry (`{value, label, cover…}`) or an `enum` value; None if valueless."""
     if not isinstance(entry, dict):
-        value = _scalar_text(entry)
+        value = wire.scalar_text(entry)
         return None if value is None else RawOption(value=value, label=value)
-    value = _scalar_text(entry.get("value"))
+    value = wire.scalar_text(entry.get("value"))
     if value is None:
         return None
-    label = _scalar_text(entry.get("label"))
+    label = wire.scalar_text(entry.get("label"))
     extra = {
         key: text
         for key, item in entry.items()
-        if key not in ("value", "label") and (text := _scalar_text(item)) is not None
+        if key not in ("value", "label") and (text := wire.scalar_text(item)) is not None
     }
     return RawOption(value=value, label=value if label is None else label, extra=extra)
 

@@ -16,8 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from codegen import numbers, wire
 from codegen.errors import OverrideError
-from codegen.parser import numbers
 from codegen.parser.raw import RawDoc, RawInput, RawOption
 
 Value = str | int | float | bool | list[str]
@@ -207,7 +207,7 @@ def _apply_input(doc: RawDoc, entry: InputOverride, path: str, index: _Index) ->
         if value is not None:
             existing.fields[key] = value
     if entry.default is not None:
-        existing.fields["default"] = _as_text(entry.default)
+        existing.fields["default"] = wire.text(entry.default)  # typed again by normalize
     if entry.options is not None:
         existing.options = [
             RawOption(
@@ -222,12 +222,3 @@ def _apply_input(doc: RawDoc, entry: InputOverride, path: str, index: _Index) ->
         if value is not None:
             existing.typed[key] = value
     existing.complete = True
-
-
-def _as_text(value: Value) -> str:
-    """Back to the doc's spelling, so the normal rules type it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(value)
-    return str(value)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import re
 
+from codegen import numbers
 from codegen.errors import SpecError
-from codegen.parser import numbers
 from codegen.parser.raw import TRANSPORT_FIELDS, RawDoc, RawInput
-from codegen.parser.restore import unquote
+from codegen.wire import unquote
 
 #: The name is one word with a slash inside it, checked apart (`_name`): `\S+/\S+` would
 #: try every slash of a long word against the rest of it.

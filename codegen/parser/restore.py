@@ -10,14 +10,16 @@ instead of any key keeps free text (a help string saying "Value range: ...")
 from being split. The output has the same shape as the line-structured docs,
 so one markdown parser serves both.
 
-The quoted-scalar rule (`QUOTED`, `unquote`) lives here too: restoring must
-know where a quoted value ends, and every reader unquotes by the same grammar,
+Restoring must know where a quoted value ends: it cuts by the quoted-scalar
+grammar of :mod:`codegen.wire` (`QUOTED`), the one every reader unquotes by,
 so a flattened doc and its line-structured original agree.
 """
 
 from __future__ import annotations
 
 import re
+
+from codegen.wire import QUOTED
 
 _FENCE = "```"
 _INFO_FIELDS = ("name", "description", "cover", "categories", "tags")
@@ -56,10 +58,6 @@ _TYPE_THEN_DEFAULT = re.compile(r"\btype: (\S+)(?=\s+default:|\s*$)")
 _TYPE_THEN_SHORT = re.compile(r"\btype: (\S+)(?=\s+(?:" + "|".join(_SHORT_KEYS) + r"):)")
 #: (Or right after the previous one, whose last space may begin the run.)
 _OPTION_START = re.compile(r"(?:(?<!\s)|(?<=- value: ))\s++- value: ")
-#: One quoted scalar: `"..."` or `'...'`, where a backslash escapes the next character.
-#: (Unrolled, `[^"\\]*(?:\\.[^"\\]*)*`, so runs of plain characters match in one step.)
-QUOTED = re.compile(r""""[^"\\]*(?:\\.[^"\\]*)*"|'[^'\\]*(?:\\.[^'\\]*)*'""", re.S)
-_ESCAPES = {quote: re.compile(r"\\([\\" + quote + "])") for quote in "\"'"}
 _LEADING_QUOTED = re.compile(r"\s*(?:" + QUOTED.pattern + ")")
 _OPTION_EXTRAS = ("description", "triggerwords", "generatesettings")
 _EXAMPLE_KEY = re.compile(r"(?:^|\s)- ([A-Za-z_]\w*): ")
@@ -69,24 +67,6 @@ _EXAMPLE_KEY = re.compile(r"(?:^|\s)- ([A-Za-z_]\w*): ")
 #: line boundary for `str.splitlines`), in one pass over the whole text. The
 #: pattern starts with the literal "##" so the regex engine can skip to it.
 _MID_LINE_HEADING = re.compile(r"##(?<=[^\S\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]##)#{0,4} ")
-
-
-def unquote(text: str) -> str:
-    """The text of a value written as one quoted scalar (`"16:9"`, `'1:1'`, `""`); else `text`.
-
-    Docs quote a value so that it reads as text, as written: `""` is the empty
-    string (the same as no value, unless `""` is an option), `"61"` the value
-    61, as an unquoted `61` is. Only a pair around the whole value is removed,
-    and only when the value is one quoted scalar (the grammar `restore` cuts
-    flattened options by, so both forms of a doc agree): `"a" and "b"` stays as
-    written. Inside, a backslash escapes the enclosing quote or a backslash;
-    other backslashes (a Windows path, a regex) are kept as written.
-    """
-    if len(text) < 2 or text[0] not in "\"'" or text[-1] != text[0]:
-        return text
-    if QUOTED.fullmatch(text) is None:
-        return text
-    return _ESCAPES[text[0]].sub(r"\1", text[1:-1])
 
 
 def is_flattened(text: str) -> bool:

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from codegen.changes.release import CHANGELOG, LOCK, Release, release
 from codegen.render.engine import render_tree
-from codegen.render.release import CHANGELOG, LOCK, Release, release
 from codegen.render.tree import Report, diff_tree, write_tree
 from codegen.schema import Model
 

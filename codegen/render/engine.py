@@ -21,16 +21,28 @@ from pydantic_core import to_json
 
 from codegen import catalogue_file, parallel
 from codegen.cache import Pack, cache_dir, code_version, key, loads
+from codegen.changes.release import FIRST_VERSION
 from codegen.errors import GenerateError
-from codegen.render import quote, view
-from codegen.render.layout import Group, render
-from codegen.render.release import FIRST_VERSION
+from codegen.render import quote
+from codegen.render.format import Group, import_from, isort_names, natural_key, render
+from codegen.render.view.catalogue import CatalogueView, ViewJob, catalogue_view
+from codegen.render.view.headers import GENERATED_BY, header_lines, shared_header
+from codegen.render.view.model import ModelView
+from codegen.render.view.registry import owner_imports, registry_view
 from codegen.schema import Model
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 RUNTIME = Path(__file__).resolve().parent.parent / "runtime"
 #: The code a model's view and module depend on (see `codegen.cache.code_version`).
-_RENDER_CODE = ("render/*.py", "templates/*.j2", "schema.py", "errors.py")
+_RENDER_CODE = (
+    "render/*.py",
+    "render/view/*.py",
+    "templates/*.j2",
+    "schema.py",
+    "wire.py",
+    "numbers.py",
+    "errors.py",
+)
 _RENDER_LIBRARIES = ("jinja2", "pydantic", "pydantic-core")
 
 #: Names the package ``__init__`` re-exports from each runtime module, besides
@@ -89,7 +101,7 @@ def render_tree(
     check_package_name(package)
     specs = PurePosixPath(specs_dir.resolve().as_posix()) if specs_dir is not None else None
     renderer = _ModelRenderer(Pack(cache_dir(specs_dir), "render"))
-    cat = view.catalogue_view(models, package, specs, renderer.make_views)
+    cat = catalogue_view(models, package, specs, renderer.make_views)
     tree: dict[str, bytes] = {m.file_path: renderer.modules[m.file_path] for m in cat.models}
     renderer.pack.save()
     tree.update(_package_files(cat, version, models))
@@ -113,10 +125,10 @@ class _ModelRenderer:
         self.pack = pack
         self.modules: dict[str, bytes] = {}
 
-    def make_views(self, jobs: list[view.ViewJob]) -> list[view.ModelView]:
-        """``view.ViewsMaker``: each job's view, in order; their modules kept aside."""
+    def make_views(self, jobs: list[ViewJob]) -> list[ModelView]:
+        """``ViewsMaker``: each job's view, in order; their modules kept aside."""
         entries = [self._key(job) for job in jobs]
-        made: list[tuple[view.ModelView, bytes] | None] = [self._cached(e) for e in entries]
+        made: list[tuple[ModelView, bytes] | None] = [self._cached(e) for e in entries]
         todo = [index for index, hit in enumerate(made) if hit is None]
         if todo:
             environment().get_template("model.py.j2")  # compiled once, before any fork
@@ -126,14 +138,14 @@ class _ModelRenderer:
             entry = entries[index]
             if entry is not None:
                 self.pack.put(entry, blob if blob is not None else pickle.dumps(pair, 5))
-        views: list[view.ModelView] = []
+        views: list[ModelView] = []
         for result in made:
             assert result is not None  # every miss was made above
             self.modules[result[0].file_path] = result[1]
             views.append(result[0])
         return views
 
-    def _key(self, job: view.ViewJob) -> str | None:
+    def _key(self, job: ViewJob) -> str | None:
         if self.pack.path is None:
             return None
         specs_dir = job.specs_dir.as_posix() if job.specs_dir is not None else None
@@ -149,7 +161,7 @@ class _ModelRenderer:
             )
         )
 
-    def _cached(self, entry: str | None) -> tuple[view.ModelView, bytes] | None:
+    def _cached(self, entry: str | None) -> tuple[ModelView, bytes] | None:
         data = self.pack.get(entry) if entry is not None else None
         if entry is None or data is None:
             return None
@@ -157,7 +169,7 @@ class _ModelRenderer:
         if (
             isinstance(value, tuple)
             and len(value) == 2
-            and isinstance(value[0], view.ModelView)
+            and isinstance(value[0], ModelView)
             and isinstance(value[1], bytes)
         ):
             return value[0], value[1]
@@ -166,16 +178,14 @@ class _ModelRenderer:
         return None
 
 
-def _view_and_module(job: view.ViewJob) -> tuple[view.ModelView, bytes]:
+def _view_and_module(job: ViewJob) -> tuple[ModelView, bytes]:
     made = job.make()
     return made, _render("model.py.j2", m=made)
 
 
-def _package_files(
-    cat: view.CatalogueView, version: str, models: Sequence[Model]
-) -> dict[str, bytes]:
+def _package_files(cat: CatalogueView, version: str, models: Sequence[Model]) -> dict[str, bytes]:
     pkg = cat.package
-    reg = view.registry_view(cat)
+    reg = registry_view(cat)
     ctx = {"c": _CatalogueContext(cat)}
     files = {
         f"{pkg}/_base.py": _render("_base.py.j2", **ctx),
@@ -192,11 +202,11 @@ def _package_files(
     }
     for owner in cat.owners:
         # No hash or count: a changed model rewrites its own module, not its owner's package.
-        header = view.shared_header(f"{cat.specs_label}/ (models of {owner.slug_owner})")
+        header = shared_header(f"{cat.specs_label}/ (models of {owner.slug_owner})")
         files[owner.file_path] = _render(
             "owner_init.py.j2",
             o=owner,
-            imports=view.owner_imports(owner),
+            imports=owner_imports(owner),
             c={"package": pkg, "header": header},
         )
     return files
@@ -205,12 +215,12 @@ def _package_files(
 class _CatalogueContext:
     """The catalogue view plus the few derived strings the templates need."""
 
-    def __init__(self, cat: view.CatalogueView) -> None:
+    def __init__(self, cat: CatalogueView) -> None:
         self.package = cat.package
         self.dist_name = cat.dist_name
         self.header = cat.header
         self.header_text = " ".join(line.lstrip("# ") for line in cat.header).replace("--", "-")
-        self.generated_by = view.GENERATED_BY
+        self.generated_by = GENERATED_BY
         self.owners = cat.owners
         self.models = cat.models
         #: The README's first call: a model whose documented example is complete.
@@ -234,12 +244,12 @@ def _runtime_cached(package: str, stamp: tuple[tuple[str, int, int], ...]) -> di
         data = src.read_bytes()
         if src.suffix == ".py":
             digest = hashlib.sha256(data).hexdigest()
-            head = view.header_lines(f"codegen/runtime/{rel} (copied verbatim)", digest)
+            head = header_lines(f"codegen/runtime/{rel} (copied verbatim)", digest)
             data = ("\n".join(head) + "\n").encode() + data
         files[f"{package}/_runtime/{rel}"] = data
     init = f"{package}/_runtime/__init__.py"
     if init not in files:
-        header = view.header_lines("codegen/templates/runtime_init.py.j2", _template_hash())
+        header = header_lines("codegen/templates/runtime_init.py.j2", _template_hash())
         files[init] = _render("runtime_init.py.j2", c={"header": header})
     return files
 
@@ -280,21 +290,6 @@ def _module_exports(module: str) -> tuple[str, ...]:
     return ()
 
 
-def isort_names(names: Sequence[str]) -> list[str]:
-    """Ruff's order-by-type: CONSTANTS, then Classes, then the rest; natural within each."""
-
-    def key(name: str) -> tuple[int, tuple[tuple[int, int | str], ...]]:
-        if name.isupper() and len(name) > 1:
-            kind = 0
-        elif name[:1].isupper():
-            kind = 1
-        else:
-            kind = 2
-        return kind, view.natural_key(name)
-
-    return sorted(set(names), key=key)
-
-
 def _init_exports(package: str) -> dict[str, Any]:
     groups: dict[str, list[str]] = {
         f"{package}._client": ["AsyncWiro", "Wiro"],
@@ -307,17 +302,10 @@ def _init_exports(package: str) -> dict[str, Any]:
             groups[f"{package}._runtime.{module}"] = names
     exported: set[str] = set()
     imports: list[str] = []
-    for module in sorted(groups, key=view.natural_key):
+    for module in sorted(groups, key=natural_key):
         names = isort_names([n for n in groups[module] if n not in exported])
         exported.update(names)
         if names:
-            imports.append(_import_line(module, names))
+            imports.append(import_from(module, names))
     items = tuple(quote.py(n) for n in isort_names(list(exported)))
     return {"imports": imports, "all": render(Group("__all__ = [", items, "]"))}
-
-
-def _import_line(module: str, names: list[str]) -> str:
-    line = f"from {module} import {', '.join(names)}"
-    if len(line) <= quote.LINE_LENGTH:
-        return line
-    return render(Group(f"from {module} import (", tuple(names), ")", magic=True))

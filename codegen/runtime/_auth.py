@@ -40,8 +40,13 @@ class NonceSource:
             return str(self._last)
 
 
-def auth_headers(api_key: str, api_secret: str | None, nonce: Callable[[], str]) -> dict[str, str]:
-    """Headers for one request (a fresh nonce each call in signature mode)."""
+def auth_headers(
+    api_key: str | None, api_secret: str | None, nonce: Callable[[], str]
+) -> dict[str, str]:
+    """Headers for one request (a fresh nonce each call in signature mode); none without
+    a key (a mock that does not check them)."""
+    if api_key is None:
+        return {}
     if not api_secret:
         return {"x-api-key": api_key}
     value = nonce()

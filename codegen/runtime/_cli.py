@@ -15,6 +15,7 @@ import re
 import sys
 import types
 from collections.abc import Callable, Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated, Any, Literal, TextIO, Union, get_args, get_origin
 
@@ -313,10 +314,13 @@ def _dispatch(
         "run": lambda rest: _run_command(prog, registry, factory, rest),
         "task": lambda rest: _task_command(prog, factory, rest),
     }
+    if argv and argv[0] == "--version":
+        sys.stdout.write(f"{_package_version()}\n")
+        return EXIT_OK
     if not argv or argv[0] in ("-h", "--help", "help") or argv[0] not in commands:
         stream = sys.stdout if argv and argv[0] in ("-h", "--help", "help") else sys.stderr
         stream.write(
-            f"usage: {prog} {{models,run,task}} ...\n\n"
+            f"usage: {prog} {{models,run,task}} ... | --version\n\n"
             f"  {prog} models                      list the models\n"
             f"  {prog} run SLUG --help             inputs of one model\n"
             f"  {prog} run SLUG [--INPUT VALUE ...] [--wait] [--via socket] [--out DIR]\n"
@@ -324,6 +328,16 @@ def _dispatch(
         )
         return EXIT_OK if stream is sys.stdout else EXIT_USAGE
     return commands[argv[0]](argv[1:])
+
+
+def _package_version() -> str:
+    """`wiro_client 1.1.0`: the generated package's version (its name when it was copied
+    into a project rather than installed)."""
+    package = __name__.split(".")[0]
+    try:
+        return f"{package} {version(package)}"
+    except PackageNotFoundError:
+        return f"{package} (not installed as a distribution)"
 
 
 def main(

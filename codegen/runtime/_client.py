@@ -91,8 +91,10 @@ def _env(value: str | None, name: str) -> str | None:
 class _ClientConfig:
     """Settings and request building shared by the sync and async clients.
 
-    A missing API key raises ``AuthenticationError`` at construction: every
-    endpoint needs it, and failing early beats a 401 after uploading files.
+    A missing API key raises ``AuthenticationError`` at construction when the
+    client talks to Wiro (every endpoint there needs it, and failing early beats
+    a 401 after uploading files); at another ``base_url`` (a mock started with
+    ``--no-auth``) no key means no auth headers.
     Every setting is checked here (``ConfigurationError``), for the constructor
     and ``with_options`` alike.
     """
@@ -113,12 +115,14 @@ class _ClientConfig:
         own_timeout: bool,
     ) -> None:
         setup_from_env()
-        key = _env(api_key, "WIRO_API_KEY")
-        if key is None:
-            raise AuthenticationError("no API key: pass api_key= or set WIRO_API_KEY")
-        self.api_key = key
-        self.api_secret = _env(api_secret, "WIRO_API_SECRET")
         self.base_url = check_base_url(_env(base_url, "WIRO_BASE_URL") or DEFAULT_BASE_URL)
+        self.api_key = _env(api_key, "WIRO_API_KEY")
+        if self.api_key is None and self.base_url.rstrip("/") == DEFAULT_BASE_URL:
+            raise AuthenticationError(
+                "no API key: pass api_key= or set WIRO_API_KEY (only a mock started with "
+                "--no-auth, at its own base_url, takes requests without one)"
+            )
+        self.api_secret = _env(api_secret, "WIRO_API_SECRET")
         socket = _env(socket_url, "WIRO_SOCKET_URL")
         self.socket_url = check_socket_url(socket) if socket else derive_socket_url(self.base_url)
         self.timeout = check_timeout(timeout)

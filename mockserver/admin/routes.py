@@ -1,48 +1,38 @@
 """The control API under `/__mock__/`: journal, tasks, clock, faults, limits, reset, reload.
 
-Plain JSON (errors still in Wiro's envelope). Guarded in the middleware (`check_admin`): off
-with `--no-admin`; with `--admin-token` only to that token; without one only to a loopback
-`Host` and a same-origin (or no) `Origin`, so no other web page can drive or read it.
+Plain JSON (errors still in Wiro's envelope), every input validated by its model in
+`inputs`. Served with the dashboard as one mount behind the admin guard (`guard`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError as PydanticValidationError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
+from mockserver.admin.dashboard import routes as dashboard
+from mockserver.admin.guard import AdminMount, admin_mount
+from mockserver.admin.inputs import (
+    ClockAdvanceBody,
+    ClockBody,
+    FaultRules,
+    JournalQuery,
+    LimitsBody,
+    NoBody,
+    TaskAdvanceBody,
+    TasksQuery,
+    body_of,
+    query_of,
+    validated,
+)
 from mockserver.config import FaultRule
-from mockserver.errors import NotFoundError, ValidationError
+from mockserver.errors import NotFoundError
 from mockserver.http.bodies import parse_json
 from mockserver.http.call import json_response, state_of
 from mockserver.state import MockState
 from mockserver.tasks.task import Task, render_task
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    return parse_json(await request.body())
-
-
-def _bool(value: str | None) -> bool | None:
-    if value is None or value == "":
-        return None
-    low = value.strip().lower()
-    if low in ("true", "1", "yes"):
-        return True
-    if low in ("false", "0", "no"):
-        return False
-    raise ValidationError(f"{value!r} is not true or false")
-
-
-def _int(value: str | None) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ValidationError(f"{value!r} is not an integer") from exc
 
 
 async def index(request: Request) -> Response:
@@ -72,19 +62,8 @@ async def models(request: Request) -> Response:
 
 
 async def journal(request: Request) -> Response:
-    q = request.query_params
-    entries = await state_of(request).journal.query(
-        kind=q.get("kind"),
-        method=q.get("method"),
-        path=q.get("path"),
-        model=q.get("model"),
-        status=_int(q.get("status")),
-        result=_bool(q.get("result")),
-        since=_int(q.get("since")),
-        task_id=q.get("task_id"),
-        header=q.get("header"),
-        limit=_int(q.get("limit")),
-    )
+    filters = query_of(request, JournalQuery).model_dump(exclude_none=True)
+    entries = await state_of(request).journal.query(**filters)
     return json_response({"count": len(entries), "entries": entries})
 
 
@@ -108,14 +87,14 @@ def _admin_task(state: MockState, task: Task) -> dict[str, Any]:
 
 async def tasks(request: Request) -> Response:
     state = state_of(request)
-    q = request.query_params
-    status, model = q.get("status"), q.get("model")
+    query = query_of(request, TasksQuery)
+    model = query.model.lower() if query.model else None
     out = []
     for task in await state.store.tasks():
         task = await state.synced(task)
-        if status and task.status.value != status:
+        if query.status is not None and task.status != query.status:
             continue
-        if model and task.model.slug != model.lower():
+        if model is not None and task.model.slug != model:
             continue
         out.append(_admin_task(state, task))
     return json_response({"count": len(out), "tasks": out})
@@ -137,13 +116,8 @@ async def task_advance(request: Request) -> Response:
     """Body `{"steps": N}` or `{"to": "task_start" | "end"}` (default: one step)."""
     state = state_of(request)
     task = await _find(state, request.path_params["key"])
-    body = await _body(request)
-    to = body.get("to")
-    steps = body.get("steps", 1)
-    if to is not None and not isinstance(to, str):
-        raise ValidationError("'to' must be a status name or 'end'")
-    if not isinstance(steps, int) or steps < 0:
-        raise ValidationError("'steps' must be a non-negative integer")
+    body = await body_of(request, TaskAdvanceBody)
+    to, steps = body.to, body.steps
     engine = state.engine
 
     def advance(task: Task) -> Task:
@@ -167,27 +141,17 @@ async def clock_get(request: Request) -> Response:
 async def clock_set(request: Request) -> Response:
     """Body `{"mode": "realtime"|"step"|"manual", "speed": float}` (both optional)."""
     state = state_of(request)
-    body = await _body(request)
-    mode = body.get("mode", state.clock.mode)
-    speed = body.get("speed")
-    if mode not in ("realtime", "step", "manual"):
-        raise ValidationError("mode must be realtime, step or manual")
-    if speed is not None and (not isinstance(speed, int | float) or speed <= 0):
-        raise ValidationError("speed must be a positive number")
-    await state.store.retime(
-        lambda: state.clock.set(mode, float(speed) if speed is not None else None)
-    )
+    body = await body_of(request, ClockBody)
+    mode = body.mode or state.clock.mode
+    await state.store.retime(lambda: state.clock.set(mode, body.speed))
     return json_response(_clock(state))
 
 
 async def clock_advance(request: Request) -> Response:
     """Body `{"seconds": float}`: move virtual time on (manual mode) and apply due events."""
     state = state_of(request)
-    body = await _body(request)
-    seconds = body.get("seconds", 0)
-    if not isinstance(seconds, int | float) or seconds < 0:
-        raise ValidationError("seconds must be a non-negative number")
-    state.clock.advance(float(seconds))
+    body = await body_of(request, ClockAdvanceBody)
+    state.clock.advance(body.seconds)
     await state.control_changed()
     await state.store.run_due()
     return json_response(_clock(state))
@@ -200,16 +164,8 @@ async def faults_get(request: Request) -> Response:
 async def faults_add(request: Request) -> Response:
     """Body: one rule (see FaultRule) or `{"rules": [...]}`."""
     state = state_of(request)
-    body = await _body(request)
-    raw = body.get("rules", [body])
-    if not isinstance(raw, list):
-        raise ValidationError("rules must be a list")
-    try:
-        rules = [FaultRule.model_validate(r) for r in raw]
-    except PydanticValidationError as exc:
-        raise ValidationError(
-            [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        ) from exc
+    body = parse_json(await request.body())
+    rules = validated(FaultRules, body).rules if "rules" in body else [validated(FaultRule, body)]
     added = [state.faults.add(r).name for r in rules]
     await state.control_changed()
     return json_response({"added": added, "faults": state.faults.describe()})
@@ -230,43 +186,90 @@ async def fault_delete(request: Request) -> Response:
     return json_response({"faults": state.faults.describe()})
 
 
-async def limits(request: Request) -> Response:
-    """Body `{"api_key"?, "concurrent_tasks": int|null, "balance": float|null}`."""
+async def limits_get(request: Request) -> Response:
+    return json_response(await _limits(state_of(request)))
+
+
+async def limits_set(request: Request) -> Response:
+    """Body `{"api_key"?, "concurrent_tasks"?: int|null, "balance"?: float|null}`."""
     state = state_of(request)
-    body = await _body(request) if request.method == "POST" else {}
-    projects = state.auth.projects if state.auth.enabled else {"": None}
+    body = await body_of(request, LimitsBody)
+    projects = _projects(state)
+    targets = [body.api_key] if body.api_key is not None else projects
+    for key in targets:
+        if key not in projects:
+            raise NotFoundError(f"No project with api_key {key!r}.")
+    given = body.model_fields_set
     limits = state.limits
-    key = body.get("api_key")
-    if request.method == "POST":
-        targets = [key] if key is not None else list(projects)
-        for k in targets:
-            if k not in projects:
-                raise NotFoundError(f"No project with api_key {k!r}.")
-            concurrent = body.get("concurrent_tasks", limits.concurrency.get(k))
-            balance = body.get("balance", limits.balances.get(k))
-            limits.set(k, concurrent, balance)
-        await state.control_changed()
-    return json_response(
-        {
-            k or "anonymous": {
-                "concurrent_tasks": limits.concurrency.get(k),
-                "balance": limits.balances.get(k),
-                "live_tasks": await state.store.live_count(k),
-            }
-            for k in projects
+    for key in targets:
+        concurrent = (
+            body.concurrent_tasks if "concurrent_tasks" in given else limits.concurrency.get(key)
+        )
+        balance = body.balance if "balance" in given else limits.balances.get(key)
+        limits.set(key, concurrent, balance)
+    await state.control_changed()
+    return json_response(await _limits(state))
+
+
+def _projects(state: MockState) -> list[str]:
+    """The api keys limits apply to ("" alone, the anonymous project, under `--no-auth`)."""
+    return list(state.auth.projects) if state.auth.enabled else [""]
+
+
+async def _limits(state: MockState) -> dict[str, Any]:
+    limits = state.limits
+    return {
+        key or "anonymous": {
+            "concurrent_tasks": limits.concurrency.get(key),
+            "balance": limits.balances.get(key),
+            "live_tasks": await state.store.live_count(key),
         }
-    )
+        for key in _projects(state)
+    }
 
 
 async def reset(request: Request) -> Response:
+    await body_of(request, NoBody)
     await state_of(request).reset()
     return json_response({"result": True})
 
 
 async def reload(request: Request) -> Response:
+    await body_of(request, NoBody)
     state = state_of(request)
     notes = state.registry.reload_changed()
     return json_response(
         {"changes": notes, "models": sorted(state.registry.models),
          "spec_errors": [str(e) for e in state.registry.errors]}
     )  # fmt: skip
+
+
+def routes() -> list[BaseRoute]:
+    """The admin API's routes, relative to the admin prefix (the dashboard's after them)."""
+    get, post, delete = ["GET"], ["POST"], ["DELETE"]
+    return [
+        Route("/", index, methods=get),
+        Route("/models", models, methods=get),
+        Route("/journal", journal, methods=get),
+        Route("/journal", journal_clear, methods=delete),
+        Route("/tasks", tasks, methods=get),
+        Route("/tasks/{key}", task_get, methods=get),
+        Route("/tasks/{key}/advance", task_advance, methods=post),
+        Route("/clock", clock_get, methods=get),
+        Route("/clock", clock_set, methods=["POST", "PUT"]),
+        Route("/clock/advance", clock_advance, methods=post),
+        Route("/faults", faults_get, methods=get),
+        Route("/faults", faults_add, methods=post),
+        Route("/faults", faults_clear, methods=delete),
+        Route("/faults/{name}", fault_delete, methods=delete),
+        Route("/limits", limits_get, methods=get),
+        Route("/limits", limits_set, methods=post),
+        Route("/reset", reset, methods=post),
+        Route("/reload", reload, methods=post),
+        *dashboard.routes(),
+    ]
+
+
+def mount() -> AdminMount:
+    """Everything under the admin prefix, behind the admin guard."""
+    return admin_mount(routes())

@@ -7,33 +7,23 @@ such as `../../etc/passwd` can neither escape nor collide. Task outputs share th
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from mockserver.errors import MissingFileError, ValidationError
 from mockserver.http.bodies import describe, read_fields
-from mockserver.http.call import (
-    Call,
-    api_base,
-    authenticate,
-    json_response,
-    remember,
-    state_of,
-)
+from mockserver.http.call import Call, Reply, api_base, authenticate, file_reply, reply
 from mockserver.http.names import safe_filename
 from mockserver.models.fields import Upload
 from mockserver.models.media import sniff
+from mockserver.tasks.files import file_url
 from mockserver.tasks.outputs import render, text_bytes
 
 MSG_FILE_REQUIRED = "Request files [file] required"
 
 
-async def folder_create(request: Request) -> Response:
-    call = Call.of(request)
+async def folder_create(call: Call) -> Reply:
     state = call.state
     await authenticate(call)
     fields = await read_fields(call, state.config.limits.max_json_bytes)
-    remember(call, describe(fields))
+    call.context.remember(describe(fields))
     name = fields.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ValidationError("Request parameter [name] required")
@@ -47,15 +37,14 @@ async def folder_create(request: Request) -> Response:
         "contenttype": "",
         "addedtime": str(int(folder.added)),
     }
-    return json_response({"result": True, "errors": [], "list": [item]})
+    return reply({"result": True, "errors": [], "list": [item]})
 
 
-async def upload(request: Request) -> Response:
-    call = Call.of(request)
+async def upload(call: Call) -> Reply:
     state = call.state
     await authenticate(call)
     fields = await read_fields(call, state.config.limits.max_json_bytes)
-    remember(call, describe(fields))
+    call.context.remember(describe(fields))
     files = fields.get("file")
     entry = files[0] if isinstance(files, list) and files else files
     if not isinstance(entry, Upload) or not entry.data:
@@ -74,21 +63,19 @@ async def upload(request: Request) -> Response:
         "contenttype": stored.content_type,
         "size": str(stored.size),
         "parentid": stored.folder_id,
-        "url": f"{api_base(call)}/File/{stored.token}/{stored.name}",
+        "url": file_url(api_base(call), stored.token, stored.name),
         "addedtime": str(int(stored.added)),
         "accesskey": stored.token,
     }
-    return json_response({"result": True, "errors": [], "list": [item]})
+    return reply({"result": True, "errors": [], "list": [item]})
 
 
-async def get_file(request: Request) -> Response:
+async def get_file(call: Call, token: str, name: str) -> Reply:
     """Serve an upload, or render a task output (HEAD supported by Starlette for GET)."""
-    state = state_of(request)
-    token = request.path_params["token"]
-    name = request.path_params["name"]
+    state = call.state
     stored = await state.files.get(token, name)
     if stored is not None:
-        return Response(stored.data, media_type=stored.content_type)
+        return file_reply(stored.data, stored.content_type)
     task = await state.find_task(None, token)
     if task is not None:
         task = await state.synced(task)
@@ -97,6 +84,6 @@ async def get_file(request: Request) -> Response:
                 if spec.name == name:
                     if spec.kind == "text":
                         data = text_bytes(task.params, spec.seed)
-                        return Response(data, media_type="application/json")
-                    return Response(render(spec), media_type=spec.content_type)
+                        return file_reply(data, "application/json")
+                    return file_reply(render(spec), spec.content_type)
     raise MissingFileError("File not found.")

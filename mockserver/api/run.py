@@ -5,27 +5,16 @@ from __future__ import annotations
 from json.encoder import encode_basestring
 from urllib.parse import quote
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from mockserver.config import Project
 from mockserver.errors import CODE_BALANCE, CODE_CONCURRENCY, LimitError, NotFoundError
 from mockserver.http.bodies import describe, read_fields
-from mockserver.http.call import (
-    Call,
-    Reply,
-    api_base,
-    authenticate,
-    raw_headers,
-    remember,
-    remember_warnings,
-    to_response,
-)
+from mockserver.http.call import Call, Reply, api_base, authenticate, raw_headers
 from mockserver.http.names import safe_filename
 from mockserver.models.fields import Upload
 from mockserver.models.media import EXTENSIONS, family, image_size, sniff
 from mockserver.models.validation import Validated
 from mockserver.state import MockState
+from mockserver.tasks.files import file_ref, file_url
 
 MSG_UNKNOWN_MODEL = "slug-owner-project-not-exist"
 #: Wiro's wording (its error reference); `{balance}` follows its `${balance}` template.
@@ -36,24 +25,20 @@ MSG_CONCURRENCY = (
 MSG_BALANCE = "Insufficient balance"
 
 
-async def run(request: Request) -> Response:
-    params = request.path_params
-    return to_response(await run_call(Call.of(request), params["owner"], params["project"]))
-
-
-async def run_call(call: Call, owner: str, project_name: str) -> Reply:
-    """The Run logic, whichever entrance (router or fast path) the request came through."""
+async def run(call: Call, owner: str, project: str) -> Reply:
+    """Authenticate, read and validate the body, check the limits, store uploads, create
+    the task; every refusal is a MockError the app answers."""
     state = call.state
-    project = await authenticate(call)
-    model = state.registry.lookup(owner, project_name)
+    caller = await authenticate(call)
+    model = state.registry.lookup(owner, project)
     fields = await read_fields(call, state.config.limits.max_json_bytes)
-    remember(call, describe(fields), model.slug if model else None)
+    call.context.remember(describe(fields), model.slug if model else None)
     if model is None:
         raise NotFoundError(MSG_UNKNOWN_MODEL)
     validated = state.registry.validator(model).validate(fields)
     if validated.warnings:
-        remember_warnings(call, validated.warnings)
-    await _check_limits(state, project)
+        call.context.warnings = validated.warnings
+    await _check_limits(state, caller)
     faults = state.faults.for_task(
         call.scope["path"], model.slug, call.headers.get("x-mock-scenario")
     )
@@ -63,7 +48,7 @@ async def run_call(call: Call, owner: str, project_name: str) -> Reply:
     # The last step that can fail: after it, nothing but assembling bytes, so a task the
     # store holds is always one the client hears of.
     task = await state.new_task(
-        model, project, validated.params, validated.callback_url, base, faults, input_size
+        model, caller, validated.params, validated.callback_url, base, faults, input_size
     )
     body = run_body(task.id, task.token)
     return Reply(200, raw_headers(body, headers), body)
@@ -120,7 +105,7 @@ async def _store_files(state: MockState, validated: Validated, base: str) -> tup
             if isinstance(entry, Upload):
                 ctype = sniff(entry.data)
                 stored = await state.files.put(_safe_name(name, entry, ctype), entry.data, ctype)
-                urls.append(f"{base}/File/{stored.token}/{stored.name}")
+                urls.append(file_url(base, stored.token, stored.name))
                 if size is None and family(ctype) == "image":
                     size = image_size(entry.data)
             else:
@@ -130,17 +115,17 @@ async def _store_files(state: MockState, validated: Validated, base: str) -> tup
         validated.params[name] = ",".join(urls)
     if size is None:  # a URL-typed input (inputImageUrl) pointing at a file the mock serves
         for value in validated.params.values():
-            if "/File/" in value and (size := await _hosted_image_size(state, value)):
+            if (size := await _hosted_image_size(state, value)) is not None:
                 break
     return size
 
 
 async def _hosted_image_size(state: MockState, url: str) -> tuple[int, int] | None:
     """Size of an image the mock itself serves (a File/Upload URL), else None."""
-    marker = "/File/"
-    if marker not in url:
+    ref = file_ref(url)
+    if ref is None:
         return None
-    token, _, name = url.split(marker, 1)[1].partition("/")
+    token, name = ref
     stored = await state.files.get(token, name or None)
     if stored is None:
         return None

@@ -81,8 +81,12 @@ async def pump_while_receiving(
 
 @dataclass(slots=True)
 class Subscription:
+    """A followed task: its latest reading, the events sent, and whether its one socket
+    drop was settled (claimed by this connection or by another)."""
+
     task: Task
     sent: int = 0
+    drop_settled: bool = False
 
 
 class Connection:
@@ -215,11 +219,9 @@ class Connection:
             task = sub.task = await state.synced(sub.task)
             epoch = state.clock.epoch
             while sub.sent <= task.cursor:
-                drop = task.socket_drop_after
-                if drop is not None and sub.sent >= drop and not task.plan[sub.sent].terminal:
-                    claimed = await state.store.update(task, _claim_drop)
-                    task.socket_drop_after = None  # once per task: a reconnect gets the rest
-                    if claimed:
+                if _drops_now(sub):
+                    sub.drop_settled = True  # once per task: a reconnect gets the rest
+                    if await state.store.update(task, _claim_drop):
                         await self._close(CLOSE_DROPPED, "mock fault: socket dropped")
                         return True
                     continue  # another connection took this task's drop
@@ -274,6 +276,16 @@ def _moves(task: Task) -> bool:
     """Whether a step-mode socket tick can move the task: a stalled one waits for a wake
     (a cancel, say) instead of being polled in a loop that would spin a core."""
     return not task.terminal and not task.stalled
+
+
+def _drops_now(sub: Subscription) -> bool:
+    """Whether the task's socket-drop fault falls before the next event to send."""
+    task, sent = sub.task, sub.sent
+    drop = task.socket_drop_after
+    return (
+        drop is not None and not sub.drop_settled and sent >= drop
+        and not task.plan[sent].terminal
+    )  # fmt: skip
 
 
 def _claim_drop(task: Task) -> bool:

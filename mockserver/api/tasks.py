@@ -13,25 +13,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from codegen.schema import Model
 from mockserver.errors import NotFoundError, TaskStateError, ValidationError
 from mockserver.http.bodies import describe, read_fields
-from mockserver.http.call import (
-    Call,
-    Reply,
-    authenticate,
-    body_reply,
-    remember,
-    remember_model,
-    reply,
-    to_response,
-)
+from mockserver.http.call import Call, Reply, authenticate, body_reply, reply
 from mockserver.models.fields import count_field
 from mockserver.models.registry import Registry, normalize_slug, slug_keys
 from mockserver.state import MockState
+from mockserver.tasks.files import file_ref
 from mockserver.tasks.task import Task, render_task
 
 MSG_NO_TASK = "There is no task yet."
@@ -54,7 +43,7 @@ async def _task(call: Call, missing: str = MSG_NO_TASK) -> tuple[MockState, Task
     state = call.state
     project = await authenticate(call)
     fields = await read_fields(call, state.config.limits.max_json_bytes)
-    remember(call, describe(fields))
+    call.context.remember(describe(fields))
     task_id = _text(fields.get("taskid"))
     token = _text(fields.get("tasktoken")) or _text(fields.get("socketaccesstoken"))
     if not task_id and not token:
@@ -62,7 +51,7 @@ async def _task(call: Call, missing: str = MSG_NO_TASK) -> tuple[MockState, Task
     task = await state.find_task(task_id, token)
     if task is None or (state.auth.enabled and task.project.api_key != project.api_key):
         raise NotFoundError(missing)
-    remember_model(call, task.model.slug)
+    call.context.model = task.model.slug
     return state, task
 
 
@@ -87,26 +76,21 @@ def _one(state: MockState, task: Task) -> Reply:
     return _tasklist(state, (task,), 1)
 
 
-async def detail(request: Request) -> Response:
-    return to_response(await detail_call(Call.of(request)))
-
-
-async def detail_call(call: Call) -> Reply:
-    """The Task/Detail logic, whichever entrance (router or fast path) it came through."""
+async def detail(call: Call) -> Reply:
     state, task = await _task(call)
     return await state.store.update(
         task, lambda current: state.engine.read(current, partial(_one, state))
     )
 
 
-async def cancel(request: Request) -> Response:
-    state, task = await _task(Call.of(request))
-    return to_response(await state.store.update(task, partial(_stopped, state, "cancel")))
+async def cancel(call: Call) -> Reply:
+    state, task = await _task(call)
+    return await state.store.update(task, partial(_stopped, state, "cancel"))
 
 
-async def kill(request: Request) -> Response:
-    state, task = await _task(Call.of(request))
-    return to_response(await state.store.update(task, partial(_stopped, state, "kill")))
+async def kill(call: Call) -> Reply:
+    state, task = await _task(call)
+    return await state.store.update(task, partial(_stopped, state, "kill"))
 
 
 def _stopped(state: MockState, how: str, task: Task) -> Reply:
@@ -115,15 +99,15 @@ def _stopped(state: MockState, how: str, task: Task) -> Reply:
     return _one(state, task)
 
 
-async def input_output_delete(request: Request) -> Response:
+async def input_output_delete(call: Call) -> Reply:
     """Forget a finished task's inputs and outputs (Wiro: terminal tasks only)."""
-    state, task = await _task(Call.of(request), MSG_DELETE_NO_TASK)
+    state, task = await _task(call, MSG_DELETE_NO_TASK)
     task = await state.store.update(task, partial(_forget_outputs, state))
     for url in task.params.values():
-        if "/File/" in url:
-            await state.files.delete(url.split("/File/", 1)[1].partition("/")[0])
+        if (ref := file_ref(url)) is not None:
+            await state.files.delete(ref[0])
     state.details.discard(task)
-    return to_response(reply({"errors": [], "result": True}))
+    return reply({"errors": [], "result": True})
 
 
 def _forget_outputs(state: MockState, task: Task) -> Task:
@@ -135,7 +119,7 @@ def _forget_outputs(state: MockState, task: Task) -> Task:
     return task
 
 
-async def task_list(request: Request) -> Response:
+async def task_list(call: Call) -> Reply:
     """The project's tasks, one page of them, with `total` the count of every match.
 
     MCP sends exactly `{"type": "model", "sort": "id", "order": "DESC", "start": "0",
@@ -151,11 +135,10 @@ async def task_list(request: Request) -> Response:
       else is Wiro's `Request parameter [limit] must be integer or float`.
     - `type` is accepted: every mock task is a model run.
     """
-    call = Call.of(request)
     state = call.state
     project = await authenticate(call)
     fields = await read_fields(call, state.config.limits.max_json_bytes)
-    remember(call, describe(fields))
+    call.context.remember(describe(fields))
     query = ListQuery.of(fields, state.registry)
     tasks = [
         t for t in await state.store.tasks()
@@ -168,7 +151,7 @@ async def task_list(request: Request) -> Response:
         page = tasks[window]
     else:
         page = await _synced(state, tasks[window])
-    return to_response(_tasklist(state, page, len(tasks)))
+    return _tasklist(state, page, len(tasks))
 
 
 async def _synced(state: MockState, tasks: list[Task]) -> list[Task]:

@@ -10,23 +10,13 @@ from __future__ import annotations
 
 from typing import Any, get_args
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from codegen import openapi
 from codegen.schema import Model
 from mockserver.api.run import MSG_UNKNOWN_MODEL
 from mockserver.config import Project
 from mockserver.errors import NotFoundError
 from mockserver.http.bodies import describe, read_fields
-from mockserver.http.call import (
-    Call,
-    api_base,
-    authenticate,
-    json_response,
-    remember,
-    remember_model,
-)
+from mockserver.http.call import Call, Reply, api_base, authenticate, reply
 from mockserver.models import discovery
 from mockserver.models.fields import text_field
 from mockserver.state import MockState
@@ -35,13 +25,12 @@ from mockserver.state import MockState
 AUTH_KINDS: tuple[openapi.WiroAuth, ...] = get_args(openapi.WiroAuth)
 
 
-async def _begin(request: Request) -> tuple[Call, Project, dict[str, Any]]:
+async def _begin(call: Call) -> tuple[Project, dict[str, Any]]:
     """Authenticate, read and journal the body: the same first steps as every API route."""
-    call = Call.of(request)
     project = await authenticate(call)
     fields = await read_fields(call, call.state.config.limits.max_json_bytes)
-    remember(call, describe(fields))
-    return call, project, fields
+    call.context.remember(describe(fields))
+    return project, fields
 
 
 def _models(state: MockState) -> list[Model]:
@@ -53,46 +42,46 @@ def _model(call: Call, fields: dict[str, Any]) -> Model:
     model = call.state.registry.lookup(owner, project)
     if model is None:
         raise NotFoundError(MSG_UNKNOWN_MODEL)
-    remember_model(call, model.slug)
+    call.context.model = model.slug
     return model
 
 
-def _ok(**payload: Any) -> Response:
-    return json_response({"result": True, "errors": [], **payload})
+def _ok(**payload: Any) -> Reply:
+    return reply({"result": True, "errors": [], **payload})
 
 
-async def tool_list(request: Request) -> Response:
-    call, _, fields = await _begin(request)
+async def tool_list(call: Call) -> Reply:
+    _, fields = await _begin(call)
     total, page = discovery.find(_models(call.state), discovery.ToolQuery.of(fields))
     pricing = discovery.Pricing.of(call.state.config)
     return _ok(total=total, tool=[discovery.list_item(m, pricing) for m in page])
 
 
-async def tool_detail(request: Request) -> Response:
-    call, _, fields = await _begin(request)
+async def tool_detail(call: Call) -> Reply:
+    _, fields = await _begin(call)
     model = _model(call, fields)
     return _ok(tool=[discovery.detail_item(model, discovery.Pricing.of(call.state.config))])
 
 
-async def tool_explore(request: Request) -> Response:
-    call, _, _ = await _begin(request)
+async def tool_explore(call: Call) -> Reply:
+    await _begin(call)
     pricing = discovery.Pricing.of(call.state.config)
     return _ok(explore=discovery.explore_groups(_models(call.state), pricing))
 
 
-async def tool_detail_openapi(request: Request) -> Response:
+async def tool_detail_openapi(call: Call) -> Reply:
     """A bare array (no envelope), as EK reads it; the servers URL is this mock."""
-    call, _, fields = await _begin(request)
+    _, fields = await _begin(call)
     model = _model(call, fields)
     base = api_base(call)
-    return json_response(
+    return reply(
         [{"type": kind, "spec": openapi.wiro_model_document(model, kind, base)}
          for kind in AUTH_KINDS]
     )  # fmt: skip
 
 
-async def project_list(request: Request) -> Response:
-    call, caller, fields = await _begin(request)
+async def project_list(call: Call) -> Reply:
+    caller, fields = await _begin(call)
     state = call.state
     visible = discovery.visible_projects(
         state.config.effective_projects(),

@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass
 
 from mockserver.config import FaultRule
+from mockserver.errors import ScenarioError
 
 REQUEST_KINDS = frozenset({"latency", "http", "drop"})
 TASK_KINDS = frozenset({"fail", "error", "stall", "socket_drop", "callback_delay"})
@@ -144,9 +145,16 @@ class FaultSet:
                 found.append(rule)
         if scenario and not any(a.rule.scenario == scenario for a in self._armed):
             builtin = self._builtin.get(scenario.strip().lower())
-            if builtin is not None and builtin.rule.kind in kinds and self._fires(builtin):
+            if builtin is None:
+                raise ScenarioError(self._unknown(scenario))
+            if builtin.rule.kind in kinds and self._fires(builtin):
                 found.append(builtin.rule)
         return found
+
+    def _unknown(self, scenario: str) -> str:
+        configured = sorted({a.rule.scenario for a in self._armed if a.rule.scenario})
+        known = ", ".join([*configured, *BUILTIN])
+        return f"x-mock-scenario: no scenario {scenario!r}; known: {known}"
 
     @staticmethod
     def _matches(rule: FaultRule, path: str, model: str | None, scenario: str | None) -> bool:

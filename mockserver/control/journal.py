@@ -10,7 +10,6 @@ journal (`query`).
 from __future__ import annotations
 
 import fnmatch
-import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -89,7 +88,7 @@ class Journal:
 
     def __init__(self, size: int) -> None:
         self._entries: deque[dict[str, Any] | RawRequest] = deque(maxlen=size or None)
-        self._ids = itertools.count(1)
+        self._last = 0  # the newest id given (ids go on counting when the ring is emptied)
         self.enabled = size > 0
         #: Called after each new entry while a dashboard page is connected (else None).
         self.listener: Callable[[], None] | None = None
@@ -110,8 +109,9 @@ class Journal:
     ) -> None:
         if not self.enabled:
             return
+        self._last += 1
         self._entries.append(
-            (next(self._ids), started, time.time(), method, path, query, headers, body, model,
+            (self._last, started, time.time(), method, path, query, headers, body, model,
              status, fault, result, warnings)
         )  # fmt: skip
         if self.listener is not None:
@@ -122,7 +122,8 @@ class Journal:
     ) -> None:
         if not self.enabled:
             return
-        self._entries.append(callback_entry(next(self._ids), task_id, url, attempt, status, error))
+        self._last += 1
+        self._entries.append(callback_entry(self._last, task_id, url, attempt, status, error))
         if self.listener is not None:
             self.listener()
 
@@ -142,14 +143,17 @@ class Journal:
         return out
 
     async def last_id(self) -> int:
-        """The id of the newest entry (0 when empty)."""
-        if not self._entries:
-            return 0
-        raw = self._entries[-1]
-        return int(raw["id"] if isinstance(raw, dict) else raw[0])
+        """The id of the newest entry recorded (0 before the first; `clear` keeps it)."""
+        return self._last
 
     async def clear(self) -> None:
         self._entries.clear()
+
+    def restart(self) -> None:
+        """Empty the journal and count ids from 1 again: a reset of the whole mock, as a
+        shared journal's ids go back only then."""
+        self._entries.clear()
+        self._last = 0
 
     async def count(self) -> int:
         return len(self._entries)

@@ -1,36 +1,53 @@
-"""What every route shares: the per-request `Call`, JSON replies, auth, base URLs.
+"""What every route shares: the per-request `Call`, the `Reply` it answers with, auth,
+base URLs, and the one mapping from an exception to Wiro's error envelope.
 
-Run and Task/Detail are served two ways: through Starlette's routing (a `Request`) and through
-the middleware's fast path (the raw ASGI scope, no router and no `Request`). Both build a
-`Call`, run the *same* route function on it and turn the same `Reply` into bytes on the wire,
-so the two paths cannot drift apart: auth, body parsing, validation, errors and the journal
-are one code path with two thin entrances.
+A Wiro API route (`routing.CallRoute`) takes a `Call` (the scope, the body read straight
+from `receive`, the request's `RequestContext`) and returns a `Reply` (status, raw headers,
+body bytes): no Starlette `Request` or `Response` objects on the hot Run and Task/Detail
+path. The admin routes are plain Starlette endpoints and answer through `json_response`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from mockserver.auth import MSG_NONCE_REUSED
 from mockserver.config import Project
 from mockserver.errors import AuthError, MockError
-from mockserver.http.auth import MSG_NONCE_REUSED
+from mockserver.http.context import RequestContext, context_of
 from mockserver.state import MockState
 
+log = logging.getLogger("mockserver")
 RawHeaders = list[tuple[bytes, bytes]]
 _JSON_TYPE = (b"content-type", b"application/json")
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
+#: Where the mock's own control surface (admin API and dashboard) is served.
+ADMIN_PREFIX = "/__mock__"
+#: The status journaled for a request whose client went away before the answer (nginx's).
+CLIENT_CLOSED = 499
+MSG_CLIENT_GONE = "Client closed the request."
+
+
+def scope_state(scope: Scope) -> MockState:
+    """The mock serving this request (the app keeps it as `app.state.mock`)."""
+    state: MockState = scope["app"].state.mock
+    return state
+
 
 def state_of(request: Request) -> MockState:
-    state: MockState = request.app.state.mock
-    return state
+    return scope_state(request.scope)
+
+
+def is_admin_path(path: str) -> bool:
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
 
 
 def dumps(data: Any) -> bytes:
@@ -38,7 +55,7 @@ def dumps(data: Any) -> bytes:
 
 
 class Reply:
-    """A finished JSON response: status, raw headers, body (what both paths send)."""
+    """A finished response: status, raw headers, body (what a `CallRoute` sends)."""
 
     __slots__ = ("body", "headers", "status")
 
@@ -48,15 +65,18 @@ class Reply:
         self.body = body
 
 
-def raw_headers(body: bytes, extra: Mapping[str, str] | None = None) -> RawHeaders:
-    """Headers in the order Starlette's `Response` writes them: extra, length, type."""
+def raw_headers(
+    body: bytes, extra: Mapping[str, str] | None = None, content_type: bytes | None = None
+) -> RawHeaders:
+    """Headers in the order Starlette's `Response` writes them: extra, length, type (JSON
+    unless `content_type` says otherwise)."""
     headers = (
         [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
         if extra
         else []
     )
     headers.append((b"content-length", str(len(body)).encode()))
-    headers.append(_JSON_TYPE)
+    headers.append(_JSON_TYPE if content_type is None else (b"content-type", content_type))
     return headers
 
 
@@ -70,25 +90,36 @@ def body_reply(body: bytes, status: int = 200) -> Reply:
     return Reply(status, raw_headers(body), body)
 
 
-ADMIN_PREFIX = "/__mock__"
+def file_reply(data: bytes, content_type: str) -> Reply:
+    """A file's bytes, typed as Starlette's `Response(media_type=...)` types them (text
+    gets `charset=utf-8` unless it names one)."""
+    if content_type.startswith("text/") and "charset=" not in content_type.lower():
+        content_type += "; charset=utf-8"
+    return Reply(200, raw_headers(data, content_type=content_type.encode("latin-1")), data)
 
 
 def http_errors(state: MockState, path: str) -> bool:
     """Whether errors on `path` carry HTTP statuses: the admin API always does, the Wiro API
     only under `--http-errors` (Wiro itself answers most errors with 200, `result: false`)."""
-    return state.config.http_errors or path.startswith(ADMIN_PREFIX)
+    return state.config.http_errors or is_admin_path(path)
 
 
 def error_reply(exc: MockError, http: bool = True) -> Reply:
-    """Wiro's error envelope for `exc` (the one rendering of every MockError); `http` as
-    `http_errors` decided for the request's path."""
+    """Wiro's error envelope for `exc`; `http` as `http_errors` decided for the path."""
     body = exc.body()
     return Reply(exc.status_for(http), raw_headers(body, exc.headers), body)
 
 
-def internal_error(exc: BaseException) -> MockError:
-    """What an unexpected exception becomes: a shaped 500, never a bare one."""
-    return MockError(f"Internal mock error: {type(exc).__name__}", status=500)
+def failure_reply(exc: Exception, state: MockState, path: str) -> Reply:
+    """What any failure of a request answers, wherever it was caught (the app's exception
+    handler, the middleware): a MockError its own envelope; a client gone mid-request the
+    499 the journal shows; anything else a shaped 500, logged, never a bare one."""
+    if isinstance(exc, MockError):
+        return error_reply(exc, http_errors(state, path))
+    if isinstance(exc, ClientDisconnect):
+        return error_reply(MockError(MSG_CLIENT_GONE, status=CLIENT_CLOSED))
+    log.error("wiro-mock: unexpected error on %s", path, exc_info=exc)
+    return error_reply(MockError(f"Internal mock error: {type(exc).__name__}", status=500))
 
 
 def to_response(result: Reply) -> Response:
@@ -108,31 +139,27 @@ async def send_reply(send: Send, result: Reply) -> None:
 
 
 class Call:
-    """One API request as route logic sees it, from either entrance.
+    """One API request as route logic sees it.
 
-    `headers` is the plain dict the middleware built (lower-case names); the body is read
-    straight from `receive` on the fast path and through the `Request` on the routed one.
+    `headers` are the context's (lower-case names); the body is read straight from
+    `receive`, or through `request` when one exists (multipart parsing makes one).
     """
 
-    __slots__ = ("_body", "_request", "headers", "receive", "scope", "state")
+    __slots__ = ("_body", "_request", "context", "headers", "receive", "scope", "state")
 
     def __init__(
-        self, state: MockState, scope: Scope, receive: Receive, request: Request | None
+        self, state: MockState, scope: Scope, receive: Receive, request: Request | None = None
     ) -> None:
         self.state = state
         self.scope = scope
         self.receive = receive
-        headers: Mapping[str, str] | None = scope.get("mock.headers")
-        self.headers: Mapping[str, str] = headers if headers is not None else Headers(scope=scope)
+        self.context: RequestContext = context_of(scope)
+        self.headers = self.context.headers
         self._request = request
         self._body: bytes | None = None
 
-    @classmethod
-    def of(cls, request: Request) -> Call:
-        return cls(state_of(request), request.scope, request.receive, request)
-
     def request(self) -> Request:
-        """A Starlette `Request` (multipart parsing); made on first use on the fast path."""
+        """A Starlette `Request` (multipart parsing), made on first use."""
         if self._request is None:
             self._request = Request(self.scope, self.receive)
         return self._request
@@ -155,12 +182,6 @@ class Call:
         return self._body
 
 
-def headers_of(request: Request) -> Mapping[str, str]:
-    """The request headers as a plain dict (built once by the middleware; faster lookups)."""
-    headers: Mapping[str, str] | None = request.scope.get("mock.headers")
-    return headers if headers is not None else request.headers
-
-
 async def authenticate(call: Call) -> Project:
     """The request's project; with `strict_nonce`, a nonce already used is refused."""
     state = call.state
@@ -181,28 +202,3 @@ def api_base(call: Call) -> str:
         return configured.rstrip("/")
     host = call.headers.get("host") or "127.0.0.1"
     return f"{call.scope.get('scheme', 'http')}://{host}/v1"
-
-
-def _journal_state(call: Call) -> dict[str, Any]:
-    """`scope["state"]`: where `request.state` writes and the journal middleware reads."""
-    state: dict[str, Any] | None = call.scope.get("state")
-    if state is None:
-        state = call.scope["state"] = {}
-    return state
-
-
-def remember(call: Call, body: Any, model: str | None = None) -> None:
-    """Hand the parsed body (and matched model) to the journal middleware."""
-    state = _journal_state(call)
-    state["journal_body"] = body
-    if model is not None:
-        state["journal_model"] = model
-
-
-def remember_model(call: Call, model: str) -> None:
-    _journal_state(call)["journal_model"] = model
-
-
-def remember_warnings(call: Call, warnings: list[dict[str, str]]) -> None:
-    """Validation warnings (accepted values outside a help-stated range) for the journal."""
-    _journal_state(call)["journal_warnings"] = warnings

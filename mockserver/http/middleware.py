@@ -1,59 +1,38 @@
-"""The outermost ASGI layer: body limits and timeouts, the admin guard, request faults, the
-journal, and "never a 500".
+"""The outermost ASGI layer: body limits and timeouts, request faults, the journal, and
+"never a 500".
 
 Pure ASGI (no BaseHTTPMiddleware) because it runs on every request of the hot Run/Detail
-path. It measures nothing it does not need: the journal entry is assembled after the
-response, from what the route left in `scope["state"]`.
-
-The fast path: `POST /v1/Run/{owner}/{project}` and `POST /v1/Task/Detail` skip Starlette's
-router, its exception middleware and the `Request` object. Everything around the route
-(limits, faults, the journal) is this same middleware code, and the route itself is the same
-function the routed handler calls (`run_call`, `detail_call`), with errors rendered by the
-same `error_reply` the app's exception handler uses; only the dispatch differs.
+path. Once the body limit and the faults allow a request, `routing.Dispatcher` serves it
+from the app's one route table, and whatever escapes is answered by `answer_failure` (the
+app's own exception handlers). It measures nothing it does not need: the journal entry is
+assembled after the response, from the request's `RequestContext`. Requests under the
+admin prefix get the JSON body limit and no journal entry; their guard is the admin mount's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
-import ipaddress
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from collections.abc import Sequence
 
-from starlette.requests import ClientDisconnect
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.api.run import run_call
-from mockserver.api.tasks import detail_call
-from mockserver.config import Admin
 from mockserver.errors import (
-    AdminForbiddenError,
-    AuthError,
     BodyTimeoutError,
     BodyTooLargeError,
     DropConnection,
     InjectedError,
-    MockError,
     StoreUnavailableError,
-    UnknownRouteError,
     is_error_body,
 )
-from mockserver.http.call import (
-    ADMIN_PREFIX,
-    Call,
-    Reply,
-    error_reply,
-    http_errors,
-    internal_error,
-    send_reply,
-)
+from mockserver.http.call import Reply, is_admin_path, send_reply
+from mockserver.http.context import RequestContext, attach, decode_headers
+from mockserver.http.routing import Dispatcher, answer_failure
 from mockserver.state import MockState
 
-log = logging.getLogger("mockserver")
 HTTP_MESSAGES = {
     429: "Too many requests. Please retry later.",
     500: "Internal server error.",
@@ -63,149 +42,97 @@ HTTP_MESSAGES = {
 }
 
 
-#: The status journaled for a request whose client went away before the answer (nginx's).
-CLIENT_CLOSED = 499
-MSG_CLIENT_GONE = "Client closed the request."
-
-FastRoute = Callable[..., Awaitable[Reply]]
-RUN_PREFIX = "/v1/Run/"
-
-
-def fast_route(scope: Scope) -> tuple[FastRoute, tuple[str, ...]] | None:
-    """The route function (and path parameters) for a hot request the router would send to
-    the same function; None for anything else (the router handles it)."""
-    if scope["method"] != "POST" or scope.get("root_path"):
-        return None
-    path: str = scope["path"]
-    if path == "/v1/Task/Detail":
-        return detail_call, ()
-    if path.startswith(RUN_PREFIX):  # the router's "/v1/Run/{owner}/{project}"
-        owner, _, project = path[len(RUN_PREFIX) :].partition("/")
-        if owner and project and "/" not in project:
-            return run_call, (owner, project)
-    return None
-
-
 class MockMiddleware:
-    def __init__(self, app: ASGIApp, state: MockState, fast_path: bool = True) -> None:
+    """`routes`: the app's route table, dispatched by `routing.Dispatcher`."""
+
+    def __init__(self, app: ASGIApp, state: MockState, routes: Sequence[BaseRoute]) -> None:
         self.app = app
         self.state = state
-        self.fast_path = fast_path
+        self.dispatch = Dispatcher(app, routes, state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            if scope["type"] == "websocket" and scope["path"].startswith(ADMIN_PREFIX):
-                try:  # the dashboard's live feed: same switch and token as the admin API
-                    check_admin(self.state.config.admin, scope)
-                except MockError:
-                    await send({"type": "websocket.close", "code": 1008})
-                    return
             await self.app(scope, receive, send)
             return
         state = self.state
         state.ensure_started()
-        if state.store.shared:  # what other processes changed: clock, fault rules, limits
-            try:
-                await state.store.refresh()
-            except StoreUnavailableError as exc:
-                await _send_error(send, exc)
-                return
+        try:  # what other processes changed: clock, fault rules, limits (none in memory)
+            await state.store.refresh()
+        except StoreUnavailableError as exc:
+            await answer_failure(scope, receive, send, exc, state)
+            return
         path: str = scope["path"]
         if "//" in path or (path.endswith("/") and path != "/"):
             path = scope["path"] = canonical_path(path)
-        if path.startswith(ADMIN_PREFIX):
+        if is_admin_path(path):
             limit = state.config.limits.max_json_bytes  # admin bodies are small JSON
-            try:
-                check_admin(state.config.admin, scope)
-                _check_length(scope, limit)
-            except MockError as exc:
-                await _send_error(send, exc)
-                return
-            timeout = state.config.limits.body_timeout
-            await self._guarded(scope, _limited(receive, limit, timeout), send)
+            await self._serve(scope, receive, Sent(send), limit, None)
             return
+        await self._api(scope, receive, send, path)
+
+    async def _api(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        """A Wiro API request, journaled whatever happened to it."""
+        state = self.state
         started = time.time()
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        scope["mock.headers"] = headers
-        status_box = [0]
-        result_box = [True]
+        headers = decode_headers(scope)
+        context = attach(scope, RequestContext(headers))
+        sent = Sent(send)
         fault_name: str | None = None
-
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_box[0] = message["status"]
-            elif message["type"] == "http.response.body" and result_box[0]:
-                result_box[0] = not is_error_body(message.get("body", b""))
-            await send(message)
-
         try:
             limit = state.config.limits.max_body_bytes
-            length = headers.get("content-length", "")
-            if _over(length, limit):
-                raise BodyTooLargeError(f"Request body is larger than {limit} bytes.")
-            scenario = headers.get("x-mock-scenario")
-            if state.faults.active or scenario:
-                fault_name = await self._request_faults(path, scenario, send_wrapper)
-                if fault_name is not None and status_box[0]:
-                    return
-            fast = fast_route(scope) if self.fast_path else None
-            body = _limited(receive, limit, state.config.limits.body_timeout)
-            if fast is None:
-                await self._guarded(scope, body, send_wrapper)
-            else:
-                call = Call(state, scope, body, None)
-                result = await _fast(call, *fast)
-                status_box[0] = result.status
-                result_box[0] = not is_error_body(result.body)
-                await send_reply(send, result)
-        except MockError as exc:
-            await _send_error(send_wrapper, exc, http_errors(state, path))
+            fault_name = await self._serve(scope, receive, sent, limit, context)
         finally:
-            state_dict: dict[str, Any] = scope.get("state") or {}
             with contextlib.suppress(StoreUnavailableError):  # already answered with a 503
                 await state.journal.request(
                     scope["method"],
                     path,
                     scope.get("query_string", b""),
                     headers,
-                    state_dict.get("journal_body"),
-                    state_dict.get("journal_model") or _model_from_path(path),
-                    status_box[0],
+                    context.body,
+                    context.model or model_from_path(path),
+                    sent.status,
                     started,
                     fault_name,
-                    result_box[0],
-                    state_dict.get("journal_warnings"),
+                    sent.result,
+                    context.warnings,
                 )
 
-    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+    async def _serve(
+        self, scope: Scope, receive: Receive, sent: Sent, limit: int, api: RequestContext | None
+    ) -> str | None:
+        """The request dispatched, its body held to `limit` bytes and the body timeout,
+        after the request faults for a Wiro API request (`api`, its context); the name of
+        the fault rule applied, if any. Whatever a route raised that no handler inside the
+        app answered is answered here (`answer_failure`), unless the response had started
+        (then only the connection can tell); a dropped connection is left to the server."""
+        path: str = scope["path"]
+        applied: str | None = None
         try:
-            await self.app(scope, receive, tracking_send)
+            _check_length(scope, limit)
+            scenario = api.headers.get("x-mock-scenario") if api is not None else None
+            if api is not None and (self.state.faults.active or scenario):
+                applied, injected = await self._request_faults(path, scenario, sent)
+                if injected is not None:
+                    raise injected
+            timeout = self.state.config.limits.body_timeout
+            reply = await self.dispatch(scope, _limited(receive, limit, timeout), sent)
+            if reply is not None:
+                await sent.reply(reply)
         except DropConnection:
             raise
-        except MockError as exc:
-            if not started:
-                await _send_error(send, exc, http_errors(self.state, scope["path"]))
-        except ClientDisconnect:
-            if not started:  # journaled as nginx's 499: the client closed the request
-                await _send_error(send, MockError(MSG_CLIENT_GONE, status=CLIENT_CLOSED))
-        except Exception as exc:  # the promise: never an unshaped 500
-            log.exception("wiro-mock: unexpected error on %s", scope.get("path"))
-            if not started:
-                await _send_error(send, internal_error(exc))
+        except Exception as exc:
+            if not sent.status:
+                await answer_failure(scope, receive, sent, exc, self.state)
+        return applied
 
-    async def _request_faults(self, path: str, scenario: str | None, send: Send) -> str | None:
-        """Apply latency, then an injected HTTP error or a dropped connection, if any match."""
+    async def _request_faults(
+        self, path: str, scenario: str | None, send: Send
+    ) -> tuple[str | None, InjectedError | None]:
+        """Apply latency, then a dropped connection, if any match; the name of the last rule
+        applied, and the HTTP error one injects (for the caller to answer)."""
         state = self.state
         applied: str | None = None
-        for rule in state.faults.for_request(path, _model_from_path(path), scenario):
+        for rule in state.faults.for_request(path, model_from_path(path), scenario):
             applied = rule.name
             if rule.kind == "latency":
                 await asyncio.sleep(state.faults.latency_ms(rule) / 1000)
@@ -214,8 +141,7 @@ class MockMiddleware:
                 if rule.retry_after is not None:
                     headers["retry-after"] = str(rule.retry_after)
                 message = rule.message or HTTP_MESSAGES.get(rule.status, "Injected error.")
-                await _send_error(send, InjectedError(message, status=rule.status, headers=headers))
-                return applied
+                return applied, InjectedError(message, status=rule.status, headers=headers)
             elif rule.kind == "drop":
                 await send(
                     {
@@ -227,7 +153,32 @@ class MockMiddleware:
                 )  # fmt: skip
                 await send({"type": "http.response.body", "body": b'{"res', "more_body": True})
                 raise DropConnection(rule.name)
-        return applied
+        return applied, None
+
+
+class Sent:
+    """A request's `send`, noting the status answered and whether the body was a Wiro
+    error envelope (the journal's `status` and `result`); status 0: nothing sent yet."""
+
+    __slots__ = ("result", "send", "status")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.status = 0
+        self.result = True
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        elif self.result and message["type"] == "http.response.body":
+            self.result = not is_error_body(message.get("body", b""))
+        await self.send(message)
+
+    async def reply(self, reply: Reply) -> None:
+        """`reply` sent, noted as the messages would be, without passing each through."""
+        self.status = reply.status
+        self.result = not is_error_body(reply.body)
+        await send_reply(self.send, reply)
 
 
 def canonical_path(path: str) -> str:
@@ -237,16 +188,13 @@ def canonical_path(path: str) -> str:
 
 
 def _check_length(scope: Scope, limit: int) -> None:
-    """A declared `content-length` over `limit` is refused before any body is read."""
+    """A declared `content-length` over `limit` is refused before any body is read; 19
+    digits or more always are (and are never handed to `int`, which refuses over 4,300)."""
     for key, value in scope["headers"]:
-        if key.lower() == b"content-length" and _over(value, limit):
-            raise BodyTooLargeError(f"Request body is larger than {limit} bytes.")
-
-
-def _over(length: str | bytes, limit: int) -> bool:
-    """Whether a declared `content-length` exceeds `limit`; 19 digits or more always do
-    (and are never handed to `int`, which refuses over 4,300: a 500 before this check)."""
-    return length.isdigit() and (len(length) > 18 or int(length) > limit)
+        if key.lower() == b"content-length":
+            if value.isdigit() and (len(value) > 18 or int(value) > limit):
+                raise BodyTooLargeError(f"Request body is larger than {limit} bytes.")
+            return
 
 
 def _limited(receive: Receive, limit: int, timeout: float) -> Receive:
@@ -278,100 +226,7 @@ def _limited(receive: Receive, limit: int, timeout: float) -> Receive:
     return wrapped
 
 
-async def _fast(call: Call, route: FastRoute, args: tuple[str, ...]) -> Reply:
-    """Run a route function as the router would: a MockError becomes the reply the app's
-    exception handler renders, anything else the shaped 500 `_guarded` sends."""
-    try:
-        return await route(call, *args)
-    except MockError as exc:
-        return error_reply(exc, call.state.config.http_errors)
-    except ClientDisconnect:  # gone while we waited (for the body, for Redis): nobody to tell
-        return error_reply(MockError(MSG_CLIENT_GONE, status=CLIENT_CLOSED))
-    except Exception as exc:  # the promise: never an unshaped 500
-        log.exception("wiro-mock: unexpected error on %s", call.scope.get("path"))
-        return error_reply(internal_error(exc))
-
-
-def check_admin(admin: Admin, scope: Scope) -> None:
-    """The admin API exists only when enabled, and answers only to its token when it has one;
-    without a token, only to this machine's own pages and tools (`_check_local`)."""
-    if not admin.enabled:
-        raise UnknownRouteError()
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-    if admin.token is None:
-        _check_local(headers)
-        return
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    offered = [
-        headers.get("authorization", "").removeprefix("Bearer ").strip(),
-        headers.get("x-mock-admin-token", ""),
-        *query.get("token", []),
-    ]
-    if not any(hmac.compare_digest(o.encode(), admin.token.encode()) for o in offered if o):
-        raise AuthError("Admin API token is missing or wrong.")
-
-
-MSG_ADMIN_HOST = (
-    "Admin API refused: Host {host} is not loopback. Without an admin token the admin API "
-    "answers only requests to 127.0.0.1, localhost or [::1] (a guard against DNS rebinding); "
-    "start the mock with --admin-token TOKEN to reach it from other hosts."
-)
-MSG_ADMIN_ORIGIN = (
-    "Admin API refused: Origin {origin} is not this mock's own origin. Without an admin token "
-    "the admin API answers only same-origin requests (a guard against cross-site requests "
-    "from other web pages); start the mock with --admin-token TOKEN to call it from elsewhere."
-)
-
-
-def _check_local(headers: dict[str, str]) -> None:
-    """Token-less admin: the `Host` must be loopback (a DNS-rebinding page sends its own
-    name) and an `Origin`, when sent, this same host (a browser sends one with every
-    cross-site POST; `null` from sandboxed pages is refused too). Tools send no Origin."""
-    host = headers.get("host", "").strip().lower()
-    if not is_loopback(host_name(host)):
-        raise AdminForbiddenError(MSG_ADMIN_HOST.format(host=_shown(host)))
-    origin = headers.get("origin")
-    if origin is not None and _netloc(origin) != host:
-        raise AdminForbiddenError(MSG_ADMIN_ORIGIN.format(origin=_shown(origin)))
-
-
-def _netloc(origin: str) -> str:
-    """`http://127.0.0.1:8000` -> `127.0.0.1:8000`; "" for `null` or what does not parse."""
-    try:
-        return urlsplit(origin.strip().lower()).netloc
-    except ValueError:
-        return ""
-
-
-def host_name(host: str) -> str:
-    """`127.0.0.1:8000` -> `127.0.0.1`, `[::1]:8000` -> `::1`, `::1` -> `::1`."""
-    if host.startswith("["):
-        return host[1:].partition("]")[0]
-    if host.count(":") == 1:
-        return host.partition(":")[0]
-    return host
-
-
-def is_loopback(name: str) -> bool:
-    """`localhost` or a loopback address literal (127.0.0.0/8, ::1); never a DNS lookup."""
-    if name.rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
-def _shown(text: str) -> str:
-    """Request text quoted for a message (at most 100 characters)."""
-    return repr(text[:100]) if text else "(none)"
-
-
-async def _send_error(send: Send, exc: MockError, http: bool = True) -> None:
-    await send_reply(send, error_reply(exc, http))
-
-
-def _model_from_path(path: str) -> str | None:
+def model_from_path(path: str) -> str | None:
     """`/v1/Run/reve/generate` -> `reve/generate` (for fault and journal matching)."""
     marker = "/Run/"
     index = path.find(marker)

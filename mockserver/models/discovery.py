@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from codegen.schema import LIFECYCLE, Input, InputKind, Model
+from codegen.wire import number_text
 from mockserver.config import MockConfig, Project
 from mockserver.errors import ValidationError
 from mockserver.models.fields import Upload, count_field, text_field
@@ -225,7 +226,7 @@ def parameter_item(item: Input) -> JSON:
         ("step", "incrementby", item.step),
     ):
         if value is not None:
-            entry[short], entry[long] = _json_number(value), _number_text(value)
+            entry[short], entry[long] = _json_number(value), number_text(value)
     if item.kind in _CHOICE_KINDS:
         entry["options"] = [
             {"value": o.value, "label": o.label, "text": o.label} for o in item.options
@@ -270,11 +271,8 @@ def _default(value: Any) -> Any:
 
 
 def _json_number(value: float) -> int | float:
+    """A bound as a JSON number of the type Wiro sends it: whole numbers as integers."""
     return int(value) if value.is_integer() else value
-
-
-def _number_text(value: float) -> str:
-    return str(_json_number(value))
 
 
 # -- Tool/List queries ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from codegen import wire
 from codegen.schema import Input, InputKind, Model
 from mockserver.errors import ValidationError
 from mockserver.models.fields import Upload
@@ -75,7 +76,7 @@ class ModelValidator:
                 allowed.update(siblings)
                 self.file_inputs.append((item, siblings))
             else:
-                check, default = _checker(item), item.default_text
+                check, default = _checker(item), wire.default_text(item)
                 self.scalars.append((item, check, default))
                 self._scalar_plan.append(
                     (item.name, item, check, default, item.required, item.accepts_url,
@@ -139,7 +140,7 @@ class ModelValidator:
             text = params.get(name)
             if name not in fields or text is None or low <= float(text) <= high:
                 continue
-            message = _range_message(name, _fmt(low), _fmt(high))
+            message = _range_message(name, wire.number_text(low), wire.number_text(high))
             if self.strict_constraints:
                 errors.append(message)
             else:
@@ -272,30 +273,16 @@ def _checker(item: Input) -> Checker:
     return _text(item)
 
 
-def _scalar_text(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float):
-        return str(value)
-    return None
-
-
 def _text(item: Input) -> Checker:
     name = item.name
 
     def check(value: Any, errors: list[str]) -> str | None:
-        text = _scalar_text(value)
+        text = wire.scalar_text(value)
         if text is None:
             errors.append(f"Request parameter [{name}] must be a string")
         return text
 
     return check
-
-
-def _fmt(value: float) -> str:
-    return str(int(value)) if value.is_integer() else str(value)
 
 
 def _range_message(name: str, low: str, high: str) -> str:
@@ -308,8 +295,8 @@ def _numeric(item: Input) -> Checker:
     low, high = item.minimum, item.maximum
     range_msg = None
     if low is not None or high is not None:
-        lo = _fmt(low) if low is not None else "-infinity"
-        hi = _fmt(high) if high is not None else "infinity"
+        lo = wire.number_text(low) if low is not None else "-infinity"
+        hi = wire.number_text(high) if high is not None else "infinity"
         range_msg = _range_message(name, lo, hi)
 
     def check(value: Any, errors: list[str]) -> str | None:
@@ -334,7 +321,7 @@ def _numeric(item: Input) -> Checker:
             return None
         if integer:
             return str(int(number))
-        return value.strip() if isinstance(value, str) else _fmt(number)
+        return value.strip() if isinstance(value, str) else wire.number_text(number)
 
     return check
 
@@ -343,7 +330,7 @@ def _boolean(item: Input) -> Checker:
     name = item.name
 
     def check(value: Any, errors: list[str]) -> str | None:
-        text = _scalar_text(value)
+        text = wire.scalar_text(value)
         low = text.strip().lower() if text is not None else ""
         if low in _TRUE:
             return "true"
@@ -360,13 +347,13 @@ def _select(item: Input) -> Checker:
     shown = ", ".join(v or '""' for v in item.option_values)
 
     def check(value: Any, errors: list[str]) -> str | None:
-        text = _scalar_text(value)
+        text = wire.scalar_text(value)
         if text is None:
             errors.append(f"Request parameter [{name}] must be a string")
             return None
         if options and text not in options:
-            if isinstance(value, float) and _fmt(value) in options:
-                return _fmt(value)
+            if isinstance(value, float) and wire.number_text(value) in options:
+                return wire.number_text(value)
             errors.append(
                 f"Request parameter [{name}] value [{text}] is not an allowed option "
                 f"(allowed: {shown})"
@@ -382,7 +369,7 @@ def _multiselect(item: Input) -> Checker:
 
     def check(value: Any, errors: list[str]) -> str | None:
         values = value if isinstance(value, list) else str(value).split(",")
-        picked = [t.strip() for t in (_scalar_text(v) or "" for v in values) if t.strip()]
+        picked = [t.strip() for t in (wire.scalar_text(v) or "" for v in values) if t.strip()]
         bad = [v for v in picked if options and v not in options]
         if bad:
             errors.append(

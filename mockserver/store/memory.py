@@ -1,34 +1,37 @@
-"""Where a running mock keeps its state, behind one interface: `Store`.
+"""The memory store (the default): a mock's whole state in this process.
 
-`MemoryStore` (the default) keeps everything in this process: nothing to install, and the
-hot paths stay plain dictionary lookups. `RedisStore` (`mockserver.store.redis`) keeps the
-same things in Redis so several processes serve as one mock. Routes only ever talk to the
-interface: find a task, change it atomically with a function (`update`), list, count.
+Nothing to install, and the hot paths stay plain dictionary lookups: each task is one object
+the store changes in place, and callers get copies of it (`reading`), as they get decoded
+records from Redis, so code outside the store behaves the same on both.
 
-The memory task index is bounded: past `max_tasks`, *finished* tasks are evicted oldest
-first; a live task is never evicted, whatever the count, and never reordered (`tasks()` is
-creation order, which Task/List, the admin API and the dashboard rely on).
+The task index is bounded: past `max_tasks`, *finished* tasks are evicted oldest first; a
+live task is never evicted, whatever the count, and never reordered (`tasks()` is creation
+order, which Task/List, the admin API and the dashboard rely on).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import heapq
 import itertools
 import math
-import secrets
+import operator
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TypeVar, cast
 
 from mockserver.config import MockConfig
-from mockserver.control.journal import Journal, JournalStore
-from mockserver.control.limits import Limits
+from mockserver.control.journal import Journal
+from mockserver.control.state import ControlState
+from mockserver.errors import NotFoundError
+from mockserver.models.registry import Registry
+from mockserver.store.base import MSG_GONE, Folder, Store, StoredFile
 from mockserver.store.nonces import NonceMemory
-from mockserver.tasks.lifecycle import Clock, Engine
+from mockserver.tasks.files import new_token
+from mockserver.tasks.lifecycle import Engine
 from mockserver.tasks.task import Task, task_cost, task_identity
 
 R = TypeVar("R")
@@ -81,7 +84,10 @@ class MemoryTaskStore:
         self._candidates.clear()
 
     def __iter__(self) -> Iterator[Task]:
-        return iter(list(self._by_id.values()))
+        return iter(self._by_id.values())
+
+    def newest_first(self) -> Iterator[Task]:
+        return reversed(self._by_id.values())
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -105,44 +111,6 @@ class MemoryTaskStore:
                 candidates.append(task)
 
 
-@dataclass(slots=True)
-class StoredFile:
-    id: str
-    token: str
-    name: str
-    content_type: str
-    data: bytes
-    folder_id: str
-    added: float
-    width: int | None = None
-    height: int | None = None
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-
-@dataclass(slots=True)
-class Folder:
-    id: str
-    name: str
-    parent_id: str
-    added: float
-
-
-class FileStore(Protocol):
-    """Uploaded files and folders (task outputs are rendered on demand, never stored)."""
-
-    async def put(
-        self, name: str, data: bytes, content_type: str, folder_id: str = ""
-    ) -> StoredFile: ...
-    async def get(self, token: str, name: str | None = None) -> StoredFile | None: ...
-    async def folder(self, name: str, parent_id: str) -> Folder: ...
-    async def folder_by_id(self, folder_id: str) -> Folder | None: ...
-    async def delete(self, token: str) -> bool: ...
-    async def clear(self) -> None: ...
-
-
 class MemoryFileStore:
     """Uploaded files in memory, bounded by total bytes (oldest evicted first)."""
 
@@ -156,7 +124,7 @@ class MemoryFileStore:
     async def put(
         self, name: str, data: bytes, content_type: str, folder_id: str = ""
     ) -> StoredFile:
-        token = secrets.token_urlsafe(22).replace("-", "x").replace("_", "y")[:30]
+        token = new_token()
         stored = StoredFile(
             id=self._id(), token=token, name=name, content_type=content_type, data=data,
             folder_id=folder_id, added=time.time(),
@@ -200,91 +168,47 @@ class MemoryFileStore:
         return value
 
 
-class Store(Protocol):
-    """Tasks, files, the journal, and the control state (clock, faults, limits) of a mock.
-
-    Task objects a store hands out are *readings*: change a task only through `update`,
-    which runs the change atomically on the current task (in Redis: on a fresh copy, retried
-    when another process changed it first) and records what it did.
-    """
-
-    @property
-    def shared(self) -> bool:
-        """True when several processes share this store (so there is control state to pull)."""
-
-    @property
-    def files(self) -> FileStore: ...
-    @property
-    def journal(self) -> JournalStore: ...
-
-    #: Called once per task when it reaches a terminal status (after the store charged it).
-    on_terminal: list[Callable[[Task], None]]
-    #: Called when another process changed the control state (a reset, say).
-    on_control: list[Callable[[], None]]
-
-    async def background(self) -> None: ...
-    async def aclose(self) -> None: ...
-    async def refresh(self) -> None: ...
-    async def publish_control(self) -> None: ...
-    async def add(self, task: Task) -> None:
-        """Store a new task: number it (`task.id`), name it (`token`, `uuid`), index it."""
-
-    async def get(self, task_id: str | None = None, token: str | None = None) -> Task | None:
-        """The task as of now (by id, else by socket token), or None."""
-
-    async def update(self, task: Task, change: Callable[[Task], R]) -> R: ...
-    async def tasks(self) -> list[Task]: ...
-    async def count(self) -> int: ...
-    async def live_count(self, api_key: str) -> int: ...
-    async def retime(self, change_clock: Callable[[], None]) -> None: ...
-    async def run_due(self) -> None: ...
-    async def use_nonce(self, api_key: str, nonce: str) -> bool: ...
-    async def clear(self) -> None: ...
-    def watch(self, task: Task, wake: asyncio.Event) -> None: ...
-    def unwatch(self, task: Task, wake: asyncio.Event) -> None: ...
-
-
-class MemoryStore:
-    """Everything in this process: tasks are live objects changed in place.
+class MemoryStore(Store):
+    """Everything in this process: the store keeps each task as one object it changes in
+    place and hands out copies of it (`reading`).
 
     Tracked tasks (a callback URL, project limits) sit on a timer heap so their events happen
     on time; every other task only moves when something reads it.
     """
 
-    shared = False
+    files: MemoryFileStore
+    journal: Journal
 
-    def __init__(self, config: MockConfig, engine: Engine, limits: Limits) -> None:
-        self.config = config
-        self.engine = engine
-        self.clock: Clock = engine.clock
-        self.limits = limits
+    def __init__(
+        self, config: MockConfig, engine: Engine, control: ControlState, registry: Registry
+    ) -> None:
+        super().__init__(config, engine, control, registry)
         self.index = MemoryTaskStore(config.limits.max_tasks, engine.is_finished)
         self.files = MemoryFileStore(config.limits.files_max_total_bytes)
         self.journal = Journal(config.limits.journal_size)
         self.nonces = NonceMemory(config.limits.nonce_memory)
-        self.on_terminal: list[Callable[[Task], None]] = []
-        self.on_control: list[Callable[[], None]] = []  # never called: no other process
         self.live: dict[str, set[Task]] = {}
         self._heap: list[tuple[float, int, Task]] = []
         self._seq = itertools.count()
         self._next_id = 1
-        self._wake = asyncio.Event()
+        self._timer = asyncio.Event()
         engine.on_scheduled = self._scheduled
+        engine.on_step = self._stepped
         engine.on_terminal.append(self._finished)
 
     # -- background --------------------------------------------------------------------------
     async def background(self) -> None:
         """The timer loop: sleep until the next tracked event is due, then apply it."""
-        self._wake = asyncio.Event()  # bound to the loop this runs in
+        self._timer = asyncio.Event()  # bound to the loop this runs in
         clock = self.clock
         while True:
             delay = clock.real_delay(self._heap[0][0] - clock.now()) if self._heap else None
             if delay is not None and math.isinf(delay):
                 delay = None
-            self._wake.clear()
+            self._timer.clear()
             if delay is None or delay > 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), delay)
+                    await asyncio.wait_for(self._timer.wait(), delay)
             await self.run_due()
 
     async def aclose(self) -> None:
@@ -295,32 +219,58 @@ class MemoryStore:
 
     async def publish_control(self) -> None:
         """After a clock, fault or limit change: live tasks catch up (waking their sockets,
-        which a manual clock advance would not otherwise do) and the timer recomputes."""
+        which a manual clock advance would not otherwise do), every socket recomputes what
+        is due, and the timer recomputes."""
         for live in self.live.values():
             for task in list(live):
                 self.engine.sync(task)
-        self._wake.set()
+        self._wake_all()
+        self._timer.set()
 
     # -- tasks ----------------------------------------------------------------------------
-    async def add(self, task: Task) -> None:
+    async def add(self, task: Task) -> Task:
         task.id = str(self._next_id)
         self._next_id += 1
         task.token, task.uuid = task_identity(self.config.seed, task.id)
         if not task.terminal:
             self.live.setdefault(task.project.api_key, set()).add(task)
         self.index.add(task)
+        return reading(task)
 
     async def get(self, task_id: str | None = None, token: str | None = None) -> Task | None:
+        task = self._find(task_id, token)
+        return None if task is None else reading(self.engine.sync(task))
+
+    async def get_many(self, ids: list[str]) -> list[Task | None]:
+        found = [self.index.by_id(task_id) for task_id in ids]
+        return [None if task is None else reading(self.engine.sync(task)) for task in found]
+
+    def _find(self, task_id: str | None, token: str | None) -> Task | None:
         task = self.index.by_id(task_id) if task_id else None
         if task is None and token:
             task = self.index.by_token(token)
-        return None if task is None else self.engine.sync(task)
+        return task
 
     async def update(self, task: Task, change: Callable[[Task], R]) -> R:
-        return change(task)  # one event loop: nothing can interleave with a plain call
+        """The change runs on the stored task itself: one event loop, so nothing can
+        interleave with a plain call."""
+        current = self.index.by_id(task.id)
+        if current is None:
+            raise NotFoundError(MSG_GONE)
+        changed = self.engine.sync(current)
+        result = change(changed)
+        return cast(R, reading(current)) if result is changed else result
 
     async def tasks(self) -> list[Task]:
-        return list(self.index)
+        return [reading(task) for task in self.index]
+
+    async def newest(self, after: int, limit: int) -> list[Task]:
+        found: list[Task] = []
+        for task in self.index.newest_first():  # creation order is id order
+            if int(task.id) <= after or len(found) >= limit:
+                break
+            found.append(reading(task))
+        return found
 
     async def count(self) -> int:
         return len(self.index)
@@ -334,18 +284,15 @@ class MemoryStore:
         return len(live)
 
     async def retime(self, change_clock: Callable[[], None]) -> None:
-        """Change the clock: live tasks catch up under the old one, then get due times under
-        the new one."""
         live = [task for tasks in self.live.values() for task in tasks]
         for task in live:
             self.engine.sync(task)
         change_clock()
         for task in live:
             self.engine.retime(task)
-        self._wake.set()
+        self._timer.set()
 
     async def run_due(self) -> None:
-        """Advance every tracked task whose next event is due (fires callbacks on time)."""
         now = self.clock.now()
         heap = self._heap
         while heap and heap[0][0] <= now:
@@ -359,33 +306,39 @@ class MemoryStore:
     async def clear(self) -> None:
         self.index.clear()
         await self.files.clear()
-        await self.journal.clear()
+        self.journal.restart()
         self.nonces.clear()
         self.live.clear()
         self._heap.clear()
         self._next_id = 1
 
-    # -- socket wake-ups ---------------------------------------------------------------------
-    def watch(self, task: Task, wake: asyncio.Event) -> None:
-        if task.waiters is None:
-            task.waiters = set()
-        task.waiters.add(wake)
-
-    def unwatch(self, task: Task, wake: asyncio.Event) -> None:
-        if task.waiters is not None:
-            task.waiters.discard(wake)
-
     # -- engine hooks -------------------------------------------------------------------------
     def _scheduled(self, task: Task) -> None:
         heapq.heappush(self._heap, (task.due or 0.0, next(self._seq), task))
-        self._wake.set()
+        self._timer.set()
+
+    def _stepped(self, task: Task) -> None:
+        self._wake(task.id)
 
     def _finished(self, task: Task) -> None:
         live = self.live.get(task.project.api_key)
         if live is not None:
             live.discard(task)
-        balance = self.limits.balances.get(task.project.api_key)
-        if balance is not None:
-            self.limits.balances[task.project.api_key] = balance - task_cost(task)
+        self.control.charge(task.project.api_key, task_cost(task))
         for hook in self.on_terminal:
             hook(task)
+
+
+#: Every field of a task, in constructor order (what `reading` copies).
+_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Task)))
+
+
+def reading(task: Task) -> Task:
+    """A copy of a stored task for a caller to keep: it shares what is never changed in
+    place (the model, the plan, output tuples) and has its own dicts, so changing it
+    changes nothing stored. Built positionally from `_FIELDS` (about 1 us; `copy.copy` of
+    a slots dataclass takes four times that, on the Task/Detail path)."""
+    copied = Task(*_FIELDS(task))
+    copied.params = dict(task.params)
+    copied.times = dict(task.times)
+    return copied

@@ -124,9 +124,10 @@ def build_plan(outcome: str, progress: int, text: bool) -> tuple[Step, ...]:
 class Engine:
     """Moves tasks along their plans: the only code that changes a task's lifecycle state.
 
-    It holds no tasks. The store owns them and hears of what matters to it through two
-    hooks: `on_scheduled` (a tracked task's next event got a due time: put it on a timer)
-    and `on_terminal` (a task just finished: charge it, send its callback, free its slot).
+    It holds no tasks. The store owns them and hears of what matters to it through three
+    hooks: `on_scheduled` (a tracked task's next event got a due time: put it on a timer),
+    `on_step` (a task entered an event: wake whoever follows it) and `on_terminal` (a task
+    just finished: charge it, send its callback, free its slot).
     """
 
     def __init__(self, config: MockConfig, clock: Clock) -> None:
@@ -134,6 +135,7 @@ class Engine:
         self.clock = clock
         self.on_terminal: list[Callable[[Task], None]] = []
         self.on_scheduled: Callable[[Task], None] | None = None
+        self.on_step: Callable[[Task], None] | None = None
         self._tails: dict[int, tuple[tuple[Step, ...], list[float]]] = {}
 
     # -- creation ---------------------------------------------------------------------------
@@ -239,7 +241,8 @@ class Engine:
             task.due = None
         else:
             self._schedule_next(task, at)
-        task.notify()
+        if self.on_step is not None:
+            self.on_step(task)
 
     def _schedule_next(self, task: Task, at: float) -> None:
         task.due = at + self.config.durations.of(task.step.type)

@@ -3,13 +3,16 @@
 An output is described by a cheap `OutputSpec` (name, type, size in pixels, seed) when the
 task is created; its bytes are rendered only when someone needs them (the size in Task/Detail,
 a download) and re-rendered identically later, so 100,000 stored tasks cost no output memory.
-Images are real PNGs (zlib + struct) or JPEGs (through Pillow when it is importable, else PNG),
-videos are uncompressed AVI, audio is a WAV tone, LLM output is Wiro's `raw` content object.
+Images are in the format asked for (`outputFormat`: PNG by default, encoded here with zlib;
+JPEG and WebP through Pillow, a dependency of the mock so the answer never depends on what
+happens to be installed), videos are uncompressed AVI, audio is a WAV tone, LLM output is
+Wiro's `raw` content object.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import struct
@@ -18,12 +21,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from codegen.schema import Model
+from PIL import Image
 
-try:  # Pillow is optional: JPEG output when present, PNG otherwise.
-    from PIL import Image as _PILImage
-except ImportError:  # pragma: no cover - depends on the environment
-    _PILImage = None  # type: ignore[assignment]
+from codegen.schema import Model
 
 BASE_SIDE = 1024
 MAX_SIDE = 4096
@@ -31,6 +31,17 @@ VIDEO_SIZE = (128, 72)
 VIDEO_FRAMES = 10
 AUDIO_RATE = 16_000
 AUDIO_SECONDS = 2
+
+
+#: `outputFormat` value -> (file extension, content type); anything else gives a PNG.
+IMAGE_FORMATS = {
+    "png": ("png", "image/png"),
+    "jpeg": ("jpg", "image/jpeg"),
+    "jpg": ("jpg", "image/jpeg"),
+    "webp": ("webp", "image/webp"),
+}
+#: Content type -> Pillow's encoder and its settings (fixed: same bytes for the same seed).
+_PILLOW = {"image/jpeg": ("JPEG", {"quality": 90}), "image/webp": ("WEBP", {"quality": 80})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +81,8 @@ def plan_outputs(
     kind = output_kind(model)
     if kind == "image":
         w, h = image_dims(params, input_size)
-        jpeg = params.get("outputFormat", "").lower() in ("jpeg", "jpg") and _PILImage is not None
         count = _sample_count(params)
-        ext, ctype = ("jpg", "image/jpeg") if jpeg else ("png", "image/png")
+        ext, ctype = IMAGE_FORMATS.get(params.get("outputFormat", "").lower(), IMAGE_FORMATS["png"])
         return tuple(OutputSpec(f"{i}.{ext}", ctype, "image", w, h, seed + i) for i in range(count))
     if kind == "video":
         w, h = VIDEO_SIZE
@@ -145,14 +155,13 @@ def render(spec: OutputSpec) -> bytes:
 
 def _render_image(spec: OutputSpec) -> bytes:
     raw = _pixels(spec.width, spec.height, spec.seed)
-    if spec.content_type == "image/jpeg" and _PILImage is not None:
-        import io
-
-        img = _PILImage.frombytes("RGB", (spec.width, spec.height), raw)
-        buf = io.BytesIO()
-        img.save(buf, "JPEG", quality=85)
-        return buf.getvalue()
-    return png(spec.width, spec.height, raw)
+    encoder = _PILLOW.get(spec.content_type)
+    if encoder is None:
+        return png(spec.width, spec.height, raw)
+    name, settings = encoder
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (spec.width, spec.height), raw).save(buffer, name, **settings)
+    return buffer.getvalue()
 
 
 def _pixels(width: int, height: int, seed: int) -> bytes:

@@ -14,7 +14,6 @@ the record does not grow.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from typing import Any
 from codegen.schema import Model, Status
 from mockserver.config import Project
 from mockserver.models.discovery import Pricing, clean_slugs, model_id
+from mockserver.tasks.files import file_url
 from mockserver.tasks.outputs import (
     OutputSpec,
     llm_content,
@@ -99,10 +99,7 @@ class Task:
     socket_drop_after: int | None = None
     callback_delay: float = 0.0
     output_sizes: tuple[int, ...] | None = None
-    waiters: set[asyncio.Event] | None = None
     tracked: bool = False
-    #: The stored record this reading was decoded from (a shared store's first CAS guess).
-    record: bytes | None = None
 
     @property
     def step(self) -> Step:
@@ -142,12 +139,6 @@ class Task:
             self.planned = plan_outputs(self.model, self.params, self.seed, self.input_size)
         return self.planned
 
-    def notify(self) -> None:
-        """Wake every socket connection subscribed to this task."""
-        if self.waiters:
-            for event in self.waiters:
-                event.set()
-
 
 def task_identity(seed: int, task_id: str) -> tuple[str, str]:
     """(socket token, uuid) of a task: derived from the seed and the id alone, so runs are
@@ -160,7 +151,7 @@ def task_identity(seed: int, task_id: str) -> tuple[str, str]:
 
 
 def output_url(task: Task, name: str) -> str:
-    return f"{task.base_url}/File/{task.token}/{name}"
+    return file_url(task.base_url, task.token, name)
 
 
 def output_sizes(task: Task) -> tuple[int, ...]:

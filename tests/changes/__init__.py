@@ -1,0 +1,2 @@
+"""When models change: the semantic diff, `wirogen add`/`sync` against a docs source,
+and the generated package's changelog and versioning."""

@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from codegen.changes.sync import Credentials, openapi_bytes, pick_spec, write_atomic
 from codegen.parser import load_catalogue
 from codegen.schema import Model
-from codegen.sync import Credentials, openapi_bytes, pick_spec, write_atomic
-from mockserver.http.auth import sign
-from mockserver.pytest_plugin import WiroMock
+from mockserver.auth import sign
+from mockserver.testing import WiroMock
 from tests.changes import docs
 from tests.changes.conftest import DocsSite
 from tests.paths import SPECS

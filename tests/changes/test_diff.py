@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from codegen import diff
+from codegen.changes import diff
 from codegen.parser import load_catalogue, parse_text
 from codegen.parser.normalize import normalize
 from codegen.schema import Model

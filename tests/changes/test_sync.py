@@ -85,6 +85,30 @@ def test_dry_run_writes_nothing(project: Path, docs_site: DocsSite) -> None:
     assert _snapshot(specs) == before
 
 
+def test_check_gates_ci_on_breaking_changes_and_gone_models(
+    project: Path, docs_site: DocsSite
+) -> None:
+    """`sync --check` writes nothing, like --dry-run, and exits 1 exactly when a model broke
+    (a removed option, a new required input) or is gone; compatible changes pass."""
+    specs = project / "specs"
+    before = _snapshot(specs)
+    _serve_current(docs_site, specs)
+    calm = _wirogen(project, "sync", "--check", "--docs-url", docs_site.url)
+    assert calm.returncode == 0, calm.stdout + calm.stderr
+    compatible = _wirogen(project, "sync", "xiabs/dreamomni2", "--check",
+                          "--docs-url", docs_site.url)  # fmt: skip
+    assert compatible.returncode == 0  # unchanged doc: nothing to gate
+    docs_site.model("reve", "generate", docs.reve_generate_v2())
+    broke = _wirogen(project, "sync", "--check", "--docs-url", docs_site.url)
+    assert broke.returncode == 1 and "reve/generate: changed" in broke.stdout
+    assert "breaking" in broke.stdout
+    gone = _wirogen(
+        project, "sync", "wiro/cartoonify", "--check", "--docs-url", docs_site.url + "/x"
+    )
+    assert gone.returncode == 1 and "wiro/cartoonify: gone" in gone.stdout
+    assert _snapshot(specs) == before  # neither run wrote a spec or a .gone marker
+
+
 @pytest.mark.parametrize(
     ("answer", "status", "message"),
     [
@@ -243,7 +267,7 @@ def test_added_model_is_served_by_the_mock_and_run_by_the_regenerated_client(
     project: Path, docs_site: DocsSite, tmp_path: Path
 ) -> None:
     """Onboarding end to end: `add` -> regenerated client -> the mock serves it -> a task runs."""
-    from mockserver.pytest_plugin import WiroMock
+    from mockserver.testing import WiroMock
 
     _generate(project)
     text = docs.original("wiro__cartoonify.llms.md").replace("wiro/cartoonify", "acme/Toonify")

@@ -1,22 +1,21 @@
 """Fixtures for the dashboard: a headless system Chromium driven by Playwright, and a
 throwaway Redis for mocks that share their state.
 
-Chromium is Debian's (`apt-get install chromium`, done by `.ci/run` when missing); Playwright's
-own browser download is not used. Browser tests skip, saying why, only when there is no
-Chromium or no Playwright on the machine; shared-store tests when there is no redis-server.
+Chromium is Debian's (`apt-get install chromium`, done by `make test` when missing);
+Playwright's own browser download is not used. Without Chromium the browser tests fail,
+saying how to get it (`tests/system.py`); `make test-quick` deselects them.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from mockserver.pytest_plugin import WiroMock
+from mockserver.testing import WiroMock
 from tests.paths import SPECS
+from tests.system import require
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -26,22 +25,11 @@ VIEWPORT = {"width": 1400, "height": 1000}
 REDIS_START_TIMEOUT = 10.0
 
 
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser"):
-        if candidate and (found := shutil.which(candidate)):
-            return found
-    return None
-
-
 @pytest.fixture(scope="module")  # closed before other modules' asyncio tests run
 def browser() -> Iterator[Any]:
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("no Chromium on this machine (apt-get install chromium; .ci/run does it)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the playwright Python package is not installed (pip install -e '.[test]')")
+    from playwright.sync_api import sync_playwright  # a test dependency: imported on use
+
+    executable = require("chromium")
     with sync_playwright() as pw:  # launch() gives the browser a fresh temporary profile
         chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield chromium

@@ -16,9 +16,10 @@ import httpx
 from playwright.sync_api import expect, sync_playwright
 
 from mockserver.admin.dashboard.views import PAGE_SIZE
-from mockserver.pytest_plugin import WiroMock
-from tests.dashboard.conftest import CHROMIUM_ARGS, VIEWPORT, chromium_path
+from mockserver.testing import WiroMock
+from tests.dashboard.conftest import CHROMIUM_ARGS, VIEWPORT
 from tests.paths import SPECS
+from tests.system import chromium_path
 
 
 def measure(count: int, browser: object) -> str:

@@ -7,15 +7,13 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from mockserver.admin.dashboard.views import PAGE_SIZE
-from mockserver.http.auth import sign
-from mockserver.pytest_plugin import WiroMock
+from mockserver.auth import sign
+from mockserver.testing import WiroMock
 from tests.dashboard.conftest import open_dashboard
 from tests.demo import screenshot
-
-pytest.importorskip("playwright")
-from playwright.sync_api import expect
 
 LIVE = 20_000  # ms Playwright waits for a pushed change (a bound, not a measurement)
 

@@ -14,10 +14,10 @@ from codegen.schema import InputKind
 from mockserver import create_app
 from mockserver.admin.dashboard.signature import explain
 from mockserver.admin.dashboard.views import PAGE_SIZE, form_field, task_page
+from mockserver.auth import Authenticator, sign
 from mockserver.config import Project
 from mockserver.errors import AuthError
-from mockserver.http.auth import Authenticator, sign
-from mockserver.pytest_plugin import WiroMock
+from mockserver.testing import WiroMock
 from tests.mock.conftest import kinds_model
 from tests.paths import SPECS
 
@@ -43,7 +43,7 @@ def test_explanation_agrees_with_the_authenticator(headers: dict[str, str]) -> N
         auth.check(headers)
         verdict, message = True, None
     except AuthError as exc:
-        verdict, message = False, str(exc)
+        verdict, message = False, exc.messages[0]  # Wiro's; the second is the mock's hint
     explained = explain(headers, auth)
     assert explained["ok"] is verdict
     if message is not None:
@@ -87,7 +87,7 @@ async def test_board_pages_and_the_feed_is_inert_without_a_page() -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         await _run(client, PAGE_SIZE + 5)
-        assert state.feed.active is False and state.journal.listener is None
+        assert state.events.active is False and state.journal.listener is None
         first = await task_page(state)
         assert len(first["cards"]) == PAGE_SIZE and first["head"]
         assert first["ids"][0] == str(PAGE_SIZE + 5)
@@ -167,10 +167,10 @@ async def test_live_feed_pushes_cards_and_journal_rows(wiro_mock: WiroMock) -> N
         assert (await _next(ws, "reset"))["type"] == "reset"
     app_state = wiro_mock.app.state.mock
     for _ in range(100):  # the server notices the close on its own loop
-        if not app_state.feed.active:
+        if not app_state.events.active:
             break
         await asyncio.sleep(0.05)
-    assert app_state.feed.active is False and app_state.journal.listener is None
+    assert app_state.events.active is False and app_state.journal.listener is None
 
 
 async def test_live_feed_shows_what_another_process_did(redis_url: str) -> None:

@@ -23,8 +23,9 @@ from PIL import Image
 from wiro_client import AsyncWiro, Wiro
 
 from codegen.parser import load_catalogue
-from codegen.schema import LIFECYCLE, Input, InputKind, Model, example_values
-from mockserver.pytest_plugin import WiroMock
+from codegen.schema import LIFECYCLE, Input, InputKind, Model
+from codegen.wire import example_values
+from mockserver.testing import WiroMock
 from tests.paths import SPECS
 from tests.samples import MEDIA, medium_of, one_of_each_kind, png_bytes
 

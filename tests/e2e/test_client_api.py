@@ -26,7 +26,7 @@ from wiro_client import (
     Wiro,
 )
 
-from mockserver.pytest_plugin import WiroMock
+from mockserver.testing import WiroMock
 
 pytestmark = pytest.mark.parametrize("mock", ["memory"], indirect=True)
 

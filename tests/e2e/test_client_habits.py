@@ -17,8 +17,8 @@ import pytest
 import websockets
 
 from mockserver import create_app
-from mockserver.http.auth import signed_headers
-from mockserver.pytest_plugin import WiroMock
+from mockserver.auth import signed_headers
+from mockserver.testing import WiroMock
 from tests.e2e.conftest import png_bytes, refusal_status
 from tests.paths import SPECS
 
@@ -47,8 +47,7 @@ def run(mock: WiroMock, slug: str = "reve/generate", **kw: Any) -> tuple[str, st
 def test_n8n_signs_once_and_reuses_the_headers_for_every_poll(mock: WiroMock) -> None:
     """n8n (and Go's `wiro run`) sign once per execution and send the same nonce and
     signature with Run and every poll: tolerated by default."""
-    if mock.api_secret is None:
-        pytest.skip("a key-only project sends no nonce")  # pragma: no cover
+    assert mock.api_secret is not None, "the e2e mocks run signed projects"
     same = signed_headers(mock.api_key, mock.api_secret, 1734513807)
     taskid, _ = run(mock, json=PROMPT, headers=same)
     for _ in range(3):
@@ -254,9 +253,10 @@ class StrictEnvelopeClient:
         return data
 
 
+# this client is for Wiro's statuses: not run under --http-errors, the opt-out
+@pytest.mark.parametrize("mock", ["memory", "redis"], indirect=True)
 def test_strict_envelope_client_reads_every_answer_from_200_bodies(mock: WiroMock) -> None:
-    if refusal_status(mock, 400) != 200:
-        pytest.skip("this client is for Wiro's statuses; --http-errors is the opt-out")
+    assert refusal_status(mock, 400) == 200
     client = StrictEnvelopeClient(mock)
     refused = client.call("/Run/reve/generate", {})
     assert refused["result"] is False and refused["errors"][0]["code"] == 0

@@ -28,7 +28,7 @@ import websockets
 
 from codegen.parser.raw import url_sibling
 from codegen.schema import Model
-from mockserver.pytest_plugin import WiroMock
+from mockserver.testing import WiroMock
 from tests.e2e.conftest import VARIANTS, every_model, sampled
 from tests.go_types import (
     GENERIC,

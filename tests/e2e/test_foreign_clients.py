@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import io
 import json
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -24,15 +23,12 @@ from markdown_it import MarkdownIt
 from PIL import Image
 
 from codegen.parser.restore import restore
-from mockserver.pytest_plugin import WiroMock
+from mockserver.testing import WiroMock
 from tests.e2e.conftest import refusal_status
 from tests.paths import SPECS
 
 DOCS_API = "https://api.wiro.ai/v1"
-needs_curl = pytest.mark.skipif(
-    not (shutil.which("curl") and shutil.which("openssl") and shutil.which("bash")),
-    reason="curl, openssl and bash are needed to run the docs' recipe as printed",
-)
+needs_curl = pytest.mark.usefixtures("shell_tools")
 
 
 def fences(doc: str) -> dict[str, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.pytest_plugin import WiroMock
+from mockserver.testing import WiroMock
 from tests.paths import ROOT
 
 README = ROOT / "generated" / "README.md"

@@ -9,7 +9,7 @@ import pytest
 from wiro_client import REGISTRY, AsyncWiro, SocketEvent, Wiro
 
 from codegen.schema import LIFECYCLE, Model
-from mockserver.pytest_plugin import WiroMock
+from mockserver.testing import WiroMock
 from tests.e2e.conftest import (
     VARIANTS,
     Call,

@@ -24,7 +24,7 @@ from wiro_client import (
     Wiro,
 )
 
-from mockserver.pytest_plugin import WiroMock
+from mockserver.testing import WiroMock
 from tests.e2e.conftest import DOCUMENTED_END, Call, check_image, png_bytes
 
 

@@ -10,6 +10,7 @@ import math
 import os
 import pickle
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -48,10 +49,23 @@ def test_cold_warm_and_off_are_identical(project: Path, monkeypatch: pytest.Monk
     assert not (project / ".wirogen-cache").exists()
     assert _tree(project) == off  # cold: fills the cache
     assert {p.name for p in (project / ".wirogen-cache").iterdir()} == {
+        ".gitignore",
         "parse.pack",
         "render.pack",
     }
     assert _tree(project) == off  # warm
+
+
+def test_the_cache_folder_is_ignored_by_git_from_inside(project: Path) -> None:
+    """No line in the user's own .gitignore is needed: the folder ignores itself."""
+    _tree(project)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(project)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    status = subprocess.run(
+        [*git, "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "specs/" in status and ".wirogen-cache" not in status
 
 
 def test_a_changed_spec_is_not_served_stale(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,8 +88,9 @@ def test_render_cache_keys_on_names_and_package(project: Path) -> None:
 def test_corrupted_cache_is_recomputed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     off = _uncached(project, monkeypatch)
     _tree(project)
-    cache = project / ".wirogen-cache"
-    for pack in cache.iterdir():
+    packs = sorted((project / ".wirogen-cache").glob("*.pack"))
+    assert [p.name for p in packs] == ["parse.pack", "render.pack"]
+    for pack in packs:
         tag, entries = pickle.loads(pack.read_bytes())
         for index, entry in enumerate(entries):
             # garbage, a valid pickle of the wrong type, and a truncated value
@@ -83,7 +98,7 @@ def test_corrupted_cache_is_recomputed(project: Path, monkeypatch: pytest.Monkey
         pack.write_bytes(pickle.dumps((tag, entries)))
     assert _tree(project) == off
     assert _tree(project) == off  # the recomputed entries were written back
-    for pack in cache.iterdir():
+    for pack in packs:
         pack.write_bytes(b"not a pack at all")
     assert _tree(project) == off
 
@@ -103,7 +118,7 @@ def test_warm_run_reuses_parse_and_render(project: Path, monkeypatch: pytest.Mon
         raise AssertionError("recomputed despite a warm cache")
 
     monkeypatch.setattr("codegen.parser.many.parse_located", fail)
-    monkeypatch.setattr("codegen.render.view.model_view", fail)
+    monkeypatch.setattr("codegen.render.view.catalogue.model_view", fail)
     assert _tree(project) == cold
 
 

@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from codegen.errors import GenerateError
-from codegen.render.layout import Group, render
 from codegen.render.names import Namer, pascal, snake
 from codegen.render.quote import doc_lines, doc_text, docstring, py
 
@@ -91,10 +90,3 @@ def test_docstrings_are_inert(text: str) -> None:
     tree = ast.parse(source)
     func = tree.body[0]
     assert isinstance(func, ast.FunctionDef) and len(func.body) == 1
-
-
-def test_layout_rules() -> None:
-    assert render(Group("f(", ("a", "b"), ")")) == "f(a, b)"
-    long = "x" * 99
-    assert render(Group("f(", (f'"{long}"',), ")")) == f'f(\n    "{long}"\n)'
-    assert render(Group("f(", ("a", "b"), ")", magic=True)) == "f(\n    a,\n    b,\n)"

@@ -23,8 +23,8 @@ from starlette.applications import Starlette
 import mockserver.app as app_module
 from codegen.schema import FileConstraints, Input, InputKind, Model, Option, Source
 from mockserver import create_app
+from mockserver.auth import signed_headers
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
-from mockserver.http.auth import signed_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"
@@ -104,12 +104,13 @@ def speech_model() -> Model:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test runs on both stores; a `memory_only` one is generated for the memory
-    store alone (rather than skipped on Redis)."""
+    store alone (rather than skipped on Redis), a `no_store` one (it creates no app) once."""
     explicit = any(
         "store" in _argnames(mark.args[0])
         for mark in metafunc.definition.iter_markers("parametrize")
     )
-    if "store" in metafunc.fixturenames and not explicit:
+    pure = metafunc.definition.get_closest_marker("no_store") is not None
+    if "store" in metafunc.fixturenames and not explicit and not pure:
         only = metafunc.definition.get_closest_marker("memory_only")
         metafunc.parametrize("store", ["memory"] if only else ["memory", "redis"], indirect=True)
 
@@ -121,8 +122,9 @@ def _argnames(names: str | Sequence[str]) -> list[str]:
 @pytest.fixture(autouse=True)
 def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Which store the apps this test creates use: every `create_app` that does not name a
-    store gets this one."""
-    if request.param == "redis":
+    store gets this one ("none" for a `no_store` test)."""
+    param = getattr(request, "param", "none")
+    if param == "redis":
         server = request.getfixturevalue("redis_server")
         real = app_module.load_config
 
@@ -132,7 +134,7 @@ def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> st
             return real(path, **overrides)
 
         monkeypatch.setattr(app_module, "load_config", load_config)
-    return str(request.param)
+    return str(param)
 
 
 @pytest.fixture

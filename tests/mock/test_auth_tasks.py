@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from mockserver import create_app
-from mockserver.http.auth import MSG_INVALID, MSG_SIGNATURE_REQUIRED, MSG_UNKNOWN, sign
+from mockserver.auth import MSG_INVALID, MSG_SIGNATURE_REQUIRED, MSG_UNKNOWN, RECIPE, sign
 from tests.mock.conftest import SPECS, detail, errors, finish, refused, run_task
+from tests.system import require
 
 BODY = {"prompt": "a cat"}
 
@@ -19,20 +20,31 @@ def _client(**config: object) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://mock/v1")
 
 
+SIGNATURE_MODE = "wiro-mock: project 'wiro…' is in signature mode: "
+
+
 @pytest.mark.parametrize(
-    ("headers", "message"),
+    ("headers", "message", "hint"),
     [
-        ({}, MSG_UNKNOWN),
-        ({"x-api-key": "nope"}, MSG_UNKNOWN),
-        ({"x-api-key": "wiro-mock-key"}, MSG_SIGNATURE_REQUIRED),
-        ({"x-api-key": "wiro-mock-key", "x-nonce": "1", "x-signature": "00"}, MSG_INVALID),
+        ({}, MSG_UNKNOWN, "wiro-mock: no x-api-key header was sent; it accepts 'wiro…'"),
+        ({"x-api-key": "nope"}, MSG_UNKNOWN,
+         "wiro-mock: the x-api-key 'nope' is no project of this mock; it accepts 'wiro…'"),
+        ({"x-api-key": "wiro-mock-key"}, MSG_SIGNATURE_REQUIRED,
+         f"{SIGNATURE_MODE}send x-nonce and x-signature = {RECIPE}"),
+        ({"x-api-key": "wiro-mock-key", "x-nonce": "1", "x-signature": "00"}, MSG_INVALID,
+         f"{SIGNATURE_MODE}the x-signature is not {RECIPE} for the x-nonce sent"),
     ],
-)
-async def test_auth_errors(headers: dict[str, str], message: str) -> None:
+)  # fmt: skip
+async def test_auth_errors_are_wiros_then_say_which_key_and_mode(
+    headers: dict[str, str], message: str, hint: str
+) -> None:
+    """errors[0] is Wiro's message as Wiro sends it; the second says what the mock saw."""
     async with _client() as c:
         r = await c.post("/Run/reve/generate", json=BODY, headers=headers)
         assert r.status_code == 401
-        assert r.json()["errors"] == [{"code": 0, "message": message}]
+        assert r.json()["errors"] == [{"code": 0, "message": message},
+                                      {"code": 0, "message": hint}]  # fmt: skip
+        assert "wiro-mock-secret" not in r.text and "wiro-mock-key" not in r.text
 
 
 @pytest.mark.parametrize("nonce", ["1734513807", "1734513807123", "42"])
@@ -48,10 +60,11 @@ async def test_signature_seconds_millis_random(nonce: str) -> None:
 
 async def test_signature_as_openssl_prints_it() -> None:
     out = subprocess.run(
-        ["openssl", "dgst", "-sha256", "-hmac", "k"], input=b"s99", capture_output=True
+        [require("openssl"), "dgst", "-sha256", "-hmac", "k"],
+        input=b"s99",
+        capture_output=True,
+        check=True,
     )
-    if out.returncode != 0:
-        pytest.skip("openssl not available")
     signature = out.stdout.decode().strip()  # "SHA2-256(stdin)= <hex>"
     assert signature.endswith(sign("k", "s", "99"))
     async with _client(projects=[{"api_key": "k", "api_secret": "s"}]) as c:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
+import pytest
 
 from mockserver import create_app
-from mockserver.config import FaultRule
+from mockserver.config import FaultRule, load_config
 from mockserver.control.faults import FaultSet
-from tests.mock.conftest import HEADERS, SPECS, finish, refused, run_task
+from tests.mock.conftest import HEADERS, ROOT, SPECS, finish, refused, run_task
 
 BODY = {"prompt": "a cat"}
 ADMIN = "http://localhost/__mock__"
@@ -129,6 +132,7 @@ async def test_a_new_rule_starts_with_a_full_budget_whatever_it_replaced() -> No
             assert (await c.delete(f"{ADMIN}/faults/once")).status_code == 200
 
 
+@pytest.mark.no_store
 def test_seeded_draws_restart_with_the_rule() -> None:
     """A rule removed and added again draws the same seeded sequence as the first time."""
     rule = FaultRule(name="half", kind="http", status=500, rate=0.5)
@@ -143,3 +147,31 @@ def test_seeded_draws_restart_with_the_rule() -> None:
     first = pattern()
     assert True in first and False in first
     assert pattern() == first
+
+
+@pytest.mark.no_store
+def test_example_config_starts_calm_and_its_commented_rules_are_valid(tmp_path: Path) -> None:
+    """Copying mock.toml.example as the README says gives a mock without faults; each rule
+    it shows, uncommented, is one the config accepts."""
+    example = ROOT / "mock.toml.example"
+    assert load_config(example).faults == []
+    lines = example.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line == "# [[faults]]")
+    uncommented = [line.removeprefix("# ").removeprefix("#") for line in lines[start:]]
+    enabled = tmp_path / "mock.toml"
+    enabled.write_text("\n".join(lines[:start] + uncommented) + "\n")
+    names = [rule.name for rule in load_config(enabled).faults]
+    assert names == ["flaky-detail", "slow-runs", "edit-oom"]
+
+
+async def test_a_misspelt_scenario_is_a_400_naming_the_known_ones() -> None:
+    rule = {"name": "oom", "kind": "fail", "scenario": "oom"}
+    async with _client(faults=[rule]) as c:
+        r = await c.post("/Run/reve/generate", json=BODY, headers={"x-mock-scenario": "fial"})
+        assert r.status_code == 400 and r.json()["result"] is False
+        (message,) = [e["message"] for e in r.json()["errors"]]
+        assert message.startswith("x-mock-scenario: no scenario 'fial'; known: oom, fail, error")
+        assert "503" in message and "slow" in message
+        assert (await c.get(f"{ADMIN}/tasks")).json()["tasks"] == []  # no task was created
+        ok = await c.post("/Run/reve/generate", json=BODY, headers={"x-mock-scenario": "oom"})
+        assert ok.status_code == 200 and ok.json()["result"] is True

@@ -25,11 +25,12 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from mockserver import create_app
+from mockserver.admin.guard import AdminGuard, AdminMount, check_admin
+from mockserver.auth import MSG_INVALID, Authenticator
 from mockserver.config import Admin, Project
 from mockserver.errors import AdminForbiddenError, AuthError
-from mockserver.http.auth import MSG_INVALID, Authenticator
-from mockserver.http.middleware import check_admin
-from mockserver.pytest_plugin import WiroMock
+from mockserver.http.call import ADMIN_PREFIX
+from mockserver.testing import WiroMock
 from tests.mock.conftest import HEADERS, SPECS, kinds_model, png_bytes, refused
 
 LONG = "9" * 5000
@@ -65,7 +66,10 @@ async def test_non_ascii_auth_header_is_wiros_401(
     kinds: httpx.AsyncClient, header: str, route: str
 ) -> None:
     response = await kinds.post(route, json={"prompt": "x"}, headers={header: "é".encode()})
-    assert refused(response, status=401) == [MSG_INVALID]
+    wiros, hint = refused(response, status=401)
+    assert wiros == MSG_INVALID and hint.endswith(
+        "signature mode: x-nonce and x-signature are ASCII"
+    )
     assert await task_count(kinds) == 0
 
 
@@ -197,21 +201,20 @@ def test_body_that_stops_half_way_is_408_and_the_connection_closes(
 
 
 async def test_stalled_body_is_408_in_process_too() -> None:
-    """The same through the ASGI app (fast path and routed), a body stream that never ends."""
-    for fast_path in (True, False):
-        app = create_app(SPECS, fast_path=fast_path, limits={"body_timeout": 0.05})
+    """The same through the ASGI app, a body stream that never ends."""
+    app = create_app(SPECS, limits={"body_timeout": 0.05})
 
-        async def stalls() -> AsyncIterator[bytes]:
-            yield b'{"prompt": '
-            await asyncio.sleep(3600)
-            yield b"}"
+    async def stalls() -> AsyncIterator[bytes]:
+        yield b'{"prompt": '
+        await asyncio.sleep(3600)
+        yield b"}"
 
-        async with client_for(app) as c:
-            for route in ("/v1/Run/reve/generate", "/v1/Task/List", "/__mock__/clock"):
-                response = await c.post(route, content=stalls())
-                assert response.status_code == 408, (route, response.text)
-                assert response.headers["connection"] == "close"
-                assert refused(response, status=408)
+    async with client_for(app) as c:
+        for route in ("/v1/Run/reve/generate", "/v1/Task/List", "/__mock__/clock"):
+            response = await c.post(route, content=stalls())
+            assert response.status_code == 408, (route, response.text)
+            assert response.headers["connection"] == "close"
+            assert refused(response, status=408)
 
 
 # -- the admin guard without a token ----------------------------------------------------------
@@ -281,6 +284,32 @@ async def test_admin_api_over_http_foreign_host_and_origin_are_403() -> None:
         same = await local.post("/__mock__/reset", headers={"origin": LOCAL})
         assert same.status_code == 200
         assert (await local.get("/__mock__/journal")).status_code == 200
+
+
+@pytest.mark.memory_only
+def test_the_admin_surface_is_one_guarded_mount() -> None:
+    """Everything under the admin prefix (API, dashboard, its WebSocket) is one mount whose
+    app is the guard: no admin route can be added past it."""
+    routes = create_app(SPECS).routes
+    admin = [r for r in routes if getattr(r, "path", "").startswith(ADMIN_PREFIX)]
+    assert len(admin) == 1 and isinstance(admin[0], AdminMount)
+    assert isinstance(admin[0].app, AdminGuard)
+    assert {"/", "/limits", "/ui", "/ui/live"} <= {getattr(r, "path", "") for r in admin[0].routes}
+
+
+async def test_admin_websocket_is_refused_by_the_guard() -> None:
+    app = create_app(SPECS, admin={"token": "t0ken"})
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    ws = {**scope("127.0.0.1", kind="websocket"), "path": "/__mock__/ui/live", "root_path": ""}
+    await app(ws, receive, send)
+    assert sent == [{"type": "websocket.close", "code": 1008}]
 
 
 async def test_admin_token_opens_the_admin_api_to_other_hosts() -> None:

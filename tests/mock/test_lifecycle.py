@@ -134,6 +134,47 @@ async def test_edit_model_output_matches_input_size_and_jpeg(client: httpx.Async
     assert image.format == "JPEG" and image.size == (300, 200)
 
 
+@pytest.mark.parametrize(
+    ("asked", "pillow_format", "extension"),
+    [("png", "PNG", "png"), ("jpg", "JPEG", "jpg"), ("webp", "WEBP", "webp"), (None, "PNG", "png")],
+)
+async def test_image_output_is_the_format_asked_for(
+    client: httpx.AsyncClient, asked: str | None, pillow_format: str, extension: str
+) -> None:
+    """`outputFormat` decides the file, whatever is installed: Pillow is the mock's dependency."""
+    body = {"prompt": "a cat"} | ({"outputFormat": asked} if asked else {})
+    task = await finish(client, await run_task(client, "pruna/wan-image-small", body))
+    (out,) = task["outputs"]
+    assert out["name"].endswith(f".{extension}")
+    data = (await client.get(out["url"].removeprefix("http://mock/v1"))).content
+    image = Image.open(io.BytesIO(data))
+    assert image.format == pillow_format and out["contenttype"] == f"image/{pillow_format.lower()}"
+    assert int(out["size"]) == len(data) and image.size[0] > image.size[1]  # 16:9 by default
+
+
+@pytest.mark.parametrize(
+    ("slug", "picker"),
+    [("wiro/professional-headshot", "background"), ("wiro/iconic-locations", "iconicLocation")],
+)
+async def test_image_tools_edit_the_uploaded_photo_in_their_default_format(
+    client: httpx.AsyncClient, slug: str, picker: str
+) -> None:
+    """With only the image, the documented defaults apply: a JPEG the size of the input
+    (aspect ratio "" = match_input_image); a value outside the select is Wiro's refusal."""
+    up = await client.post(
+        "/File/Upload", files={"file": ("me.png", png_bytes(320, 400), "image/png")}
+    )
+    body = {"inputImageUrl": up.json()["list"][0]["url"]}
+    task = await finish(client, await run_task(client, slug, body))
+    (out,) = task["outputs"]
+    data = (await client.get(out["url"].removeprefix("http://mock/v1"))).content
+    image = Image.open(io.BytesIO(data))
+    assert (image.format, image.size, out["contenttype"]) == ("JPEG", (320, 400), "image/jpeg")
+    assert task["parameters"][picker] and task["parameters"]["outputFormat"] == "jpeg"
+    refused = await client.post(f"/Run/{slug}", json={**body, picker: "Atlantis"})
+    assert refused.json()["result"] is False and picker in refused.json()["errors"][0]["message"]
+
+
 async def test_video_audio_text_outputs() -> None:
     async with _client([kinds_model(), llm_model(), speech_model()], clock={"mode": "step"}) as c:
         chat = await finish(c, await run_task(c, "test/chat", {"prompt": "hi there"}))

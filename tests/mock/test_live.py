@@ -7,11 +7,13 @@ import io
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,7 +23,8 @@ import websockets
 from PIL import Image
 
 from codegen.parser import load_catalogue
-from mockserver.pytest_plugin import WiroMock
+from mockserver.auth import fingerprint
+from mockserver.testing import WiroMock
 from tests.mock.conftest import ROOT, SPECS
 
 BODY = {"prompt": "a cat"}
@@ -41,18 +44,41 @@ def run(mock: WiroMock, body: dict[str, Any] = BODY, **headers: str) -> dict[str
     return result
 
 
-async def collect(url: str, token: str, limit: int = 100) -> tuple[list[dict[str, Any]], Any]:
-    out: list[dict[str, Any]] = []
-    async with websockets.connect(url) as ws:
-        await ws.send(json.dumps({"type": "task_info", "tasktoken": token}))
+#: How long a socket test waits for what it expects: a bound that turns a lost wake-up into
+#: a failure, not a measurement.
+SOCKET_WAIT = 30.0
+
+
+async def collect(url: str, token: str) -> tuple[list[dict[str, Any]], Any]:
+    """Every event of the task until the server closes the socket."""
+    ws = await subscribe(url, token)
+    return await rest(ws, [])
+
+
+async def subscribe(url: str, token: str) -> Any:
+    ws = await websockets.connect(url)
+    await ws.send(json.dumps({"type": "task_info", "tasktoken": token}))
+    return ws
+
+
+async def until(ws: Any, event_type: str) -> list[dict[str, Any]]:
+    """The events up to and including the first `event_type`: the subscription is live."""
+    events: list[dict[str, Any]] = []
+    async with asyncio.timeout(SOCKET_WAIT):
+        while not events or events[-1]["type"] != event_type:
+            events.append(json.loads(await ws.recv()))
+    return events
+
+
+async def rest(ws: Any, events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Any]:
+    """`events` and everything after them until the server closes (1000 after the end)."""
+    async with asyncio.timeout(SOCKET_WAIT):
         try:
             async for raw in ws:
-                out.append(json.loads(raw))
-                if len(out) >= limit:
-                    break
+                events.append(json.loads(raw))
         except websockets.ConnectionClosed:
             pass
-        return out, ws.close_code
+    return events, ws.close_code
 
 
 @pytest.mark.wiro_mock(clock={"mode": "realtime", "speed": 50})
@@ -81,10 +107,13 @@ async def test_late_subscriber_gets_missed_events_and_many_subscribers(wiro_mock
     started = run(wiro_mock)
     wiro_mock.advance(started["taskid"], to="task_start")
     token = started["socketaccesstoken"]
-    tasks = [asyncio.create_task(collect(wiro_mock.socket_url, token)) for _ in range(5)]
-    await asyncio.sleep(0.2)
-    await asyncio.to_thread(wiro_mock.advance_clock, 100)
-    results = await asyncio.gather(*tasks)
+    sockets = [await subscribe(wiro_mock.socket_url, token) for _ in range(5)]
+    # each has the missed events (a replay) and nothing more: the task is not finished
+    replayed = [await until(ws, "task_start") for ws in sockets]
+    assert all([e["type"] for e in r] == SUCCESS[: len(r)] for r in replayed)
+    assert wiro_mock.task(started["taskid"])["task"]["status"] == "task_start"
+    await asyncio.to_thread(wiro_mock.advance_clock, 100)  # the rest can only arrive live
+    results = [await rest(ws, events) for ws, events in zip(sockets, replayed, strict=True)]
     for events, code in results:
         assert [e["type"] for e in events] == SUCCESS and code == 1000
     late, _ = await collect(wiro_mock.socket_url, token)  # after the end: full replay
@@ -96,11 +125,11 @@ async def test_socket_step_mode_and_cancel(wiro_mock: WiroMock) -> None:
     events, _ = await collect(wiro_mock.socket_url, run(wiro_mock)["socketaccesstoken"])
     assert [e["type"] for e in events] == SUCCESS
     started = run(wiro_mock, **{"x-mock-scenario": "stall"})
-    job = asyncio.create_task(collect(wiro_mock.socket_url, started["socketaccesstoken"]))
-    await asyncio.sleep(0.1)
+    ws = await subscribe(wiro_mock.socket_url, started["socketaccesstoken"])
+    queued = await until(ws, "task_queue")  # subscribed, and the stalled task waits
     httpx.post(f"{wiro_mock.base_url}/Task/Cancel", json={"taskid": started["taskid"]},
                headers=wiro_mock.headers())  # fmt: skip
-    events, code = await job
+    events, code = await rest(ws, queued)
     assert [e["type"] for e in events] == ["task_queue", "task_cancel"] and code == 1000
 
 
@@ -240,6 +269,26 @@ def test_watch_reloads_changed_and_added_specs(tmp_path: Path, wiro_mock_factory
     assert "must be between 1 and 500" in r.json()["errors"][0]["message"]
 
 
+@pytest.mark.no_store
+def test_cli_version() -> None:
+    done = subprocess.run([sys.executable, "-m", "mockserver", "--version"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=60)  # fmt: skip
+    assert done.returncode == 0 and done.stdout == f"wiro-mock {version('wirogen')}\n"
+    assert version("wirogen").count(".") == 2  # the package's own, e.g. 0.1.0
+
+
+@pytest.mark.no_store
+def test_cli_port_in_use_is_one_line_and_exit_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cmd = [sys.executable, "-m", "mockserver", "--port", str(port), "--specs", str(SPECS)]
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == f"wiro-mock: cannot serve on 127.0.0.1:{port}: address already in use\n"
+
+
 def test_cli_starts_and_logs_one_line(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "mockserver", "--port", "0", "--specs", str(SPECS),
            "--api-key", "k", "--api-secret", "s3cr3t-value"]  # fmt: skip
@@ -248,7 +297,8 @@ def test_cli_starts_and_logs_one_line(tmp_path: Path) -> None:
         line = proc.stderr.readline() if proc.stderr else ""
         served = len(load_catalogue(SPECS).models)
         assert (
-            f"serving {served} models" in line and "api-key=k api-secret=(set, not shown)" in line
+            f"serving {served} models" in line
+            and f"api-key=k api-secret={fingerprint('s3cr3t-value')}" in line
         )
         assert "s3cr3t-value" not in line
         url = line.split()[1]
@@ -259,7 +309,7 @@ def test_cli_starts_and_logs_one_line(tmp_path: Path) -> None:
         proc.wait(10)
 
 
-@pytest.mark.skipif(not (shutil.which("curl") and shutil.which("openssl")), reason="no curl")
+@pytest.mark.usefixtures("shell_tools")
 @pytest.mark.wiro_mock(clock={"mode": "realtime", "speed": 20})
 def test_docs_curl_recipe(wiro_mock: WiroMock, tmp_path: Path) -> None:
     """The docs' bash lines verbatim (signature via openssl), Run -> poll -> download PNG."""

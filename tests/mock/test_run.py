@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from codegen.schema import example_values
+from codegen.wire import example_values
 from mockserver import create_app
 from tests.mock.conftest import (
     HEADERS,

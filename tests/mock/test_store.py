@@ -1,18 +1,40 @@
-"""The store interface itself: which store an app uses, and what only Redis must do."""
+"""The store interface itself: which store an app uses, what only Redis must do, and the two
+serialisations a shared store relies on (the task record codec, the control state blob).
+The contract both stores honour is `test_store_contract`."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from mockserver import create_app
-from mockserver.config import load_config
-from mockserver.tasks.task import task_identity
-from tests.mock.conftest import ROOT, SPECS, detail, run_task
+from mockserver.config import FaultRule, Project, load_config
+from mockserver.control.faults import FaultSet
+from mockserver.control.limits import Limits
+from mockserver.control.state import ControlState
+from mockserver.errors import StoreFormatError, StoreUnavailableError
+from mockserver.state import MockState
+from mockserver.store.memory import MemoryStore
+from mockserver.store.redis.codec import Codec
+from mockserver.store.redis.store import RedisStore
+from mockserver.tasks.lifecycle import Clock
+from mockserver.tasks.task import Task, task_identity
+from tests.mock.conftest import ROOT, SPECS, detail, finish, run_task
+from tests.redis_server import RedisServer
 
 
 async def test_apps_use_the_parametrized_store(app: Starlette, store: str) -> None:
-    assert app.state.mock.store.shared is (store == "redis")
+    kind = RedisStore if store == "redis" else MemoryStore
+    assert type(app.state.mock.store) is kind
+    assert kind.timer is (time.time if store == "redis" else time.monotonic)
 
 
 async def test_run_answers_the_token_every_process_derives(client: httpx.AsyncClient) -> None:
@@ -65,3 +87,132 @@ async def test_journal_keeps_the_newest_entries_with_counting_ids() -> None:
         assert await journal.count() == 0
         await client.post("/Task/Detail", json={"taskid": "after"})
         assert [e["id"] for e in await journal.query()] == [13]  # ids go on counting
+
+
+# -- the Redis task record: versioned, keyed ---------------------------------------------------
+def _state(client: httpx.AsyncClient) -> MockState:
+    state: MockState = client._transport.app.state.mock  # type: ignore[attr-defined]
+    return state
+
+
+def _fields(task: Task) -> dict[str, Any]:
+    """Everything a task is, with its outputs planned (a record stores how, not what)."""
+    fields = {f.name: getattr(task, f.name) for f in dataclasses.fields(Task)}
+    fields["planned"] = task.outputs
+    return fields
+
+
+async def _varied_tasks(client: httpx.AsyncClient) -> list[str]:
+    """Tasks in the states a record must carry: queued, running, cancelled, killed, failed,
+    finished, and finished with its files deleted."""
+    body = {"prompt": "x"}
+    queued, running, cancelled, killed, done, deleted = [
+        await run_task(client, "reve/generate", body) for _ in range(6)
+    ]
+    await client.post("/Task/Cancel", json={"taskid": cancelled})
+    for taskid in (running, killed):
+        for _ in range(6):
+            await detail(client, taskid)
+    await client.post("/Task/Kill", json={"taskid": killed})
+    await finish(client, done)
+    await finish(client, deleted)
+    await client.post("/Task/InputOutputDelete", json={"taskid": deleted})
+    failing = await run_task(client, "reve/generate", body, headers={"x-mock-scenario": "fail"})
+    await finish(client, failing)
+    return [queued, running, cancelled, killed, done, deleted, failing]
+
+
+@pytest.mark.memory_only  # the codec needs no Redis: tasks to bytes and back
+async def test_the_record_codec_round_trips_every_field(client: httpx.AsyncClient) -> None:
+    state = _state(client)
+    codec = Codec(state.config, state.registry, state.config.effective_projects())
+    for taskid in await _varied_tasks(client):
+        task = await state.store.get(taskid)
+        assert task is not None
+        record = codec.encode(task)
+        data = json.loads(record)
+        assert data["v"] == 1 and data["model"] == "reve/generate"  # versioned, keyed
+        decoded = codec.decode(taskid, record)
+        assert decoded is not None and _fields(decoded) == _fields(task), taskid
+        assert codec.encode(decoded) == record
+
+
+@pytest.mark.memory_only  # the codec needs no Redis
+@pytest.mark.parametrize(
+    ("record", "found"),
+    [
+        (b'{"v": 2, "model": "reve/generate"}', "format 2"),
+        (b'{"model": "reve/generate"}', "format unversioned"),
+        (b'["reve/generate", "", {}, "", "", 0.0]', "format unversioned"),  # positional
+    ],
+)
+async def test_the_record_codec_refuses_other_formats(
+    client: httpx.AsyncClient, record: bytes, found: str
+) -> None:
+    state = _state(client)
+    codec = Codec(state.config, state.registry, state.config.effective_projects())
+    with pytest.raises(StoreFormatError, match=found) as refused:
+        codec.decode("7", record)
+    assert isinstance(refused.value, StoreUnavailableError) and refused.value.status == 503
+    assert "Task 7" in str(refused.value)
+
+
+@pytest.mark.parametrize("store", ["redis"], indirect=True)
+async def test_redis_answers_a_record_it_cannot_read_with_a_503(client: httpx.AsyncClient) -> None:
+    store = _state(client).store
+    assert isinstance(store, RedisStore)
+    taskid = await run_task(client, "reve/generate", {"prompt": "x"})
+    stored = json.loads(await store.batch.call("GET", store.keys.task(taskid)))
+    assert stored["v"] == 1 and stored["params"]["prompt"] == "x"
+    await store.batch.call("SET", store.keys.task(taskid), json.dumps({**stored, "v": 9}))
+    response = await client.post("/Task/Detail", json={"taskid": taskid})
+    assert response.status_code == 503
+    assert "record format 9" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("store", ["redis"], indirect=True)
+async def test_redis_files_clear_removes_the_shared_folders_copies(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    prefix = f"files-{uuid.uuid4().hex[:12]}"
+    app = create_app(SPECS, store={"url": redis_server.url(), "prefix": prefix,
+                                   "files_dir": str(tmp_path)})  # fmt: skip
+    store = app.state.mock.store
+    stored = [await store.files.put(f"{n}.bin", b"abc", "application/octet-stream")
+              for n in range(3)]  # fmt: skip
+    folder = await store.files.folder("inputs", "")
+    assert all((tmp_path / f.token).read_bytes() == b"abc" for f in stored)
+    await store.files.clear()
+    assert [await store.files.get(f.token) for f in stored] == [None] * 3
+    assert await store.files.folder_by_id(folder.id) is None
+    assert not any((tmp_path / f.token).exists() for f in stored)
+    await store.aclose()
+
+
+# -- the control state blob --------------------------------------------------------------------
+def _control(mode: str = "realtime", rules: list[FaultRule] | None = None,
+             projects: list[Project] | None = None) -> ControlState:  # fmt: skip
+    clock = Clock("manual" if mode == "manual" else "realtime", 2.0)
+    return ControlState(clock, FaultSet(rules or [], 0), Limits(projects or []))
+
+
+def test_the_control_state_travels_as_one_blob() -> None:
+    rule = FaultRule(name="slow", kind="http", status=503)
+    source = _control("manual", [rule], [Project(api_key="k", concurrent_tasks=2, balance=3.0)])
+    source.clock.advance(5.0)
+    assert source.charge("k", 1.0) and not source.charge("nobody", 1.0)
+    target = _control()
+    target.restore(source.snapshot(), 7)
+    assert target.version == 7
+    assert (target.clock.mode, target.clock.speed, target.clock.now()) == ("manual", 2.0, 5.0)
+    assert [r.name for r in target.faults.rules] == ["slow"]
+    assert target.limits.concurrency == {"k": 2} and target.limits.balances == {"k": 2.0}
+    assert json.loads(source.snapshot())["v"] == 1
+
+
+def test_the_control_state_refuses_another_format() -> None:
+    target = _control()
+    target.restore(_control().snapshot(), 3)
+    with pytest.raises(StoreFormatError, match="format 2"):
+        target.restore(json.dumps({"v": 2}).encode(), 4)
+    assert target.version == 3  # nothing applied

@@ -20,8 +20,8 @@ from starlette.applications import Starlette
 from codegen.parser import load_catalogue
 from codegen.schema import Input, InputKind, Model
 from mockserver import create_app
+from mockserver.auth import signed_headers
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
-from mockserver.http.auth import signed_headers
 from mockserver.models.discovery import category_key, model_id
 from tests.go_types import (
     GENERIC,

@@ -31,8 +31,8 @@ from starlette.applications import Starlette
 
 from codegen.parser import load_catalogue
 from mockserver import create_app
+from mockserver.auth import signed_headers
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
-from mockserver.http.auth import signed_headers
 from tests.paths import SPECS
 from tests.samples import one_of_each_kind
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from codegen import cli, openapi
+from codegen import cli, numbers, openapi
 from codegen.catalogue_file import decode_floats
+from codegen.changes.release import _lock_bytes
 from codegen.errors import ParserBug, SpecError
-from codegen.parser import numbers, parse_file
-from codegen.render.release import _lock_bytes
+from codegen.parser import parse_file
 from codegen.schema import Catalogue, Model
 from tests.parser.hostile_numbers import CASES, odd_model, strict_json
 from tests.paths import SPECS

@@ -14,8 +14,8 @@ import pytest
 
 from codegen.parser import parse_text
 from codegen.parser.normalize import normalize
-from codegen.parser.restore import unquote
 from codegen.schema import InputKind, Model
+from codegen.wire import unquote
 
 HEAD = """source: a test doc laid out like github.com/altudev/wiro-ai-sdk docs/wiro-ai/*/llms.txt
 ## Basic tool info

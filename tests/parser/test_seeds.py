@@ -147,6 +147,40 @@ def test_avatarmotion(models: dict[str, Model]) -> None:
     assert model.output_kind == "video"
 
 
+@pytest.mark.parametrize(
+    ("slug", "picker", "picks", "default"),
+    [
+        ("wiro/professional-headshot", "background",
+         ["white", "black", "neutral", "gray", "office"], "neutral"),
+        ("wiro/iconic-locations", "iconicLocation", None, "Random"),
+    ],
+)  # fmt: skip
+def test_the_image_tools_read_as_their_docs_state(
+    models: dict[str, Model], slug: str, picker: str, picks: list[str] | None, default: str
+) -> None:
+    """The two tools the seeds cover only by snapshot, checked against their docs' text: an
+    image URL (jpeg, png: "Must be jpeg, png"), a select of backgrounds or of 67 places, and
+    the shared tail of aspect ratio (14, "" meaning match_input_image), seed and format."""
+    model = models[slug]
+    image = model.input("inputImageUrl")
+    assert image.required and image.accepts_url
+    assert image.file_constraints is not None
+    assert image.file_constraints.content_types == ("image/jpeg", "image/png")
+    choice = model.input(picker)
+    assert choice.kind is InputKind.SELECT and choice.default == default
+    if picks is not None:
+        assert list(choice.option_values) == picks
+    else:
+        values = list(choice.option_values)
+        assert len(values) == 67 and values[0] == "Random" and values[-1] == "St. Basil's Cathedral"
+    aspect = model.input("aspectRatio")
+    assert len(aspect.options) == 14 and aspect.options[0].label == "match_input_image"
+    assert model.input("seed").default == "42" and model.input("seed").kind is InputKind.TEXT
+    output = model.input("outputFormat")
+    assert list(output.option_values) == ["jpeg", "png"] and output.default == "jpeg"
+    assert "image-to-image" in model.categories and model.output_kind == "image"
+
+
 def test_empty_valued_option_is_a_real_default(models: dict[str, Model]) -> None:
     aspect = models["wiro/cartoonify"].input("aspectRatio")
     assert aspect.option_values[0] == "" and aspect.options[0].label == "match_input_image"

@@ -1,0 +1,1 @@
+"""A short soak: load and faults together through the async client, nothing lost."""

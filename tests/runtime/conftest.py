@@ -23,7 +23,7 @@ import httpx
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from mockserver.pytest_plugin import WiroMock
+from mockserver.testing import WiroMock
 from tests.paths import SPECS
 
 RUNTIME_SRC = Path(__file__).resolve().parents[2] / "codegen" / "runtime"

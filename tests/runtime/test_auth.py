@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import shutil
 import subprocess
 from types import ModuleType
 from typing import Any
 
 import pytest
+
+from tests.system import require
 
 KEY, SECRET, NONCE = "pk_live_3f9a", "sk_9c1e77", "1734513807123"
 
@@ -25,11 +26,10 @@ def test_sign_matches_independent_hmac(rt: ModuleType) -> None:
     assert rt.sign(KEY, SECRET, NONCE) != swapped
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl binary not installed")
 def test_sign_matches_openssl_cli(rt: ModuleType) -> None:
     # echo -n "${SECRET}${NONCE}" | openssl dgst -sha256 -hmac "${KEY}"
     out = subprocess.run(
-        ["openssl", "dgst", "-sha256", "-hmac", KEY],
+        [require("openssl"), "dgst", "-sha256", "-hmac", KEY],
         input=(SECRET + NONCE).encode(),
         capture_output=True,
         check=True,

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from mockserver.pytest_plugin import WiroMock
+from mockserver.testing import WiroMock
 
 from .conftest import MOCK_MODES, FakeClock
 

@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from .conftest import PKG, RUNTIME_SRC
 
 BIN = Path(sys.executable).parent
@@ -20,8 +18,7 @@ def tool(name: str) -> str:
     path = BIN / name
     if not path.exists():
         found = shutil.which(name)
-        if found is None:
-            pytest.skip(f"{name} not installed")
+        assert found is not None, f"{name} is a test dependency: pip install -e '.[test]'"
         return found
     return str(path)
 

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 import websockets
 
 from tests.redis_server import RedisServer
@@ -16,6 +17,7 @@ from tests.shared.test_processes import TERMINAL, detail, run, ws_url
 RECOVERY_TIMEOUT = 30.0
 
 
+@pytest.mark.needs_redis  # its own server (it restarts it), not the `redis_server` fixture
 async def test_redis_restart_mid_run(spawn: Spawn, tmp_path: Path) -> None:
     redis = RedisServer(tmp_path / "redis-data").start()
     try:

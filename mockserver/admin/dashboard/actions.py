@@ -1,6 +1,6 @@
 """What the dashboard can *do* besides the admin API: run a model, switch a fault rule off/on.
 
-Running a model from the page goes through the real Run route (`run_call`): the request
+Running a model from the page goes through the real Run route (`api.run.run`): the request
 the browser sent (multipart, from the generated form) is handed to it as a Run request of
 the first configured project, signed here on the server with a fresh nonce. The page never
 holds a secret, and validation, limits, faults and task creation are the API's own code.
@@ -11,15 +11,15 @@ server added), so it shows up in the journal with its parsed body.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from starlette.requests import Request
 
-from mockserver.api.run import run_call
+from mockserver.api.run import run
+from mockserver.auth import signed_headers
 from mockserver.config import FaultRule
 from mockserver.errors import MockError, is_error_body
-from mockserver.http.auth import signed_headers
-from mockserver.http.call import Call, Reply, error_reply
+from mockserver.http.call import Call, Reply, failure_reply, state_of
+from mockserver.http.context import RequestContext, attach
 from mockserver.state import MockState
 
 PARKED = "dashboard_parked_faults"
@@ -35,34 +35,30 @@ def project_headers(state: MockState) -> dict[str, str]:
 
 async def run_model(request: Request, owner: str, project: str) -> Reply:
     """Run `owner/project` with the request's form as its body, as the first project."""
-    state: MockState = request.app.state.mock
+    state = state_of(request)
     started = time.time()
     headers = {k.lower(): v for k, v in request.headers.items()}
     for name in ("authorization", "x-mock-admin-token", "cookie"):
         headers.pop(name, None)  # the admin token is not part of the Run request
     headers.update(project_headers(state))
-    scope = dict(request.scope)
-    scope["path"] = f"/v1/Run/{owner}/{project}"
-    scope["mock.headers"] = headers
-    scope["state"] = {}
-    call = Call(state, scope, request.receive, request)
+    scope = {**request.scope, "path": f"/v1/Run/{owner}/{project}"}
+    context = attach(scope, RequestContext(headers))
     try:
-        result = await run_call(call, owner, project)
+        result = await run(Call(state, scope, request.receive, request), owner, project)
     except MockError as exc:
-        result = error_reply(exc)
-    journal: dict[str, Any] = scope["state"]
+        result = failure_reply(exc, state, request.url.path)
     await state.journal.request(
         "POST",
         request.url.path,
         b"",
         headers,
-        journal.get("journal_body"),
-        journal.get("journal_model") or f"{owner}/{project}".lower(),
+        context.body,
+        context.model or f"{owner}/{project}".lower(),
         result.status,
         started,
         None,
         not is_error_body(result.body),
-        journal.get("journal_warnings"),
+        context.warnings,
     )
     return result
 
@@ -78,7 +74,7 @@ def parked(request: Request) -> dict[str, FaultRule]:
 
 async def toggle_fault(request: Request, name: str) -> bool | None:
     """Switch the rule `name` off (kept aside) or back on; its new state, None if unknown."""
-    state: MockState = request.app.state.mock
+    state = state_of(request)
     off = parked(request)
     rule = next((r for r in state.faults.rules if r.name == name), None)
     if rule is not None:

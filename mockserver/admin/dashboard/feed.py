@@ -1,17 +1,16 @@
 """The dashboard's live feed: which tasks changed and which journal entries are new.
 
-`Feed` is the hook `MockState` holds. While no dashboard is connected it is inert: the hot
-paths check one flag (`Feed.active`, `Journal.listener`) and do nothing else. A connected
-page is a `Subscriber`: it *watches* the tasks it shows (at most a page of them) through
-`Store.watch`, the hook the task WebSocket uses, hears about new tasks from
-`MockState.new_task` and about new journal entries from `Journal.listener`, and is woken
-for each. What changed is read from fresh readings of the watched tasks (the state
-Task/Detail renders), never from the admin API, and only for watched tasks that can still
-change, so the cost of a push does not grow with the number of tasks in the store.
+A connected page is a `Subscriber`, an observer of the state's `Events` (so while no page is
+connected the hot paths pay one flag test and nothing else): it *watches* the tasks it shows
+(at most a page of them) through `Store.watch`, the hook the task WebSocket uses, hears
+about new tasks, new journal entries and resets from `Events`, and is woken for each.
+What changed is read from fresh readings of the watched tasks (the state Task/Detail
+renders), never from the admin API, and only for watched tasks that can still change, so
+the cost of a push does not grow with the number of tasks in the store.
 
-Tasks are known by id, not by object: a shared store hands out a new reading on every
-read. Both announcements are local to this process; what other processes sharing the store
-create is found by the live stream's periodic look (`live`).
+Tasks are known by id, not by object: a store hands out a new reading on every read. The
+announcements are local to this process; what other processes sharing the store create is
+found by the live stream's periodic look (`live`).
 """
 
 from __future__ import annotations
@@ -20,8 +19,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from mockserver.control.journal import JournalStore
-from mockserver.store.memory import Store
+from mockserver.store.base import Store
 from mockserver.tasks.lifecycle import Clock
 from mockserver.tasks.task import Task
 
@@ -134,40 +132,3 @@ class Subscriber:
 
     def _unhook(self, task: Task) -> None:
         self.store.unwatch(task, self.wake)
-
-
-class Feed:
-    """Fan-out of task creations, journal entries and resets to the connected pages."""
-
-    def __init__(self, journal: JournalStore) -> None:
-        self.journal = journal
-        self.subscribers: set[Subscriber] = set()
-        #: Checked by `MockState.new_task`: False (no page connected) costs nothing more.
-        self.active = False
-
-    def subscribe(self, store: Store) -> Subscriber:
-        subscriber = Subscriber(store)
-        self.subscribers.add(subscriber)
-        self._update()
-        return subscriber
-
-    def unsubscribe(self, subscriber: Subscriber) -> None:
-        subscriber.release()
-        self.subscribers.discard(subscriber)
-        self._update()
-
-    def task_added(self, task: Task) -> None:
-        for subscriber in self.subscribers:
-            subscriber.task_added(task)
-
-    def journal_added(self) -> None:
-        for subscriber in self.subscribers:
-            subscriber.journal_added()
-
-    def reset(self) -> None:
-        for subscriber in self.subscribers:
-            subscriber.reset()
-
-    def _update(self) -> None:
-        self.active = bool(self.subscribers)
-        self.journal.listener = self.journal_added if self.active else None

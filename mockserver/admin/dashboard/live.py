@@ -106,7 +106,7 @@ class LiveStream:
     async def _tasks_added(self) -> bool:
         """Whether the store may hold tasks newer than the subscriber's newest: the id after
         it exists, or the task count moved (covers an id that is gone). Two cheap reads, so
-        the full listing in `_created_after` runs only when it may find something."""
+        the look in `_created_after` runs only when it may find something."""
         store = self.state.store
         count, after = await asyncio.gather(store.count(), store.get(str(self.sub.newest + 1)))
         moved, self.task_count = count != self.task_count, count
@@ -114,15 +114,10 @@ class LiveStream:
 
     async def _created_after(self, newest: int) -> list[Task]:
         """Up to a page of the newest tasks with an id above `newest`, newest first."""
-        found: list[Task] = []
-        for task in reversed(await self.state.store.tasks()):
-            if task_number(task.id) <= newest or len(found) >= PAGE_SIZE:
-                break
-            found.append(task)
-        return found
+        return await self.state.store.newest(newest, PAGE_SIZE)
 
     async def _pump(self) -> None:
-        sub, clock, shared = self.sub, self.state.clock, self.state.store.shared
+        sub, clock = self.sub, self.state.clock
         while not self.gone:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(sub.wake.wait(), sub.next_delay(clock, POLL))
@@ -130,13 +125,13 @@ class LiveStream:
                 return
             await asyncio.sleep(COALESCE)
             sub.wake.clear()
-            if shared:
-                await self._poll()
+            await self._poll()
             await self._push()
 
     async def _poll(self) -> None:
         """Find what other processes sharing the store did: new tasks and entries, a reset
-        (a shared journal's ids only go back when the whole mock was reset)."""
+        (a journal's ids only go back when the whole mock was reset). Alone in memory it
+        finds nothing the events did not announce, for a few dictionary lookups."""
         last_id = await self.state.journal.last_id()
         if last_id < self.journal_id:
             self.sub.reset()
@@ -199,7 +194,8 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
 async def live(ws: WebSocket) -> None:
     state: MockState = ws.app.state.mock
     state.ensure_started()
-    subscriber = state.feed.subscribe(state.store)  # before accepting: nothing is missed
+    subscriber = Subscriber(state.store)
+    state.events.subscribe(subscriber)  # before accepting: nothing is missed
     try:
         await ws.accept()
         await LiveStream(ws, state, subscriber).run()
@@ -209,4 +205,5 @@ async def live(ws: WebSocket) -> None:
         with contextlib.suppress(Exception):
             await ws.close(CLOSE_DROPPED, "store unavailable")
     finally:
-        state.feed.unsubscribe(subscriber)
+        state.events.unsubscribe(subscriber)
+        subscriber.release()

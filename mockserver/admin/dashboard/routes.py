@@ -1,4 +1,5 @@
-"""The dashboard's endpoints, all under `/__mock__/ui` (so the admin switch and token apply).
+"""The dashboard's endpoints, all under `/__mock__/ui`: inside the admin mount, so the admin
+switch and token apply.
 
 HTML: the page, and the fragments the page swaps in (a page of the board, a task's detail,
 the journal, the controls). JSON: run a model, toggle a fault rule. Static files: the page's
@@ -20,9 +21,11 @@ from starlette.staticfiles import StaticFiles
 from mockserver.admin.dashboard import actions, templates, views
 from mockserver.admin.dashboard.live import live
 from mockserver.errors import NotFoundError
-from mockserver.http.call import state_of, to_response
+from mockserver.http.call import ADMIN_PREFIX, state_of, to_response
 
-UI = "/__mock__/ui"
+#: The dashboard's path inside the admin mount, and its URL (what the page links to).
+UI_PATH = "/ui"
+UI = ADMIN_PREFIX + UI_PATH
 
 
 def _int(value: str | None, default: int = 0) -> int:
@@ -109,14 +112,16 @@ async def toggle_fault(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
+    """The dashboard's routes, relative to the admin prefix."""
+    ui = UI_PATH
     return [
-        Route(UI, page, methods=["GET"]),
-        Route(f"{UI}/board", board, methods=["GET"]),
-        Route(f"{UI}/tasks/{{id}}", task_detail, methods=["GET"]),
-        Route(f"{UI}/journal", journal, methods=["GET"]),
-        Route(f"{UI}/controls", controls, methods=["GET"]),
-        Route(f"{UI}/run/{{owner}}/{{project}}", run, methods=["POST"]),
-        Route(f"{UI}/faults/{{name}}/toggle", toggle_fault, methods=["POST"]),
-        WebSocketRoute(f"{UI}/live", live),
-        Mount(f"{UI}/static", StaticFiles(directory=templates.STATIC), name="dashboard-static"),
+        Route(ui, page, methods=["GET"]),
+        Route(f"{ui}/board", board, methods=["GET"]),
+        Route(f"{ui}/tasks/{{id}}", task_detail, methods=["GET"]),
+        Route(f"{ui}/journal", journal, methods=["GET"]),
+        Route(f"{ui}/controls", controls, methods=["GET"]),
+        Route(f"{ui}/run/{{owner}}/{{project}}", run, methods=["POST"]),
+        Route(f"{ui}/faults/{{name}}/toggle", toggle_fault, methods=["POST"]),
+        WebSocketRoute(f"{ui}/live", live),
+        Mount(f"{ui}/static", StaticFiles(directory=templates.STATIC), name="dashboard-static"),
     ]

@@ -13,15 +13,14 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.http.auth import (
+from mockserver.auth import (
     MSG_INVALID,
     MSG_SIGNATURE_REQUIRED,
     MSG_UNKNOWN,
+    RECIPE,
     Authenticator,
     sign,
 )
-
-RECIPE = "hex(HMAC-SHA256(key=API_KEY, msg=API_SECRET + NONCE))"
 
 
 def explain(headers: Mapping[str, str], auth: Authenticator) -> dict[str, Any]:

@@ -11,16 +11,16 @@ or 10,000 tasks.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from codegen import wire
 from codegen.schema import LIFECYCLE, Input, InputKind, Model
 from mockserver.admin.dashboard.signature import explain
+from mockserver.auth import Authenticator
 from mockserver.config import FaultRule
-from mockserver.http.auth import Authenticator
 from mockserver.state import MockState
 from mockserver.tasks.task import TIMED_TYPES, Task, render_outputs, socket_message
 
@@ -79,12 +79,10 @@ def _matches(task: Task, status: str, model: str) -> bool:
 
 
 async def readings(state: MockState, tasks: Sequence[Task]) -> list[Task]:
-    """Current readings of `tasks`, in order. A shared store answers over the network, so
-    they are asked for all at once (its client sends them as one pipeline); in memory a
-    reading is a dictionary lookup, cheaper one after another than as concurrent tasks."""
-    if state.store.shared:
-        return list(await asyncio.gather(*(state.synced(task) for task in tasks)))
-    return [await state.synced(task) for task in tasks]
+    """Current readings of `tasks`, in order (asked for all at once: one MGET in Redis);
+    a task the store no longer has stays as it was last read."""
+    fresh = await state.store.get_many([task.id for task in tasks])
+    return [new or old for new, old in zip(fresh, tasks, strict=True)]
 
 
 async def task_page(
@@ -312,25 +310,7 @@ WIDGETS: dict[InputKind, str] = {
 
 
 def _number(value: float | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _default_values(item: Input) -> list[str]:
-    default = item.default
-    if default is None:
-        return []
-    values = default if isinstance(default, list) else [default]
-    out = []
-    for value in values:
-        if isinstance(value, bool):
-            out.append("true" if value else "false")
-        elif isinstance(value, float):
-            out.append(_number(value))
-        else:
-            out.append(str(value))
-    return out
+    return "" if value is None else wire.number_text(value)
 
 
 def _constraints(item: Input) -> list[str]:
@@ -362,7 +342,7 @@ def _constraints(item: Input) -> list[str]:
 
 def form_field(item: Input) -> dict[str, Any]:
     """The HTML control for one input, from its kind, default, options and constraints."""
-    defaults = _default_values(item)
+    defaults = wire.texts(item.default, item.kind)
     widget = WIDGETS[item.kind]
     field: dict[str, Any] = {
         "name": item.name,
@@ -412,7 +392,7 @@ def model_view(model: Model) -> dict[str, Any]:
             {
                 "name": i.name,
                 "kind": i.kind.value,
-                "default": ", ".join(_default_values(i)),
+                "default": ", ".join(wire.texts(i.default, i.kind)),
                 "options": [o.value or "(empty)" for o in i.options],
                 "constraints": _constraints(i),
             }

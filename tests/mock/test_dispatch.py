@@ -1,30 +1,45 @@
-"""The fast path (Run and Task/Detail without Starlette's router) answers exactly like the
-routed path: same status, same raw headers in the same order, same body bytes, same journal;
-plus the caches and precomputations behind it (Detail items, HMAC signer, Run body)."""
+"""One dispatch for every request: the app's route table, Starlette's router and the app's
+exception handlers serve the Starlette-free Wiro API routes (`CallRoute`: Run, Task/Detail,
+...) and everything else (the admin mount, Starlette's own 404/405) alike.
+
+The byte-level differential: `CallRoute` matches a request outside any mount with its own
+shortcut, and defers to Starlette's `Route.matches` under a `root_path`; the same requests
+through both answer with the same status, raw headers in the same order, body bytes and
+journal. Then the caches and precomputations behind the hot routes (Detail items, HMAC
+signer, Run body).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
 import json
-from collections.abc import Iterator
 from hashlib import sha256
 from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from mockserver import create_app
+from mockserver.admin import routes as admin_routes
+from mockserver.api import run, tasks
 from mockserver.api.run import run_body
+from mockserver.auth import Signer, sign, signed_headers
 from mockserver.config import DEFAULT_API_KEY, DEFAULT_API_SECRET
-from mockserver.http.auth import Signer, sign, signed_headers
-from mockserver.http.call import Call, dumps
-from mockserver.http.middleware import fast_route
+from mockserver.errors import MockError
+from mockserver.http.call import dumps
+from mockserver.http.routing import CallRoute
 from mockserver.state import MockState
 from mockserver.tasks.task import render_task, task_identity
 from tests.mock.conftest import HEADERS, SPECS, png_bytes
 
 Raw = tuple[int, list[tuple[bytes, bytes]], bytes]
+#: Where the differential mounts the second app (ASGI: `path` includes `root_path`).
+ROOT_PATH = "/behind/proxy"
 
 
 async def call(
@@ -40,11 +55,12 @@ async def call(
         (k.lower().encode(), v.encode()) for k, v in (headers or {}).items()
     ]
     raw_headers.append((b"content-length", str(len(body)).encode()))
+    full = root_path + path
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-        "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": root_path,
+        "scheme": "http", "path": full, "raw_path": full.encode(), "root_path": root_path,
         "query_string": b"", "headers": raw_headers, "server": ("mock", 80),
-        "client": ("127.0.0.1", 1234), "state": {},
+        "client": ("127.0.0.1", 1234),
     }  # fmt: skip
     pending = [{"type": "http.request", "body": body, "more_body": False}]
     sent: list[dict[str, Any]] = []
@@ -64,11 +80,20 @@ async def call(
 
 
 def pair(**config: Any) -> tuple[Starlette, Starlette]:
-    """The same mock twice: fast path on, fast path off (same seed, same epoch)."""
-    fast = create_app(SPECS, clock={"mode": "manual"}, **config)
-    routed = create_app(SPECS, clock={"mode": "manual"}, fast_path=False, **config)
-    routed.state.mock.clock.epoch = fast.state.mock.clock.epoch
-    return fast, routed
+    """The same mock twice (same seed, same epoch): one served at the root, one behind
+    `ROOT_PATH`."""
+    plain = create_app(SPECS, clock={"mode": "manual"}, **config)
+    mounted = create_app(SPECS, clock={"mode": "manual"}, **config)
+    mounted.state.mock.clock.epoch = plain.state.mock.clock.epoch
+    return plain, mounted
+
+
+async def both(plain: Starlette, mounted: Starlette, method: str, path: str, body: bytes,
+               headers: dict[str, str]) -> Raw:  # fmt: skip
+    """The answer of each app, asserted identical; that answer."""
+    got = await call(plain, method, path, body, headers)
+    assert got == await call(mounted, method, path, body, headers, ROOT_PATH), (method, path)
+    return got
 
 
 JSON = {**HEADERS, "content-type": "application/json"}
@@ -105,25 +130,28 @@ REQUESTS: list[tuple[str, str, bytes, dict[str, str]]] = [
     ("POST", "/v1/Task/Detail", j({"taskid": "1"}), BAD_SIGNATURE),
     ("POST", "/v1/Task/Detail", b"taskid=1", {**HEADERS,
      "content-type": "application/x-www-form-urlencoded"}),
-    ("GET", "/v1/Task/Detail", b"", JSON),
     ("POST", "/v1/Run/reve/generate/", j({"prompt": "x"}), JSON),
+    ("POST", "/v1/Task/Nothing", j({}), JSON),
+    ("GET", "/v1/File/unknown/a.png", b"", JSON),
 ]  # fmt: skip
 
 
 async def journal(app: Starlette) -> list[dict[str, Any]]:
     entries = await app.state.mock.journal.query()
-    return [{k: v for k, v in e.items() if k not in ("time", "duration_ms")} for e in entries]
+    return [
+        {k: v.removeprefix(ROOT_PATH) if k == "path" else v for k, v in e.items()
+         if k not in ("time", "duration_ms")}
+        for e in entries
+    ]  # fmt: skip
 
 
-async def test_fast_and_routed_paths_answer_byte_identically() -> None:
-    fast, routed = pair()
+async def test_both_matchers_answer_byte_identically() -> None:
+    plain, mounted = pair()
     for method, path, body, headers in REQUESTS:
-        got = await call(fast, method, path, body, headers)
-        want = await call(routed, method, path, body, headers)
-        assert got == want, (method, path, body)
-    assert await journal(fast) == await journal(routed)
+        await both(plain, mounted, method, path, body, headers)
+    assert await journal(plain) == await journal(mounted)
     # Wiro's statuses: auth is 401, a refused Run is HTTP 200 with `result: false`
-    assert [(e["status"], e["result"]) for e in await journal(fast)][:8] == [
+    assert [(e["status"], e["result"]) for e in await journal(plain)][:8] == [
         (200, True),
         (200, True),
         (401, False),
@@ -136,7 +164,7 @@ async def test_fast_and_routed_paths_answer_byte_identically() -> None:
 
 
 async def test_identical_after_lifecycle_changes_and_admin_advance() -> None:
-    fast, routed = pair()
+    plain, mounted = pair()
     requests = [
         ("POST", "/v1/Run/reve/generate", j({"prompt": "a koala"}), JSON),
         ("POST", "/v1/Task/Detail", j({"taskid": "1"}), JSON),
@@ -146,16 +174,14 @@ async def test_identical_after_lifecycle_changes_and_admin_advance() -> None:
         ("POST", "/v1/Task/Detail", j({"taskid": "1"}), JSON),
     ]
     for method, path, body, headers in requests:
-        assert await call(fast, method, path, body, headers) == await call(
-            routed, method, path, body, headers
-        )
-    detail = json.loads((await call(fast, "POST", "/v1/Task/Detail", j({"taskid": "1"}), JSON))[2])
+        await both(plain, mounted, method, path, body, headers)
+    detail = json.loads((await call(plain, "POST", "/v1/Task/Detail", j({"taskid": "1"}), JSON))[2])
     assert detail["tasklist"][0]["status"] == "task_postprocess_end"
     assert detail["tasklist"][0]["outputs"] == []  # InputOutputDelete reached the cached item
 
 
 async def test_identical_multipart_and_unknown_fields_header() -> None:
-    fast, routed = pair(validation={"unknown_fields": "ignore"})
+    plain, mounted = pair(validation={"unknown_fields": "ignore"})
     boundary = "b0undary"
     parts = (
         (
@@ -172,56 +198,127 @@ async def test_identical_multipart_and_unknown_fields_header() -> None:
         ("POST", "/v1/Run/reve/generate", j({"prompt": "x", "extra": "y"}), JSON),
     ]
     for method, path, body, headers in requests:
-        got = await call(fast, method, path, body, headers)
-        assert got == await call(routed, method, path, body, headers)
+        got = await both(plain, mounted, method, path, body, headers)
         assert got[0] == 200
     assert (b"x-mock-unknown-fields", b"extra") in got[1]
-    assert await journal(fast) == await journal(routed)
-
-
-@pytest.fixture
-def call_of_counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """Counts `Call.of`: only the routed entrance builds a Call from a Request."""
-    count = [0]
-    original = Call.of.__func__  # type: ignore[attr-defined]
-
-    def counting(cls: type[Call], request: Any) -> Call:
-        count[0] += 1
-        result: Call = original(cls, request)
-        return result
-
-    monkeypatch.setattr(Call, "of", classmethod(counting))
-    yield count
-
-
-async def test_fast_path_skips_the_router(call_of_counter: list[int]) -> None:
-    fast, routed = pair()
-    for app in (fast, routed):
-        await call(app, "POST", "/v1/Run/reve/generate", j({"prompt": "x"}), JSON)
-        await call(app, "POST", "/v1/Task/Detail", j({"taskid": "1"}), JSON)
-    assert call_of_counter == [2]  # both from the routed app
-    await call(fast, "POST", "/v1/Run/reve/generate", j({"prompt": "x"}), JSON, root_path="/p")
-    assert call_of_counter == [3]  # a root path: left to the router
+    assert await journal(plain) == await journal(mounted)
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "expected"),
+    ("method", "path", "root_path"),
     [
-        ("POST", "/v1/Run/reve/generate", ("run_call", ("reve", "generate"))),
-        ("POST", "/v1/Task/Detail", ("detail_call", ())),
-        ("POST", "/v1/Run/reve/generate/", None),
-        ("POST", "/v1/Run/reve", None),
-        ("POST", "/v1/Run//generate", None),
-        ("POST", "/v1/Run/a/b/c", None),
-        ("GET", "/v1/Task/Detail", None),
-        ("POST", "/v1/Task/Cancel", None),
+        ("POST", "/v1/Run/reve/generate", ""),
+        ("POST", "/v1/Run/Reve/Generate", ""),
+        ("POST", "/v1/Task/Detail", ""),
+        ("GET", "/v1/Task/Detail", ""),
+        ("POST", "/v1/Run/reve/generate/", ""),
+        ("POST", "/v1/Run/reve", ""),
+        ("POST", "/v1/Run//generate", ""),
+        ("POST", "/v1/Run/a/b/c", ""),
+        ("POST", "/v1/Task/Cancel", ""),
+        ("GET", "/v1/File/tok/a.png", ""),
+        ("HEAD", "/v1/File/tok/a.png", ""),
+        ("POST", "/p/v1/Task/Detail", "/p"),
+        ("POST", "/p/v1/Run/reve/generate", "/p"),
     ],
 )
-def test_fast_route_matches_only_what_the_router_would_send_there(
-    method: str, path: str, expected: tuple[str, tuple[str, ...]] | None
+def test_call_route_matches_exactly_as_starlette_does(
+    method: str, path: str, root_path: str
 ) -> None:
-    found = fast_route({"method": method, "path": path, "root_path": ""})
-    assert (None if found is None else (found[0].__name__, found[1])) == expected
+    scope = {"type": "http", "method": method, "path": path, "root_path": root_path}
+    for route in create_app(SPECS).routes:
+        if isinstance(route, CallRoute):
+            assert route.matches(dict(scope)) == Route.matches(route, dict(scope)), route.path
+
+
+def test_every_wiro_api_route_is_a_call_route_run_and_detail_first() -> None:
+    routes = create_app(SPECS).routes
+    http = [r for r in routes if isinstance(r, Route)]
+    assert all(isinstance(r, CallRoute) for r in http)  # no Request/Response adapter
+    assert [r.call_endpoint for r in http[:2]] == [run.run, tasks.detail]  # type: ignore[attr-defined]
+    assert {r.path for r in http} >= {"/v1/Run/{owner}/{project}", "/v1/Task/Detail"}
+
+
+async def test_hot_requests_build_no_starlette_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At the app's root, a request a `CallRoute` serves skips Starlette's router and its
+    exception middleware (each builds a `Request`); under a root path the router serves it."""
+    made: list[str] = []
+    original = Request.__init__
+
+    def counting(self: Request, *args: Any, **kwargs: Any) -> None:
+        made.append(self.__class__.__name__)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Request, "__init__", counting)
+    plain, mounted = pair()
+    for app, root_path in ((plain, ""), (mounted, ROOT_PATH)):
+        made.clear()
+        await call(app, "POST", "/v1/Run/reve/generate", j({"prompt": "x"}), JSON, root_path)
+        await call(app, "POST", "/v1/Task/Detail", j({"taskid": "1"}), JSON, root_path)
+        assert bool(made) is bool(root_path), (root_path, made)
+
+
+class Teapot(Exception):
+    """An exception only the handler registered below knows how to answer."""
+
+
+async def teapot(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"teapot": request.url.path}, status_code=418)
+
+
+async def test_an_exception_handler_on_the_app_applies_to_every_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Handlers registered on the app after `create_app` serve the hot routes, the other API
+    routes and the admin mount alike (the journal sees what they answered)."""
+    app = create_app(SPECS, clock={"mode": "manual"})
+    app.add_exception_handler(Teapot, teapot)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as c:
+        ran = await c.post("/v1/Run/reve/generate", json={"prompt": "x"}, headers=HEADERS)
+        taskid = ran.json()["taskid"]
+
+        def boom(*args: object) -> None:
+            raise Teapot
+
+        monkeypatch.setattr(run, "run_body", boom)
+        monkeypatch.setattr(tasks, "render_task", boom)
+        monkeypatch.setattr(admin_routes, "render_task", boom)
+        answers = [
+            await c.post("/v1/Run/reve/generate", json={"prompt": "x"}, headers=HEADERS),
+            await c.post("/v1/Task/Detail", json={"taskid": taskid}, headers=HEADERS),
+            await c.post("/v1/Task/List", json={}, headers=HEADERS),
+            await c.get(f"/__mock__/tasks/{taskid}"),
+        ]
+    assert [(r.status_code, r.json()) for r in answers] == [
+        (418, {"teapot": "/v1/Run/reve/generate"}),
+        (418, {"teapot": "/v1/Task/Detail"}),
+        (418, {"teapot": "/v1/Task/List"}),
+        (418, {"teapot": f"/__mock__/tasks/{taskid}"}),
+    ]
+    routed = await call(app, "POST", "/v1/Task/Detail", j({"taskid": taskid}), JSON, ROOT_PATH)
+    assert routed[0] == 418  # served by Starlette's router: the same handler
+    entries = await app.state.mock.journal.query(kind="request")
+    assert [e["status"] for e in entries] == [200, 418, 418, 418, 418]
+
+
+async def test_a_mock_error_handler_replaced_on_the_app_answers_every_refusal() -> None:
+    """The app's MockError handler is the one rendering of a refusal: replacing it changes
+    the hot routes' answers and the admin guard's."""
+    app = create_app(SPECS, admin={"token": "t"})
+
+    async def shout(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, MockError)
+        return JSONResponse({"refused": exc.messages}, status_code=409)
+
+    app.add_exception_handler(MockError, shout)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as c:
+        unsigned = await c.post("/v1/Run/reve/generate", json={"prompt": "x"})
+        missing = await c.post("/v1/Task/Detail", json={"taskid": "9"}, headers=HEADERS)
+        guarded = await c.get("/__mock__/tasks")
+    assert {r.status_code for r in (unsigned, missing, guarded)} == {409}
+    assert guarded.json() == {"refused": ["Admin API token is missing or wrong."]}
 
 
 @pytest.mark.memory_only
@@ -288,12 +385,11 @@ def test_signer_is_hmac_sha256(key: str, secret: str, nonce: str) -> None:
     assert Signer(key, secret).hexdigest(nonce) == expected == sign(key, secret, nonce)
 
 
-async def test_signed_headers_accepted_on_both_paths() -> None:
-    fast, routed = pair(projects=[{"api_key": "k" * 100, "api_secret": "s"}])
+async def test_signed_headers_accepted_by_both_matchers() -> None:
+    plain, mounted = pair(projects=[{"api_key": "k" * 100, "api_secret": "s"}])
     headers = {**signed_headers("k" * 100, "s", 7), "content-type": "application/json"}
-    for app in (fast, routed):
-        status, _, _ = await call(app, "POST", "/v1/Run/reve/generate", j({"prompt": "x"}), headers)
-        assert status == 200
+    got = await both(plain, mounted, "POST", "/v1/Run/reve/generate", j({"prompt": "x"}), headers)
+    assert got[0] == 200
 
 
 @pytest.mark.parametrize(("task_id", "token"), [("1", "abcXYZ09xy" * 3), ('a"\\é', "\n")])

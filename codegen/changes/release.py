@@ -17,7 +17,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from codegen import catalogue_file, diff
+from codegen import catalogue_file
+from codegen.changes import diff
 from codegen.errors import GenerateError
 from codegen.schema import Model
 

@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import httpx
 
-from codegen import diff
+from codegen.changes import diff
 from codegen.errors import SpecError, WirogenError
 from codegen.parser import gone_path, load_catalogue, parse_data
 from codegen.parser.openapi_doc import preferred
@@ -403,6 +403,12 @@ def format_of(spec: Path) -> Format:
     """A spec's kind by its name: JSON is an OpenAPI document; llms.txt and page text both
     come from the docs site (a page spec becomes an llms one when its model changes)."""
     return "openapi" if spec.suffix == ".json" else "llms"
+
+
+def needs_attention(results: Sequence[SyncResult]) -> bool:
+    """What `sync --check` fails on: a model Wiro no longer serves, or one whose new doc
+    breaks callers (a removed input or option, a new required input, a narrower range...)."""
+    return any(r.status == "gone" or any(change.breaking for change in r.changes) for r in results)
 
 
 async def sync(

@@ -1,12 +1,13 @@
-"""Numbers read from a doc: one bounded conversion, so a hostile number is a SpecError.
+"""Numbers read from text: one bounded conversion, so a hostile number is a SpecError.
 
 Python reads numbers generously: `float` turns `nan`, `inf` and a 400-digit number into
 values no JSON can hold, `int` refuses 4,300 digits with a ValueError, `Fraction("1/0")`
 raises ZeroDivisionError, and `json.loads` raises RecursionError on deep nesting. Each of
 those escaped as a traceback. Every number the parser takes from a doc (help texts, `min:`
-lines, page comments, JSON bodies, OpenAPI documents, override files) goes through here
-instead, which refuses what is out of bounds with a `BoundError`; the caller, which knows
-the file and line, turns it into a SpecError with `located`.
+lines, page comments, JSON bodies, OpenAPI documents, override files), defaults read as
+wire text (`codegen.wire`) included, goes through here instead, which refuses what is out
+of bounds with a `BoundError`; the caller, which knows the file and line, turns it into a
+SpecError with `located`.
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ from hashlib import sha256
 from mockserver.config import ANONYMOUS, DEFAULT_API_SECRET, Project
 from mockserver.errors import AuthError
 
+RECIPE = "hex(HMAC-SHA256(key=API_KEY, msg=API_SECRET + NONCE))"
+SIGNATURE = f"x-signature = {RECIPE}"
 MSG_UNKNOWN = "Project authorization is not founded."
 MSG_SIGNATURE_REQUIRED = (
     "Project requires signature authentication. x-signature and x-nonce headers are required."
@@ -77,6 +79,23 @@ class Signer:
         return outer.hexdigest()
 
 
+def shown_key(key: str) -> str:
+    """An API key as an error may show it: enough to tell which, not the whole key."""
+    return repr(key if len(key) <= 4 else f"{key[:4]}…")
+
+
+def _signature_error(message: str, key: str, problem: str) -> AuthError:
+    """Wiro's refusal, then a second error saying which project, which mode and what is
+    wrong (errors[0] stays Wiro's own message, for clients that read only that one)."""
+    hint = f"wiro-mock: project {shown_key(key)} is in signature mode: {problem}"
+    return AuthError([message, hint])
+
+
+def fingerprint(secret: str) -> str:
+    """A secret's short SHA-256 fingerprint: enough to tell secrets apart, useless to sign."""
+    return "sha256:" + sha256(secret.encode()).hexdigest()[:8]
+
+
 class Authenticator:
     """Maps `x-api-key` to a project and checks the signature when the project needs one."""
 
@@ -97,29 +116,42 @@ class Authenticator:
         the caller, which knows where used nonces are kept, enforces `strict_nonce`."""
         if not self.enabled:
             return ANONYMOUS, ""
-        project = self.projects.get(headers.get("x-api-key", "").strip())
+        key = headers.get("x-api-key", "").strip()
+        project = self.projects.get(key)
         if project is None:
-            raise AuthError(MSG_UNKNOWN)
+            raise AuthError([MSG_UNKNOWN, self._unknown_hint(key)])
         if project.api_secret is None:
             return project, ""
         nonce = headers.get("x-nonce", "").strip()
         signature = headers.get("x-signature", "").strip()
         if not nonce or not signature:
-            raise AuthError(MSG_SIGNATURE_REQUIRED)
+            raise _signature_error(MSG_SIGNATURE_REQUIRED, key, f"send x-nonce and {SIGNATURE}")
         if not (nonce.isascii() and signature.isascii()):
-            raise AuthError(MSG_INVALID)  # never hex, and compare_digest refuses non-ASCII
+            # never hex, and compare_digest refuses non-ASCII
+            raise _signature_error(MSG_INVALID, key, "x-nonce and x-signature are ASCII")
         signature = signature.rpartition("= ")[2].strip().lower()
         credentials = (project.api_key, project.api_secret)
         signer = self._signers.get(credentials)
         if signer is None:
             signer = self._signers[credentials] = Signer(*credentials)
         if not hmac.compare_digest(signature, signer.hexdigest(nonce)):
-            raise AuthError(MSG_INVALID)
+            raise _signature_error(
+                MSG_INVALID, key, f"the x-signature is not {RECIPE} for the x-nonce sent"
+            )
         return project, nonce
 
+    def _unknown_hint(self, key: str) -> str:
+        sent = f"the x-api-key {shown_key(key)} is no project of this mock" if key else (
+            "no x-api-key header was sent"
+        )  # fmt: skip
+        accepted = ", ".join(shown_key(k) for k in self.projects)
+        return f"wiro-mock: {sent}; it accepts {accepted}"
+
     def describe(self) -> str:
-        """One-line summary of the accepted credentials, for the start-up log line. A secret
-        is never printed, except the built-in development one (public: it is in the docs)."""
+        """One-line summary of the accepted credentials, for the start-up log line and
+        `GET /__mock__`. A secret is never printed, not even the built-in development one
+        (whoever reaches a mock bound to 0.0.0.0 reads both): its fingerprint tells which
+        secret is configured without being one."""
         if not self.enabled:
             return "auth disabled (--no-auth)"
         parts = []
@@ -127,8 +159,8 @@ class Authenticator:
             if p.api_secret is None:
                 parts.append(f"api-key={p.api_key} (key-only)")
             else:
-                shown = p.api_secret if p.api_secret == DEFAULT_API_SECRET else "(set, not shown)"
-                parts.append(f"api-key={p.api_key} api-secret={shown}")
+                default = " (the default)" if p.api_secret == DEFAULT_API_SECRET else ""
+                parts.append(f"api-key={p.api_key} api-secret={fingerprint(p.api_secret)}{default}")
         if self.strict_nonce:
             parts.append("strict nonce")
         return "; ".join(parts)

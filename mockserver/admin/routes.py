@@ -89,14 +89,12 @@ async def tasks(request: Request) -> Response:
     state = state_of(request)
     query = query_of(request, TasksQuery)
     model = query.model.lower() if query.model else None
-    out = []
-    for task in await state.store.tasks():
-        task = await state.synced(task)
-        if query.status is not None and task.status != query.status:
-            continue
-        if model is not None and task.model.slug != model:
-            continue
-        out.append(_admin_task(state, task))
+    ids = await state.store.select(lambda t: model is None or t.model.slug == model)
+    out = [
+        _admin_task(state, task)
+        for task in await state.store.get_many(ids)
+        if task is not None and (query.status is None or task.status == query.status)
+    ]
     return json_response({"count": len(out), "tasks": out})
 
 

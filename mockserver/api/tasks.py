@@ -140,22 +140,21 @@ async def task_list(call: Call) -> Reply:
     fields = await read_fields(call, state.config.limits.max_json_bytes)
     call.context.remember(describe(fields))
     query = ListQuery.of(fields, state.registry)
-    tasks = [
-        t for t in await state.store.tasks()
-        if (not state.auth.enabled or t.project.api_key == project.api_key) and query.keeps(t.model)
-    ]  # fmt: skip
-    tasks.sort(key=lambda t: int(t.id), reverse=not query.ascending)
+    ids = await state.store.select(
+        lambda t: (not state.auth.enabled or t.project.api_key == project.api_key)
+        and query.keeps(t.model)
+    )
+    ids.sort(key=int, reverse=not query.ascending)  # creation order is id order
     window = slice(query.start, query.start + query.limit)
     if query.statuses:  # the status is as of now: every candidate catches up first
-        tasks = [t for t in await _synced(state, tasks) if t.status.value in query.statuses]
-        page = tasks[window]
-    else:
-        page = await _synced(state, tasks[window])
-    return _tasklist(state, page, len(tasks))
+        tasks = [t for t in await _readings(state, ids) if t.status.value in query.statuses]
+        return _tasklist(state, tasks[window], len(tasks))
+    return _tasklist(state, await _readings(state, ids[window]), len(ids))
 
 
-async def _synced(state: MockState, tasks: list[Task]) -> list[Task]:
-    return [await state.synced(t) for t in tasks]
+async def _readings(state: MockState, ids: list[str]) -> list[Task]:
+    """Current readings of the tasks of `ids` (one MGET in Redis), those still stored."""
+    return [task for task in await state.store.get_many(ids) if task is not None]
 
 
 @dataclass(frozen=True, slots=True)

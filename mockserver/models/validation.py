@@ -63,7 +63,6 @@ class ModelValidator:
             if i.advisory_range is not None and i.kind.is_numeric
         ]
         self.upload_max_bytes = upload_max_bytes
-        self.scalars: list[tuple[Input, Checker, str | None]] = []
         self.file_inputs: list[tuple[Input, tuple[str, ...]]] = []
         #: Per scalar input, what `validate` reads (attribute and property reads on the
         #: pydantic `Input` hoisted out of the per-request loop).
@@ -77,7 +76,6 @@ class ModelValidator:
                 self.file_inputs.append((item, siblings))
             else:
                 check, default = _checker(item), wire.default_text(item)
-                self.scalars.append((item, check, default))
                 self._scalar_plan.append(
                     (item.name, item, check, default, item.required, item.accepts_url,
                      "" in item.option_values)

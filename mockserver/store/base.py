@@ -144,6 +144,12 @@ class Store(ABC):
         """Readings of every task, in creation order (not caught up with the clock)."""
 
     @abstractmethod
+    async def select(self, keep: Callable[[Task], bool]) -> list[str]:
+        """The ids of the tasks `keep` accepts, in creation order, without a reading of
+        each: a listing filters them all and reads only the page it shows. `keep` judges
+        what time does not change (project, model); a status needs a reading."""
+
+    @abstractmethod
     async def newest(self, after: int, limit: int) -> list[Task]:
         """Readings of up to `limit` of the newest tasks numbered above `after`, newest
         first (what a live view looks for; costs what it returns, not the store's size)."""

@@ -264,6 +264,9 @@ class MemoryStore(Store):
     async def tasks(self) -> list[Task]:
         return [reading(task) for task in self.index]
 
+    async def select(self, keep: Callable[[Task], bool]) -> list[str]:
+        return [task.id for task in self.index if keep(task)]
+
     async def newest(self, after: int, limit: int) -> list[Task]:
         found: list[Task] = []
         for task in self.index.newest_first():  # creation order is id order

@@ -112,6 +112,14 @@ async def test_tasks_in_creation_order(state: MockState) -> None:
     assert [t.id for t in await state.store.tasks()] == ids
 
 
+async def test_select_gives_the_ids_it_keeps_in_creation_order(state: MockState) -> None:
+    tasks = await added(state, 5)
+    odd = {t.id for t in tasks if int(t.id) % 2}
+    assert await state.store.select(lambda t: t.id in odd) == sorted(odd, key=int)
+    assert await state.store.select(lambda t: True) == [t.id for t in tasks]
+    assert await state.store.select(lambda t: False) == []
+
+
 async def test_newest_tasks_above_a_number(state: MockState) -> None:
     store = state.store
     await added(state, 5)

@@ -90,26 +90,25 @@ async def task_page(
 ) -> dict[str, Any]:
     """A page of the board, newest first; `head` when it is the first page (new tasks land).
 
-    The store lists tasks without bringing them up to the clock, so only the tasks shown
-    are read as of now, unless a status filter needs every task's current state."""
-    tasks = await state.store.tasks()
-    tasks.reverse()
-    if status:
-        tasks = await readings(state, tasks)
-    matched = [t for t in tasks if _matches(t, status, model)]
-    pages = max(1, -(-len(matched) // PAGE_SIZE))
+    Only the tasks shown are read (as of now), unless a status filter needs every task's
+    current state: the store selects the rest by id."""
+    ids = await state.store.select(lambda t: not model or t.model.slug == model)
+    ids.reverse()
+    if status:  # the status is as of now: every candidate is read
+        found = await state.store.get_many(ids)
+        ids = [t.id for t in found if t is not None and _matches(t, status, model)]
+    pages = max(1, -(-len(ids) // PAGE_SIZE))
     page = min(max(0, page), pages - 1)
-    shown = matched[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    if not status:
-        shown = await readings(state, shown)
+    found = await state.store.get_many(ids[page * PAGE_SIZE : (page + 1) * PAGE_SIZE])
+    shown = [t for t in found if t is not None]
     now = state.clock.now()
     return {
         "cards": [task_card(t, now) for t in shown],
         "ids": [t.id for t in shown],
         "page": page,
         "pages": pages,
-        "matched": len(matched),
-        "total": len(tasks),
+        "matched": len(ids),
+        "total": await state.store.count(),
         "head": page == 0,
         "status": status,
         "model": model,

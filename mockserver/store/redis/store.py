@@ -248,6 +248,9 @@ class RedisStore(Store):
         ids = [i.decode() for i in await self.batch.call("ZRANGE", self.keys.order, 0, -1)]
         return await self._many(ids)
 
+    async def select(self, keep: Callable[[Task], bool]) -> list[str]:
+        return [task.id for task in await self.tasks() if keep(task)]
+
     async def _many(self, ids: list[str]) -> list[Task]:
         """The tasks of these ids that still exist (the others leave the creation index)."""
         found = await self.get_many(ids)

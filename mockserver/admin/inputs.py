@@ -9,9 +9,10 @@ values are text, read as their field's type (`?status=200`, `?result=false`).
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import re
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from starlette.requests import Request
 
@@ -74,6 +75,16 @@ class FaultRules(BaseModel):
     rules: list[FaultRule]
 
 
+def _status_filter(value: object) -> int | str | None:
+    """`404` -> 404; `4xx` stays a class; anything else says what is expected."""
+    text = str(value).strip().lower() if value is not None else None
+    if text is None or re.fullmatch(r"[1-5]xx", text):
+        return text
+    if re.fullmatch(r"[1-5]\d\d", text):
+        return int(text)
+    raise ValueError(f"expected an HTTP status (404) or a class (4xx), got {value!r}")
+
+
 class JournalQuery(Query):
     """`GET /journal`: the filters of `control.journal.select`."""
 
@@ -81,7 +92,8 @@ class JournalQuery(Query):
     method: str | None = None
     path: str | None = None
     model: str | None = None
-    status: int | None = None
+    #: a code (404) or a class as the dashboard shows it (4xx: refusals sent as 200 too)
+    status: Annotated[int | str | None, BeforeValidator(_status_filter)] = None
     result: bool | None = None
     since: int | None = Field(default=None, ge=0)
     task_id: str | None = None

@@ -170,7 +170,7 @@ def select(
     method: str | None = None,
     path: str | None = None,
     model: str | None = None,
-    status: int | None = None,
+    status: int | str | None = None,
     result: bool | None = None,
     since: int | None = None,
     task_id: str | None = None,
@@ -178,7 +178,8 @@ def select(
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Entries matching every given filter; `path` is a glob (`*/Run/*`) or a substring;
-    `result` the envelope's (False: every refused request, whatever its HTTP status)."""
+    `status` a code (`404`) or a class (`4xx`, as `status_class` and the dashboard count
+    it); `result` the envelope's (False: every refused request, whatever its HTTP status)."""
     out = []
     for entry in entries:
         if since is not None and entry["id"] <= since:
@@ -191,7 +192,7 @@ def select(
             continue
         if model is not None and (entry.get("model") or "").lower() != model.lower():
             continue
-        if status is not None and entry.get("status") != status:
+        if status is not None and not _status_matches(entry, status):
             continue
         if result is not None and entry.get("result", True) != result:
             continue
@@ -201,6 +202,22 @@ def select(
             continue
         out.append(entry)
     return out[-limit:] if limit else out
+
+
+def status_class(status: Any, result: bool = True) -> str:
+    """`s2xx`..`s5xx`; a refusal Wiro sends as HTTP 200 (`result: false`) counts as `s4xx`,
+    like the same error under `--http-errors`; `none` before an answer was sent."""
+    if not isinstance(status, int) or status == 0:
+        return "none"
+    if status < 300 and not result:
+        return "s4xx"
+    return f"s{status // 100}xx"
+
+
+def _status_matches(entry: dict[str, Any], status: int | str) -> bool:
+    if isinstance(status, str):  # a class: "4xx"
+        return status_class(entry.get("status"), entry.get("result", True)) == f"s{status}"
+    return bool(entry.get("status") == status)
 
 
 def _path_matches(value: str, pattern: str) -> bool:

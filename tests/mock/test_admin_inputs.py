@@ -165,3 +165,23 @@ async def test_the_token_parameter_is_the_guards_not_a_filter() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://mock.lan") as c:
         journal = await c.get(f"{ADMIN}/journal", params={"token": "t0ken", "limit": "5"})
         assert journal.status_code == 200 and journal.json()["count"] == 0
+
+
+async def test_journal_status_filter_takes_what_the_dashboard_shows(
+    client: httpx.AsyncClient,
+) -> None:
+    """`status=4xx` is the dashboard's class: refusals Wiro sends as HTTP 200 count, as does
+    a 401; a code is exact; anything else is refused naming the field."""
+    await run(client)  # accepted: 200
+    await client.post("/v1/Run/reve/generate", json={}, headers=HEADERS)  # refused: 200
+    await client.post("/v1/Run/reve/generate", json={"prompt": "x"})  # unsigned: 401
+
+    async def statuses(value: str) -> list[tuple[int, bool]]:
+        response = await client.get(f"{ADMIN}/journal", params={"status": value})
+        assert response.status_code == 200, response.text
+        return [(e["status"], e.get("result", True)) for e in response.json()["entries"]]
+
+    assert await statuses("4xx") == [(200, False), (401, False)]
+    assert await statuses("2xx") == [(200, True)]
+    assert await statuses("401") == [(401, False)]
+    assert "status" in bad(await client.get(f"{ADMIN}/journal", params={"status": "4x"}))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from codegen.parser import load_catalogue
 from mockserver.models.media import sniff
 from tests import demo
@@ -12,6 +14,7 @@ from tests.paths import SPECS
 MODELS = load_catalogue(SPECS).by_slug()
 
 
+@pytest.mark.no_store
 def test_models_are_picked_by_slug_patterns() -> None:
     every = tuple(MODELS.values())
     assert demo.pick(every, None) == list(every)
@@ -20,6 +23,7 @@ def test_models_are_picked_by_slug_patterns() -> None:
     assert demo.pick(every, ["nobody/*"]) == []
 
 
+@pytest.mark.no_store
 def test_timelines_of_one_model_per_kind_and_every_failure() -> None:
     slugs = ("reve/generate", "reve/edit", "wiro/chat", "openai/sora-2", "wiro/cartoonify")
     runs = [demo.Outcome(MODELS[slug], "poll") for slug in slugs]
@@ -29,6 +33,7 @@ def test_timelines_of_one_model_per_kind_and_every_failure() -> None:
     assert demo.detailed(runs, "all") == runs
 
 
+@pytest.mark.no_store
 def test_each_file_input_gets_a_sample_of_its_medium(tmp_path: Path) -> None:
     """live-avatar takes an image and an audio, each also as a URL: files only, once each."""
     args = demo.cli_arguments(MODELS["alibaba-quark/live-avatar"], tmp_path, "http://unused")

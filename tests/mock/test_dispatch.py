@@ -370,6 +370,7 @@ async def test_detail_cache_is_bounded() -> None:
     assert len(state.details) == 3
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize(
     ("key", "secret", "nonce"),
     [
@@ -392,12 +393,14 @@ async def test_signed_headers_accepted_by_both_matchers() -> None:
     assert got[0] == 200
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize(("task_id", "token"), [("1", "abcXYZ09xy" * 3), ('a"\\é', "\n")])
 def test_run_body_is_the_encoded_envelope(task_id: str, token: str) -> None:
     envelope = {"errors": [], "taskid": task_id, "socketaccesstoken": token, "result": True}
     assert run_body(task_id, token) == dumps(envelope)
 
 
+@pytest.mark.no_store
 def test_task_identity_is_seeded_per_id_and_shaped_like_wiro() -> None:
     import hashlib
 

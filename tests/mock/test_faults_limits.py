@@ -98,6 +98,7 @@ async def test_balance_code_97_and_charging() -> None:
         assert limits["k"]["balance"] == 5 and limits["k"]["live_tasks"] == 1
 
 
+@pytest.mark.no_store
 def test_rules_are_drawn_only_where_their_kind_applies() -> None:
     """A request never uses up a task rule's budget, and Run draws an HTTP rule once."""
     faults = FaultSet(

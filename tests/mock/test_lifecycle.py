@@ -216,6 +216,7 @@ async def test_memory_store_evicts_finished_never_live() -> None:
     assert await state.find_task(live[0], None) is None and state.store.index.evicted == 6
 
 
+@pytest.mark.no_store
 def test_clock_units() -> None:
     clock = Clock("manual")
     assert clock.now() == 0 and clock.real_delay(5) == float("inf")

@@ -246,6 +246,7 @@ def test_plugin_fixture_surface(wiro_mock: WiroMock) -> None:
     assert wiro_mock.tasks() == [] and wiro_mock.journal() == []
 
 
+@pytest.mark.no_store
 def test_session_fixture(wiro_mock_session: WiroMock) -> None:
     assert httpx.get(f"{wiro_mock_session.root_url}/__mock__/models").status_code == 200
 
@@ -289,6 +290,7 @@ def test_cli_port_in_use_is_one_line_and_exit_2() -> None:
     assert done.stderr == f"wiro-mock: cannot serve on 127.0.0.1:{port}: address already in use\n"
 
 
+@pytest.mark.no_store
 def test_cli_starts_and_logs_one_line(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "mockserver", "--port", "0", "--specs", str(SPECS),
            "--api-key", "k", "--api-secret", "s3cr3t-value"]  # fmt: skip

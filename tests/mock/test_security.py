@@ -118,6 +118,7 @@ async def test_signatures_are_compared_with_compare_digest(compare_spy: CompareS
             assert compare_spy.calls == [(signature, expected)]
 
 
+@pytest.mark.no_store
 def test_admin_token_is_compared_with_compare_digest(compare_spy: CompareSpy) -> None:
     from mockserver.config import Admin
 
@@ -127,6 +128,7 @@ def test_admin_token_is_compared_with_compare_digest(compare_spy: CompareSpy) ->
     assert compare_spy.calls == [(b"guess", b"s3cret")]
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize("function", [Authenticator.check, check_admin])
 def test_no_equality_operator_on_secrets(function: Callable[..., Any]) -> None:
     """Static check: the functions that compare secrets contain no `==`/`!=` on them."""
@@ -257,6 +259,7 @@ async def test_nonce_reuse_allowed_by_default() -> None:
             assert (await c.post("/v1/Task/List", json={})).status_code == 200
 
 
+@pytest.mark.no_store
 def test_nonce_memory_is_bounded() -> None:
     memory = NonceMemory(3)
     assert all(memory.use("k", str(n)) for n in range(3))
@@ -265,6 +268,7 @@ def test_nonce_memory_is_bounded() -> None:
     assert memory.use("k", "0")
 
 
+@pytest.mark.no_store
 def test_strict_nonce_flag() -> None:
     overrides = build_overrides(parser().parse_args(["--strict-nonce"]))
     assert overrides["strict_nonce"] is True
@@ -367,6 +371,7 @@ def small_app() -> Starlette:
     return create_app(SPECS, limits={"max_body_bytes": LIMIT, "max_json_bytes": LIMIT})
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize(("method", "path"), EVERY_ROUTE)
 async def test_declared_oversized_body_is_413_on_every_route(
     small_app: Starlette, method: str, path: str

@@ -65,6 +65,7 @@ async def test_two_apps_on_one_store_are_one_mock(store: str, client: httpx.Asyn
     assert (await detail(client, taskid))["id"] == taskid
 
 
+@pytest.mark.no_store
 def test_example_config_loads_with_its_store_section() -> None:
     config = load_config(ROOT / "mock.toml.example")
     assert config.store.url is None  # in memory unless a URL is given
@@ -196,6 +197,7 @@ def _control(mode: str = "realtime", rules: list[FaultRule] | None = None,
     return ControlState(clock, FaultSet(rules or [], 0), Limits(projects or []))
 
 
+@pytest.mark.no_store
 def test_the_control_state_travels_as_one_blob() -> None:
     rule = FaultRule(name="slow", kind="http", status=503)
     source = _control("manual", [rule], [Project(api_key="k", concurrent_tasks=2, balance=3.0)])
@@ -210,6 +212,7 @@ def test_the_control_state_travels_as_one_blob() -> None:
     assert json.loads(source.snapshot())["v"] == 1
 
 
+@pytest.mark.no_store
 def test_the_control_state_refuses_another_format() -> None:
     target = _control()
     target.restore(_control().snapshot(), 3)

@@ -115,6 +115,7 @@ def assert_wiro_task(task: dict[str, Any]) -> None:
     assert all(isinstance(c, str) for c in task["categories"])
 
 
+@pytest.mark.no_store
 @pytest.mark.parametrize(
     "bad",
     [

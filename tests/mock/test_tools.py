@@ -77,6 +77,7 @@ def typed(value: dict[str, Any], kinds: dict[str, Any]) -> None:
         ({"result": 1}, GENERIC),
     ],
 )
+@pytest.mark.no_store
 def test_the_go_decoder_rejects_what_go_rejects(doc: dict[str, Any], kind: Any) -> None:
     with pytest.raises(AssertionError):
         go_decode(doc, kind)

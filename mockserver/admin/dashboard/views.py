@@ -21,6 +21,7 @@ from codegen.schema import LIFECYCLE, Input, InputKind, Model
 from mockserver.admin.dashboard.signature import explain
 from mockserver.auth import Authenticator
 from mockserver.config import FaultRule
+from mockserver.control.journal import status_class
 from mockserver.state import MockState
 from mockserver.tasks.task import TIMED_TYPES, Task, render_outputs, socket_message
 
@@ -230,7 +231,7 @@ def journal_row(entry: dict[str, Any], authenticator: Authenticator) -> dict[str
         "query": entry.get("query") or "",
         "model": entry.get("model") or "",
         "status": "" if status is None else str(status),
-        "status_class": _status_class(status, entry.get("result", True)),
+        "status_class": status_class(status, entry.get("result", True)),
         "refused": entry.get("result", True) is False,
         "warnings": entry.get("warnings") or [],
         "duration": f"{entry['duration_ms']:.1f} ms" if "duration_ms" in entry else "",
@@ -243,16 +244,6 @@ def journal_row(entry: dict[str, Any], authenticator: Authenticator) -> dict[str
         "task_id": entry.get("task_id") or "",
         "search": search,
     }
-
-
-def _status_class(status: Any, result: bool = True) -> str:
-    """`s2xx`..`s5xx`; a refusal Wiro sends as HTTP 200 (`result: false`) shows as `s4xx`,
-    so the board flags it the way it flags the same error under `--http-errors`."""
-    if not isinstance(status, int) or status == 0:
-        return "none"
-    if status < 300 and not result:
-        return "s4xx"
-    return f"s{status // 100}xx"
 
 
 def _status_matches(row: dict[str, Any], status: str) -> bool:

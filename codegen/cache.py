@@ -117,7 +117,7 @@ class Pack:
             return
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
-            _make_folder(self.path.parent)
+            make_folder(self.path.parent)
             tmp.write_bytes(pickle.dumps((_FORMAT, self._used), pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, self.path)
         except OSError:
@@ -127,7 +127,7 @@ class Pack:
         self._added = False
 
 
-def _make_folder(folder: Path) -> None:
+def make_folder(folder: Path) -> None:
     """The cache folder, ignored by git from inside (no entry needed in the user's ignores)."""
     folder.mkdir(parents=True, exist_ok=True)
     ignore = folder / ".gitignore"

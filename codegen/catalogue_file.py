@@ -48,19 +48,21 @@ class CatalogueFileError(WirogenError):
 
 def dumps(models: Sequence[Model]) -> bytes:
     """The file's bytes: deterministic for the same models in any order."""
-    lines = [_model_line(m) for m in sorted(models, key=lambda m: m.slug)]
+    from codegen.entries import make_entry  # here: it builds on this module
+
+    return join_lines([make_entry(m).line for m in sorted(models, key=lambda m: m.slug)])
+
+
+def join_lines(lines: Sequence[str]) -> bytes:
+    """The file's bytes from each model's line (`codegen.entries`), in slug order."""
     head = '{"format": ' + json.dumps(FORMAT) + ', "models": ['
     body = ",\n".join(lines)
     return (head + "\n" + body + ("\n" if body else "") + "]}\n").encode("utf-8")
 
 
-def _model_line(model: Model) -> str:
-    data = model.model_dump(mode="json")
-    _map_floats(data, _encode)
-    try:
-        return json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False)
-    except ValueError as exc:  # a non-finite float outside the known float fields
-        raise GenerateError(f"{FILE_NAME}: model {model.slug!r}: {exc}") from exc
+def unwritable(slug: str, exc: ValueError) -> GenerateError:
+    """A model holding a non-finite float outside the known float fields."""
+    return GenerateError(f"{FILE_NAME}: model {slug!r}: {exc}")
 
 
 def loads(data: bytes, where: str) -> tuple[Model, ...]:

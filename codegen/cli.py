@@ -9,7 +9,6 @@ code 70; its traceback is printed only with `--debug`.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -17,13 +16,17 @@ import traceback
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from codegen import openapi
-from codegen.changes import diff, snapshot, sync
+from codegen.changes import sources
 from codegen.errors import CatalogueError, ParserBug, SpecError, WirogenError
-from codegen.parser import discover, load_catalogue, parse_many
 from codegen.render.commands import add_subcommands, generate
-from codegen.schema import Catalogue, Model, dump_models
+
+# The parser, the renderer, pydantic, HTTP and asyncio are imported by the commands that
+# use them: `wirogen generate` with nothing to do needs none of them.
+if TYPE_CHECKING:
+    from codegen.changes import diff, sync
+    from codegen.schema import Model
 
 EXIT_SPEC_ERROR = 2
 #: sysexits' EX_SOFTWARE: wirogen itself failed, whatever the docs hold.
@@ -150,6 +153,9 @@ _DEBUG_HELP = "print the traceback of an unexpected error (a wirogen bug)"
 
 
 def _parse(args: argparse.Namespace) -> int:
+    from codegen.parser import discover, parse_many
+    from codegen.schema import dump_models
+
     models, errors = parse_many(discover(args.paths), root=".")
     if args.json:
         print(json.dumps(dump_models(models), indent=2, ensure_ascii=False))
@@ -181,12 +187,16 @@ def _print_catalogue(models: list[Model]) -> None:
 
 
 def _schema(args: argparse.Namespace) -> int:
+    from codegen.schema import Catalogue
+
     print(json.dumps(Catalogue.model_json_schema(), indent=2, sort_keys=True))
     return 0
 
 
 def _diff(args: argparse.Namespace) -> int:
     """Exit 1 when anything breaking changed, so CI can gate on it."""
+    from codegen.changes import diff, snapshot
+
     new = snapshot.load(args.new or args.specs)
     old_is_path = args.new is not None or Path(args.old).exists()
     old = (
@@ -201,12 +211,14 @@ def _sync_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--specs", type=Path, default=Path("specs"), help="the specs folder")
     parser.add_argument("--out", type=Path, default=Path("generated"), help="regenerate into")
     parser.add_argument(
-        "--docs-url", default=sync.DOCS_URL, help="the docs site (default: wiro.ai)"
+        "--docs-url", default=sources.DOCS_URL, help="the docs site (default: wiro.ai)"
     )
-    parser.add_argument("--api-url", help=f"the API (default: $WIRO_BASE_URL, else {sync.API_URL})")
+    parser.add_argument(
+        "--api-url", help=f"the API (default: $WIRO_BASE_URL, else {sources.API_URL})"
+    )
     parser.add_argument(
         "--source",
-        choices=sync.SOURCES,
+        choices=sources.SOURCES,
         default="auto",
         help="api: the API's OpenAPI document (needs WIRO_API_KEY); docs: llms.txt from the "
         "docs site; auto (default): the API's when credentials are set and it has one (sync: "
@@ -219,6 +231,8 @@ def _sync_options(parser: argparse.ArgumentParser) -> None:
 def _fetcher(args: argparse.Namespace) -> sync.Fetcher:
     """Credentials come from the environment only: an option would put them in `ps` output
     and shell history."""
+    from codegen.changes import sync
+
     return sync.Fetcher(
         docs_url=args.docs_url,
         api_url=sync.api_url(args.api_url),
@@ -230,6 +244,10 @@ def _fetcher(args: argparse.Namespace) -> sync.Fetcher:
 
 def _add(args: argparse.Namespace) -> int:
     """Exit 1, with the diff, when the model is already there and `--force` is not given."""
+    import asyncio
+
+    from codegen.changes import sync
+
     try:
         added = asyncio.run(
             sync.add(args.specs, args.target, fetcher=_fetcher(args), force=args.force)
@@ -254,10 +272,16 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _print_changes(changes: list[diff.Change]) -> None:
+    from codegen.changes import diff
+
     print("    " + diff.as_table(changes).replace("\n", "\n    "))
 
 
 def _sync(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from codegen.changes import sync
+
     fetcher = _fetcher(args)
     dry_run = args.dry_run or args.check
     results = asyncio.run(
@@ -283,6 +307,9 @@ def _regenerate(args: argparse.Namespace) -> None:
 
 
 def _openapi(args: argparse.Namespace) -> int:
+    from codegen import openapi
+    from codegen.parser import load_catalogue
+
     catalogue = load_catalogue(args.specs)
     try:
         text = openapi.dumps(openapi.document(catalogue, args.model))

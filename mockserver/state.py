@@ -27,7 +27,7 @@ from mockserver.store import store_kind
 from mockserver.store.base import Store
 from mockserver.tasks.lifecycle import Clock, Engine, build_plan
 from mockserver.tasks.outputs import output_kind
-from mockserver.tasks.task import DetailCache, Task, render_task
+from mockserver.tasks.task import DetailCache, FrameCache, Task, render_task
 
 log = logging.getLogger("mockserver")
 
@@ -60,10 +60,12 @@ class MockState:
         self.journal = self.store.journal
         self.events = Events(self.journal)
         self.details = DetailCache()
+        self.frames = FrameCache()
         self.callbacks = CallbackSender(config.callbacks, self.journal, self.detail_envelope)
         self.store.on_terminal.append(self.callbacks.on_terminal)
         # a reset elsewhere restarts task ids: no rendering of an old task 1 may be reused
         self.store.on_control.append(self.details.clear)
+        self.store.on_control.append(self.frames.clear)
         self._background: list[asyncio.Task[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -165,6 +167,7 @@ class MockState:
         """Back to a fresh start: tasks, files, journal, faults (config's), clock, limits."""
         await self.store.clear()
         self.details.clear()
+        self.frames.clear()
         self.control.reset(self.config)
         self.events.reset()
         await self.store.publish_control()

@@ -11,6 +11,7 @@ clock, so the same specs and the same previous tree always give the same bytes
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 
 from codegen import catalogue_file
 from codegen.changes import diff
+from codegen.entries import LOCK_INDENT, Entry, model_entries
 from codegen.errors import GenerateError
 from codegen.schema import Model
 
@@ -36,26 +38,42 @@ class Release:
     changelog: bytes
 
 
-def release(models: Sequence[Model], out: Path) -> Release:
-    """Version, lock and CHANGELOG for generating `models` into `out`."""
+def release(models: Sequence[Model], out: Path, entries: Sequence[Entry] | None = None) -> Release:
+    """Version, lock and CHANGELOG for generating `models` into `out`.
+
+    `entries` are the models' (`codegen.entries.model_entries`), when the caller made
+    them already. Only the models whose lock entry moved are read back from the old
+    lock and diffed: an unchanged entry means an unchanged model.
+    """
+    made = list(entries) if entries is not None else model_entries(models, None)
     previous = _read_lock(out / LOCK)
     old_log = _read_text(out / CHANGELOG)
-    new = {m.slug: m for m in models}
     if previous is None:
-        version, changes = FIRST_VERSION, diff.diff({}, new)
+        version, changes = FIRST_VERSION, diff.diff({}, {m.slug: m for m in models})
         log = _entry(version, changes, first=True)
     else:
-        old_version, old_models = previous
-        changes = diff.diff(old_models, new)
+        old_version, old_entries = previous
+        changes = _changes(out / LOCK, old_entries, models, made)
         version = bump(old_version, changes)
         body = old_log[len(_TITLE) :] if old_log.startswith(_TITLE) else old_log
         log = (_entry(version, changes) + body) if changes else body
     return Release(
         version=version,
         changes=tuple(changes),
-        lock=_lock_bytes(version, models),
+        lock=_splice(version, [e.lock for e in made]),
         changelog=(_TITLE + log).encode("utf-8"),
     )
+
+
+def _changes(
+    lock: Path, old: list[str], models: Sequence[Model], made: Sequence[Entry]
+) -> list[diff.Change]:
+    """The diff of the models whose lock entry is not in both locks (the others are equal)."""
+    new_texts = {e.lock for e in made}
+    old_texts = set(old)
+    before = [_entry_model(lock, text) for text in old if text not in new_texts]
+    after = {m.slug: m for m, e in zip(models, made, strict=True) if e.lock not in old_texts}
+    return diff.diff({m.slug: m for m in before}, after)
 
 
 def bump(version: str, changes: list[diff.Change]) -> str:
@@ -105,23 +123,68 @@ def _md(text: str) -> str:
 def _lock_bytes(version: str, models: Sequence[Model]) -> bytes:
     """Standard JSON (no `NaN`/`Infinity`): a non-finite float of a model built in code is
     tagged the way catalogue.json tags it (`catalogue_file.encode_floats`)."""
-    dumped = [catalogue_file.encode_floats(m.model_dump(mode="json")) for m in models]
-    data = {"version": version, "models": dumped}
-    text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False)
-    return (text + "\n").encode("utf-8")
+    return _splice(version, [e.lock for e in model_entries(models, None)])
 
 
-def _read_lock(path: Path) -> tuple[str, dict[str, Model]] | None:
+def _splice(version: str, entries: list[str]) -> bytes:
+    """The lock, byte for byte `json.dumps({"models": [...], "version": ...}, indent=1,
+    sort_keys=True)`, from each model's entry (already indented)."""
+    if not entries:
+        return (_LOCK_HEAD + "]" + _lock_tail(version)).encode("utf-8")
+    body = ",\n".join(entries)
+    return (_LOCK_HEAD + "\n" + body + "\n ]" + _lock_tail(version)).encode("utf-8")
+
+
+_LOCK_HEAD = '{\n "models": ['
+
+
+def _lock_tail(version: str) -> str:
+    return ',\n "version": ' + json.dumps(version, ensure_ascii=False) + "\n}\n"
+
+
+_OPEN = LOCK_INDENT + "{"
+_CLOSE = "\n" + LOCK_INDENT + "}"
+#: Where one entry ends and the next begins in a lock `_splice` wrote: braces at the
+#: entries' own depth (JSON strings hold no raw newline, deeper lines are indented more).
+_BETWEEN = _CLOSE + ",\n" + _OPEN
+_TAIL = re.compile(r'\n \],\n "version": ("(?:[^"\\]|\\.)*")\n\}\n\Z')
+
+
+def _read_lock(path: Path) -> tuple[str, list[str]] | None:
+    """The old lock's version and its entries as text, split where `_splice` joined them;
+    a lock in any other layout (edited by hand) is read as JSON and its entries remade."""
     if not path.is_file():
         return None
+    text = path.read_text(encoding="utf-8")
+    tail = _TAIL.search(text)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        models = [Model.model_validate(catalogue_file.decode_floats(m)) for m in data["models"]]
-        return str(data["version"]), {m.slug: m for m in models}
+        if text.startswith(_LOCK_HEAD + "\n") and tail is not None:
+            pieces = text[len(_LOCK_HEAD) + 1 : tail.start()].split(_BETWEEN)
+            if len(pieces) == 1:
+                return str(json.loads(tail.group(1))), pieces
+            middle = [_OPEN + piece + _CLOSE for piece in pieces[1:-1]]
+            entries = [pieces[0] + _CLOSE, *middle, _OPEN + pieces[-1]]
+            return str(json.loads(tail.group(1))), entries
+        data = json.loads(text)
+        models = [_lock_model(item) for item in data["models"]]
+        return str(data["version"]), [e.lock for e in model_entries(models, None)]
     except (ValueError, KeyError, TypeError, ValidationError) as exc:
-        raise GenerateError(
-            f"{path}: unreadable ({exc}); delete it to start a new history"
-        ) from exc
+        raise _unreadable(path, exc) from exc
+
+
+def _entry_model(path: Path, text: str) -> Model:
+    try:
+        return _lock_model(json.loads(text))
+    except (ValueError, TypeError, ValidationError) as exc:
+        raise _unreadable(path, exc) from exc
+
+
+def _lock_model(item: object) -> Model:
+    return Model.model_validate(catalogue_file.decode_floats(item))
+
+
+def _unreadable(path: Path, exc: Exception) -> GenerateError:
+    return GenerateError(f"{path}: unreadable ({exc}); delete it to start a new history")
 
 
 def _read_text(path: Path) -> str:

@@ -33,20 +33,16 @@ from typing import Any, Literal
 import httpx
 
 from codegen.changes import diff
+from codegen.changes.sources import API_URL, DOCS_URL, Source
 from codegen.errors import SpecError, WirogenError
 from codegen.parser import gone_path, load_catalogue, parse_data
 from codegen.parser.openapi_doc import preferred
 from codegen.parser.override import spec_stem
 from codegen.schema import Model
 
-DOCS_URL = "https://wiro.ai"
-API_URL = "https://api.wiro.ai/v1"
 _SLUG = re.compile(r"^([\w.-]+)/([\w. -]+)$")
 
 Status = Literal["unchanged", "changed", "added", "gone", "unreachable", "invalid"]
-#: Where `add`/`sync` look for a doc: `auto` picks per model (see the module docstring).
-Source = Literal["auto", "api", "docs"]
-SOURCES: tuple[Source, ...] = ("auto", "api", "docs")
 #: What a doc is, which decides its file name: the API's OpenAPI document or an llms.txt.
 Format = Literal["openapi", "llms"]
 SUFFIXES: dict[Format, str] = {"openapi": ".openapi.json", "llms": ".llms.md"}

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from codegen.changes.release import CHANGELOG, LOCK, Release, release
-from codegen.render.engine import render_tree
+from codegen.render.stamp import Stamp
 from codegen.render.tree import Report, diff_tree, write_tree
-from codegen.schema import Model
+
+if TYPE_CHECKING:
+    from codegen.changes.release import Release
+    from codegen.schema import Model
 
 DEFAULT_PACKAGE = "wiro_client"
 
@@ -24,10 +27,20 @@ def load_models(specs: Path) -> Sequence[Model]:
 
 
 def build(specs: Path, out: Path, package: str) -> tuple[dict[str, bytes], Release, int]:
-    """The whole tree, with the version, lock and CHANGELOG that `out`'s history implies."""
+    """The whole tree, with the version, lock and CHANGELOG that `out`'s history implies.
+
+    The parser, the renderer and their libraries are imported here, not at the top:
+    a run with nothing to do (see :mod:`codegen.render.stamp`) never needs them.
+    """
+    from codegen.cache import cache_dir
+    from codegen.changes.release import CHANGELOG, LOCK, release
+    from codegen.entries import model_entries
+    from codegen.render.engine import render_tree
+
     models = load_models(Path(specs))
-    result = release(models, Path(out))
-    tree = render_tree(models, package, Path(specs), result.version)
+    entries = model_entries(models, cache_dir(Path(specs)))
+    result = release(models, Path(out), entries)
+    tree = render_tree(models, package, Path(specs), result.version, entries)
     tree[LOCK] = result.lock
     tree[CHANGELOG] = result.changelog
     return dict(sorted(tree.items())), result, len(models)
@@ -35,8 +48,14 @@ def build(specs: Path, out: Path, package: str) -> tuple[dict[str, bytes], Relea
 
 def generate(specs: Path, out: Path, package: str = DEFAULT_PACKAGE) -> Report:
     """Render ``specs`` into ``out``; unchanged files are not rewritten, stale ones go."""
+    stamp = Stamp.of(Path(specs), Path(out), package)
+    done = stamp.current(Path(out), package) if stamp is not None else None
+    if done is not None:
+        return done
     tree, result, count = build(specs, out, package)
     report = write_tree(tree, Path(out), package)
+    if stamp is not None:
+        stamp.record(tree, count, result.version)
     return Report(
         written=report.written,
         deleted=report.deleted,
@@ -49,14 +68,24 @@ def generate(specs: Path, out: Path, package: str = DEFAULT_PACKAGE) -> Report:
 
 def check(specs: Path, out: Path, package: str = DEFAULT_PACKAGE) -> list[str]:
     """Differences between ``out`` and what ``generate`` would write; empty when current."""
+    stamp = Stamp.of(Path(specs), Path(out), package)
+    if stamp is not None and stamp.current(Path(out), package) is not None:
+        return []
     tree, _, _ = build(specs, out, package)
     return diff_tree(tree, Path(out), package)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--specs", type=Path, default=Path("specs"), help="model docs folder")
-    parser.add_argument("--out", type=Path, default=Path("generated"), help="output folder")
-    parser.add_argument("--package", default=DEFAULT_PACKAGE, help="Python package name")
+    parser.add_argument(
+        "--specs", type=Path, default=Path("specs"), help="model docs folder (default: specs)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("generated"), help="output folder (default: generated)"
+    )
+    parser.add_argument(
+        "--package", default=DEFAULT_PACKAGE,
+        help=f"Python package name (default: {DEFAULT_PACKAGE})",
+    )  # fmt: skip
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -75,10 +104,24 @@ def run_check(args: argparse.Namespace) -> int:
     for line in problems:
         print(line)
     if problems:
-        print(f"{args.out} is out of date: run `wirogen generate`", file=sys.stderr)
+        print(f"{args.out} is out of date: run `{_generate_command(args)}`", file=sys.stderr)
         return 1
     print(f"{args.out} is up to date")
     return 0
+
+
+def _generate_command(args: argparse.Namespace) -> str:
+    """The `wirogen generate` that fixes what `check` found, with the options `check` had."""
+    options = [
+        f"{flag} {shlex.quote(str(value))}"
+        for flag, value, default in (
+            ("--specs", args.specs, Path("specs")),
+            ("--out", args.out, Path("generated")),
+            ("--package", args.package, DEFAULT_PACKAGE),
+        )
+        if value != default
+    ]
+    return " ".join(["wirogen generate", *options])
 
 
 def add_subcommands(subparsers: Any) -> None:

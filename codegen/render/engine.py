@@ -17,11 +17,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
-from pydantic_core import to_json
 
 from codegen import catalogue_file, parallel
 from codegen.cache import Pack, cache_dir, code_version, key, loads
 from codegen.changes.release import FIRST_VERSION
+from codegen.entries import Entry, content, model_entries
 from codegen.errors import GenerateError
 from codegen.render import quote
 from codegen.render.format import Group, import_from, isort_names, natural_key, render
@@ -91,20 +91,25 @@ def render_tree(
     package: str,
     specs_dir: Path | None = None,
     version: str = FIRST_VERSION,
+    entries: Sequence[Entry] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the distribution, keyed by POSIX path relative to the output dir.
 
     Each model's view and module come from the render cache when an earlier run
     rendered the same model under the same names, else are made on every CPU
-    for big catalogues (see :class:`_ModelRenderer`).
+    for big catalogues (see :class:`_ModelRenderer`). `entries` are the models'
+    (`codegen.entries.model_entries`), when the caller made them already.
     """
     check_package_name(package)
     specs = PurePosixPath(specs_dir.resolve().as_posix()) if specs_dir is not None else None
-    renderer = _ModelRenderer(Pack(cache_dir(specs_dir), "render"))
+    folder = cache_dir(specs_dir)
+    renderer = _ModelRenderer(Pack(folder, "render"))
     cat = catalogue_view(models, package, specs, renderer.make_views)
     tree: dict[str, bytes] = {m.file_path: renderer.modules[m.file_path] for m in cat.models}
     renderer.pack.save()
-    tree.update(_package_files(cat, version, models))
+    made = entries if entries is not None else model_entries(models, folder)
+    lines = [e.line for e in sorted(made, key=lambda e: e.slug)]
+    tree.update(_package_files(cat, version, lines))
     tree.update(runtime_files(package))
     return dict(sorted(tree.items()))
 
@@ -113,10 +118,11 @@ class _ModelRenderer:
     """Every model's view and module: from the render cache, else made on every CPU.
 
     The key is everything both depend on: the render code's version, the
-    model's exact content and the names and paths ``model_view`` is given. The
-    content is its fields as JSON with NaN/Infinity spelled out (pydantic's own
-    JSON writes them as null, which would collide with None); each field's type
-    is fixed by the schema, so equal JSON means equal fields. (A pickle would
+    model's exact content (`codegen.entries.content`) and the names and paths
+    ``model_view`` is given. The content is its fields as JSON with NaN/Infinity
+    spelled out (pydantic's own JSON writes them as null, which would collide with
+    None); each field's type is fixed by the schema, so equal JSON means equal
+    fields. (A pickle would
     not do: it depends on which equal strings happen to be one object, and on
     the per-process order of the model's fields-set.)
     """
@@ -152,7 +158,7 @@ class _ModelRenderer:
         return key(
             (
                 code_version(_RENDER_CODE, _RENDER_LIBRARIES),
-                to_json(job.model.model_dump(), inf_nan_mode="constants"),
+                content(job.model),
                 job.package,
                 job.owner_attr,
                 job.module,
@@ -183,7 +189,7 @@ def _view_and_module(job: ViewJob) -> tuple[ModelView, bytes]:
     return made, _render("model.py.j2", m=made)
 
 
-def _package_files(cat: CatalogueView, version: str, models: Sequence[Model]) -> dict[str, bytes]:
+def _package_files(cat: CatalogueView, version: str, lines: Sequence[str]) -> dict[str, bytes]:
     pkg = cat.package
     reg = registry_view(cat)
     ctx = {"c": _CatalogueContext(cat)}
@@ -195,7 +201,7 @@ def _package_files(cat: CatalogueView, version: str, models: Sequence[Model]) ->
         f"{pkg}/__main__.py": _render("__main__.py.j2", **ctx),
         f"{pkg}/py.typed": _render("py.typed.j2", **ctx),
         # The schema itself, so `wiro-mock --catalogue PACKAGE` serves the installed models.
-        f"{pkg}/{catalogue_file.FILE_NAME}": catalogue_file.dumps(models),
+        f"{pkg}/{catalogue_file.FILE_NAME}": catalogue_file.join_lines(lines),
         f"{pkg}/models/__init__.py": _render("models_init.py.j2", **ctx),
         "pyproject.toml": _render("pyproject.toml.j2", x={"version": version}, **ctx),
         "README.md": _render("README.md.j2", **ctx),

@@ -30,7 +30,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from mockserver.errors import CODE_NOT_FOUND, SocketFrameError, StoreUnavailableError
 from mockserver.state import MockState
-from mockserver.tasks.task import Task, socket_message
+from mockserver.tasks.task import Task
 
 log = logging.getLogger("mockserver")
 
@@ -201,9 +201,21 @@ class Connection:
             if timeout == 0:
                 await asyncio.sleep(0)
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout)
+            await self._sleep(timeout)
             self.wake.clear()
+
+    async def _sleep(self, timeout: float | None) -> None:
+        """Until woken or `timeout` seconds passed: a timer that sets the wake-up, not
+        `asyncio.wait_for`, which wraps each wait in a task of its own (a task per socket
+        per event, the fan-out's largest cost after the writes)."""
+        if timeout is None:
+            await self.wake.wait()
+            return
+        timer = asyncio.get_running_loop().call_later(timeout, self.wake.set)
+        try:
+            await self.wake.wait()
+        finally:
+            timer.cancel()
 
     async def _send_events(self) -> bool:
         """Send every event each subscription has not seen; True if the socket was dropped.
@@ -225,8 +237,7 @@ class Connection:
                         await self._close(CLOSE_DROPPED, "mock fault: socket dropped")
                         return True
                     continue  # another connection took this task's drop
-                step = task.plan[sub.sent]
-                await self.ws.send_text(json.dumps(socket_message(task, step, epoch)))
+                await self.ws.send_text(state.frames.frame(task, sub.sent, epoch))
                 sub.sent += 1
         return False
 

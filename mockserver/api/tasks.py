@@ -141,8 +141,10 @@ async def task_list(call: Call) -> Reply:
     call.context.remember(describe(fields))
     query = ListQuery.of(fields, state.registry)
     ids = await state.store.select(
-        lambda t: (not state.auth.enabled or t.project.api_key == project.api_key)
-        and query.keeps(t.model)
+        lambda t: (
+            (not state.auth.enabled or t.project.api_key == project.api_key)
+            and query.keeps(t.model)
+        )
     )
     ids.sort(key=int, reverse=not query.ascending)  # creation order is id order
     window = slice(query.start, query.start + query.limit)

@@ -257,9 +257,6 @@ class Engine:
         for hook in self.on_terminal:
             hook(task)
 
-    def is_finished(self, task: Task) -> bool:
-        return self.sync(task).terminal
-
     def remaining(self, task: Task) -> float | None:
         """Virtual seconds until the task's last event, if nothing interferes (None: unknown,
         in step mode or while it is stalled)."""

@@ -325,6 +325,34 @@ class DetailCache:
         return len(self._items)
 
 
+class FrameCache:
+    """Socket frames as JSON text (`json.dumps`, as always sent), one serialization per
+    event for all its subscribers (bounded, oldest out; cleared with the Detail cache on a
+    reset or a control change).
+
+    A frame depends on the task and the event (`socket_message`); it is keyed by what
+    names them: the task (id and creation time), the event's index, the clock's epoch,
+    and whether the task's files were deleted since (the outputs frame of a replay then
+    lists none)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._frames: dict[tuple[Any, ...], str] = {}
+
+    def frame(self, task: Task, index: int, epoch: float) -> str:
+        key = (task.id, task.created, index, epoch, task.files_deleted)
+        text = self._frames.get(key)
+        if text is None:
+            text = json.dumps(socket_message(task, task.plan[index], epoch))
+            if len(self._frames) >= self.size:
+                del self._frames[next(iter(self._frames))]
+            self._frames[key] = text
+        return text
+
+    def clear(self) -> None:
+        self._frames.clear()
+
+
 def _cost(task: Task, elapsed: float) -> float:
     if not task.terminal or task.outcome in ("fail", "error"):
         return 0.0

@@ -6,6 +6,7 @@ one process and in several.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import pickle
@@ -17,7 +18,7 @@ import pytest
 
 from codegen.errors import GenerateError
 from codegen.parser import load_catalogue
-from codegen.render.commands import build
+from codegen.render.commands import build, check, generate
 from codegen.render.engine import render_tree
 from codegen.schema import InputKind
 from tests.forking import in_fresh_process
@@ -50,6 +51,7 @@ def test_cold_warm_and_off_are_identical(project: Path, monkeypatch: pytest.Monk
     assert _tree(project) == off  # cold: fills the cache
     assert {p.name for p in (project / ".wirogen-cache").iterdir()} == {
         ".gitignore",
+        "entries.pack",
         "parse.pack",
         "render.pack",
     }
@@ -77,6 +79,55 @@ def test_a_changed_spec_is_not_served_stale(project: Path, monkeypatch: pytest.M
     assert b"seed_value" in warm["pkg/models/wiro/cartoonify.py"]
 
 
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_one_changed_spec_regenerates_to_the_cold_bytes(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lock spliced by one entry, CHANGELOG, modules: all exactly what a cold run writes."""
+    warm, cold = project / "warm", project / "cold"
+    generate(project / "specs", warm, "pkg")
+    shutil.copytree(warm, cold)
+    doc = project / "specs" / "wiro__cartoonify.llms.md"
+    doc.write_text(doc.read_text().replace("name: seed", "name: seedValue"))
+    report = generate(project / "specs", warm, "pkg")
+    assert "wirogen.lock.json" in report.written and report.changes
+    with monkeypatch.context() as patch:
+        patch.setenv("WIROGEN_NO_CACHE", "1")
+        generate(project / "specs", cold, "pkg")
+    assert _files(warm) == _files(cold)
+
+
+def test_nothing_changed_writes_nothing_and_drift_is_still_seen(project: Path) -> None:
+    out = project / "generated"
+    first = generate(project / "specs", out, "pkg")
+    again = generate(project / "specs", out, "pkg")
+    assert not again.written and not again.deleted and again.unchanged == len(first.written)
+    assert (again.models, again.version) == (first.models, first.version)
+    assert check(project / "specs", out, "pkg") == []
+    readme = out / "README.md"
+    readme.write_bytes(readme.read_bytes().replace(b"#", b"%", 1))
+    (out / "pkg" / "stray.py").write_text("")
+    assert check(project / "specs", out, "pkg") == ["differs: README.md", "extra: pkg/stray.py"]
+    assert generate(project / "specs", out, "pkg").written == ("README.md",)
+
+
+def test_a_lock_laid_out_by_hand_reads_the_same(project: Path) -> None:
+    out = project / "generated"
+    generate(project / "specs", out, "pkg")
+    lock = out / "wirogen.lock.json"
+    laid_out = lock.read_bytes()
+    lock.write_text(json.dumps(json.loads(laid_out), indent=4))
+    doc = project / "specs" / "wiro__cartoonify.llms.md"
+    doc.write_text(doc.read_text().replace("name: seed", "name: seedValue"))
+    edited = generate(project / "specs", out, "pkg")
+    assert edited.changes and lock.read_bytes() != laid_out
+    lock.write_text(json.dumps(json.loads(lock.read_bytes()), indent=4))
+    assert not generate(project / "specs", out, "pkg").changes
+
+
 def test_render_cache_keys_on_names_and_package(project: Path) -> None:
     models = hostile_models()
     specs = project / "specs"
@@ -89,7 +140,7 @@ def test_corrupted_cache_is_recomputed(project: Path, monkeypatch: pytest.Monkey
     off = _uncached(project, monkeypatch)
     _tree(project)
     packs = sorted((project / ".wirogen-cache").glob("*.pack"))
-    assert [p.name for p in packs] == ["parse.pack", "render.pack"]
+    assert [p.name for p in packs] == ["entries.pack", "parse.pack", "render.pack"]
     for pack in packs:
         tag, entries = pickle.loads(pack.read_bytes())
         for index, entry in enumerate(entries):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tomllib
 from importlib.metadata import version
+from pathlib import Path
 
 from tests.paths import ROOT, SPECS
 
@@ -39,3 +40,19 @@ def test_a_reader_that_stops_early_is_no_error() -> None:
     status = proc.wait(timeout=120)
     assert first.strip() and proc.stderr.read() == b""
     assert status == 0
+
+
+def test_check_names_the_generate_command_that_fixes_it(tmp_path: Path) -> None:
+    """A stale package: `check` exits 1 and prints the `generate` with the same options."""
+    out = tmp_path / "client"
+    options = ["--specs", str(SPECS), "--out", str(out), "--package", "my_client"]
+    subprocess.run([*WIROGEN, "generate", *options], capture_output=True, check=True, cwd=ROOT)
+    (out / "my_client" / "__init__.py").write_text("# edited by hand\n")
+    done = subprocess.run([*WIROGEN, "check", *options], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 1
+    fix = f"wirogen generate --specs {SPECS} --out {out} --package my_client"
+    assert done.stderr == f"{out} is out of date: run `{fix}`\n"
+    subprocess.run(fix.replace("wirogen", " ".join(WIROGEN), 1).split(), check=True, cwd=ROOT,
+                   capture_output=True)  # fmt: skip
+    again = subprocess.run([*WIROGEN, "check", *options], capture_output=True, cwd=ROOT)
+    assert again.returncode == 0

@@ -327,11 +327,11 @@ async def test_detail_cache_matches_a_fresh_render_at_every_step() -> None:
     state: MockState = app.state.mock
     await call(app, "POST", "/v1/Run/reve/generate", j({"prompt": "a koala"}), JSON)
     await call(app, "POST", "/v1/Run/reve/generate", j({"prompt": "x"}), JSON)
-    task = state.store.index.by_id("1")
-    assert task is not None
     epoch = state.clock.epoch
     seen = set()
     while True:
+        task = await state.store.get("1")  # a reading: step mode moves it only on Detail
+        assert task is not None
         # step mode: a read reports the task as it is, then moves it one event on
         item = dumps(render_task(task, epoch))
         seen.add(task.status.value)
@@ -339,15 +339,17 @@ async def test_detail_cache_matches_a_fresh_render_at_every_step() -> None:
         status, _, body = await call(app, "POST", "/v1/Task/Detail", j({"taskid": "1"}), JSON)
         assert status == 200
         assert body == b'{"total":"1","errors":[],"tasklist":[' + item + b'],"result":true}'
+        task = await state.store.get("1")
+        assert task is not None
         assert state.details.item(task, epoch, render_task) == dumps(render_task(task, epoch))
         if was_terminal:
             break
     assert {"task_queue", "task_accept", "task_output", "task_postprocess_end"} <= seen
     # a cancelled task, a reset clock: each re-rendered, never stale
-    other = state.store.index.by_id("2")
+    other = await state.store.get("2")
     assert other is not None
     state.details.item(other, epoch, render_task)
-    await state.store.update(other, state.engine.cancel)
+    other = await state.store.update(other, state.engine.cancel)
     assert state.details.item(other, epoch, render_task) == dumps(render_task(other, epoch))
     assert state.details.item(task, epoch + 10, render_task) == dumps(render_task(task, epoch + 10))
     await state.reset()

@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.sync.client import connect as connect_sync
 
-import mockserver.api.socket as socket_route
 from mockserver.api.socket import (
     MAX_SUBSCRIPTIONS,
     MSG_INTERNAL,
@@ -190,7 +189,7 @@ async def test_a_bug_while_sending_closes_with_1011(
         raise RuntimeError("a bug")
 
     token = run(mock)["socketaccesstoken"]
-    monkeypatch.setattr(socket_route, "socket_message", broken)
+    monkeypatch.setattr(mock.app.state.mock.frames, "frame", broken)
     reply, close = await answer_and_close(mock.socket_url, subscribe(token))
     assert reply == error_frame(MSG_INTERNAL) and close == 1011
 

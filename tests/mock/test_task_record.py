@@ -18,7 +18,7 @@ from codegen.schema import Input, InputKind
 from mockserver import create_app
 from mockserver.models.discovery import model_id
 from mockserver.state import MockState
-from mockserver.tasks.task import render_task
+from mockserver.tasks.task import render_task, socket_message
 from tests.go_types import GO_TASK_DETAIL, go_decode
 from tests.mock.conftest import (
     SPECS,
@@ -371,3 +371,22 @@ async def test_the_exported_document_describes_every_field(client: httpx.AsyncCl
     schema = (await client.get("/openapi.json")).json()["components"]["schemas"]["Task"]
     assert set(schema["properties"]) == set(task)
     assert set(TASK_FIELDS) <= set(schema["properties"])
+
+
+async def test_socket_frames_are_serialized_once_per_event(client: httpx.AsyncClient) -> None:
+    """Every subscriber of an event gets the one text `json.dumps` gives for it; a reset
+    forgets them (task ids start again)."""
+    state: MockState = client._transport.app.state.mock  # type: ignore[attr-defined]
+    taskid = await run_task(client, SEEDEDIT, SEEDEDIT_BODY)
+    await finish(client, taskid)
+    task = await state.store.get(taskid)
+    assert task is not None
+    epoch = state.clock.epoch
+    for index, step in enumerate(task.plan):
+        text = state.frames.frame(task, index, epoch)
+        assert text == json.dumps(socket_message(task, step, epoch))
+        assert state.frames.frame(task, index, epoch) is text
+    first = state.frames.frame(task, 0, epoch)
+    await state.reset()
+    again = state.frames.frame(task, 0, epoch)
+    assert again == first and again is not first

@@ -8,8 +8,8 @@ such as `../../etc/passwd` can neither escape nor collide. Task outputs share th
 from __future__ import annotations
 
 from mockserver.errors import MissingFileError, ValidationError
-from mockserver.http.bodies import describe, read_fields
-from mockserver.http.call import Call, Reply, api_base, authenticate, file_reply, reply
+from mockserver.http.bodies import opened
+from mockserver.http.call import Call, Reply, api_base, file_reply, reply
 from mockserver.http.names import safe_filename
 from mockserver.models.fields import Upload
 from mockserver.models.media import sniff
@@ -21,9 +21,7 @@ MSG_FILE_REQUIRED = "Request files [file] required"
 
 async def folder_create(call: Call) -> Reply:
     state = call.state
-    await authenticate(call)
-    fields = await read_fields(call, state.config.limits.max_json_bytes)
-    call.context.remember(describe(fields))
+    _, fields = await opened(call)
     name = fields.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ValidationError("Request parameter [name] required")
@@ -42,9 +40,7 @@ async def folder_create(call: Call) -> Reply:
 
 async def upload(call: Call) -> Reply:
     state = call.state
-    await authenticate(call)
-    fields = await read_fields(call, state.config.limits.max_json_bytes)
-    call.context.remember(describe(fields))
+    _, fields = await opened(call)
     files = fields.get("file")
     entry = files[0] if isinstance(files, list) and files else files
     if not isinstance(entry, Upload) or not entry.data:

@@ -15,8 +15,8 @@ from typing import Any
 
 from codegen.schema import Model
 from mockserver.errors import NotFoundError, TaskStateError, ValidationError
-from mockserver.http.bodies import describe, read_fields
-from mockserver.http.call import Call, Reply, authenticate, body_reply, reply
+from mockserver.http.bodies import opened
+from mockserver.http.call import Call, Reply, body_reply, reply
 from mockserver.models.fields import count_field
 from mockserver.models.registry import Registry, normalize_slug, slug_keys
 from mockserver.state import MockState
@@ -41,9 +41,7 @@ LIST_MAX = 1000
 
 async def _task(call: Call, missing: str = MSG_NO_TASK) -> tuple[MockState, Task]:
     state = call.state
-    project = await authenticate(call)
-    fields = await read_fields(call, state.config.limits.max_json_bytes)
-    call.context.remember(describe(fields))
+    project, fields = await opened(call)
     task_id = _text(fields.get("taskid"))
     token = _text(fields.get("tasktoken")) or _text(fields.get("socketaccesstoken"))
     if not task_id and not token:
@@ -136,9 +134,7 @@ async def task_list(call: Call) -> Reply:
     - `type` is accepted: every mock task is a model run.
     """
     state = call.state
-    project = await authenticate(call)
-    fields = await read_fields(call, state.config.limits.max_json_bytes)
-    call.context.remember(describe(fields))
+    project, fields = await opened(call)
     query = ListQuery.of(fields, state.registry)
     ids = await state.store.select(
         lambda t: (

@@ -13,24 +13,15 @@ from typing import Any, get_args
 from codegen import openapi
 from codegen.schema import Model
 from mockserver.api.run import MSG_UNKNOWN_MODEL
-from mockserver.config import Project
 from mockserver.errors import NotFoundError
-from mockserver.http.bodies import describe, read_fields
-from mockserver.http.call import Call, Reply, api_base, authenticate, reply
+from mockserver.http.bodies import opened
+from mockserver.http.call import Call, Reply, api_base, reply
 from mockserver.models import discovery
 from mockserver.models.fields import text_field
 from mockserver.state import MockState
 
 #: Tool/DetailOpenAPI's entries, in order: EK takes the `signature` one, else the first.
 AUTH_KINDS: tuple[openapi.WiroAuth, ...] = get_args(openapi.WiroAuth)
-
-
-async def _begin(call: Call) -> tuple[Project, dict[str, Any]]:
-    """Authenticate, read and journal the body: the same first steps as every API route."""
-    project = await authenticate(call)
-    fields = await read_fields(call, call.state.config.limits.max_json_bytes)
-    call.context.remember(describe(fields))
-    return project, fields
 
 
 def _models(state: MockState) -> list[Model]:
@@ -51,27 +42,27 @@ def _ok(**payload: Any) -> Reply:
 
 
 async def tool_list(call: Call) -> Reply:
-    _, fields = await _begin(call)
+    _, fields = await opened(call)
     total, page = discovery.find(_models(call.state), discovery.ToolQuery.of(fields))
     pricing = discovery.Pricing.of(call.state.config)
     return _ok(total=total, tool=[discovery.list_item(m, pricing) for m in page])
 
 
 async def tool_detail(call: Call) -> Reply:
-    _, fields = await _begin(call)
+    _, fields = await opened(call)
     model = _model(call, fields)
     return _ok(tool=[discovery.detail_item(model, discovery.Pricing.of(call.state.config))])
 
 
 async def tool_explore(call: Call) -> Reply:
-    await _begin(call)
+    await opened(call)
     pricing = discovery.Pricing.of(call.state.config)
     return _ok(explore=discovery.explore_groups(_models(call.state), pricing))
 
 
 async def tool_detail_openapi(call: Call) -> Reply:
     """A bare array (no envelope), as EK reads it; the servers URL is this mock."""
-    _, fields = await _begin(call)
+    _, fields = await opened(call)
     model = _model(call, fields)
     base = api_base(call)
     return reply(
@@ -81,7 +72,7 @@ async def tool_detail_openapi(call: Call) -> Reply:
 
 
 async def project_list(call: Call) -> Reply:
-    caller, fields = await _begin(call)
+    caller, fields = await opened(call)
     state = call.state
     visible = discovery.visible_projects(
         state.config.effective_projects(),

@@ -18,10 +18,11 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from mockserver.errors import BodyTooLargeError, MockError, ValidationError
+from mockserver.http.call import Call, authenticate
 from mockserver.models.fields import Upload
 
 if TYPE_CHECKING:
-    from mockserver.http.call import Call
+    from mockserver.config import Project
 
 JSON_TYPES = ("application/json", "text/json", "text/plain", "")
 
@@ -181,3 +182,12 @@ def describe(fields: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+async def opened(call: Call) -> tuple[Project, dict[str, Any]]:
+    """The caller's project and the request's fields, journaled: how every API route but
+    Run begins (authenticate first, so a refused caller's body is never parsed)."""
+    project = await authenticate(call)
+    fields = await read_fields(call, call.state.config.limits.max_json_bytes)
+    call.context.remember(describe(fields))
+    return project, fields

@@ -159,15 +159,11 @@ class MockState:
             "result": True,
         }
 
-    async def control_changed(self) -> None:
-        """After an admin change to the clock, faults or limits: let every process know."""
-        await self.store.publish_control()
-
     async def reset(self) -> None:
         """Back to a fresh start: tasks, files, journal, faults (config's), clock, limits."""
         await self.store.clear()
         self.details.clear()
         self.frames.clear()
-        self.control.reset(self.config)
+        async with self.store.changing_control():
+            self.control.reset(self.config)
         self.events.reset()
-        await self.store.publish_control()

@@ -149,8 +149,8 @@ async def clock_advance(request: Request) -> Response:
     """Body `{"seconds": float}`: move virtual time on (manual mode) and apply due events."""
     state = state_of(request)
     body = await body_of(request, ClockAdvanceBody)
-    state.clock.advance(body.seconds)
-    await state.control_changed()
+    async with state.store.changing_control():
+        state.clock.advance(body.seconds)
     await state.store.run_due()
     return json_response(_clock(state))
 
@@ -164,23 +164,23 @@ async def faults_add(request: Request) -> Response:
     state = state_of(request)
     body = parse_json(await request.body())
     rules = validated(FaultRules, body).rules if "rules" in body else [validated(FaultRule, body)]
-    added = [state.faults.add(r).name for r in rules]
-    await state.control_changed()
+    async with state.store.changing_control():
+        added = [state.faults.add(r).name for r in rules]
     return json_response({"added": added, "faults": state.faults.describe()})
 
 
 async def faults_clear(request: Request) -> Response:
     state = state_of(request)
-    state.faults.clear()
-    await state.control_changed()
+    async with state.store.changing_control():
+        state.faults.clear()
     return json_response({"faults": []})
 
 
 async def fault_delete(request: Request) -> Response:
     state = state_of(request)
-    if not state.faults.remove(request.path_params["name"]):
-        raise NotFoundError("No fault rule with that name.")
-    await state.control_changed()
+    async with state.store.changing_control():
+        if not state.faults.remove(request.path_params["name"]):
+            raise NotFoundError("No fault rule with that name.")
     return json_response({"faults": state.faults.describe()})
 
 
@@ -199,13 +199,15 @@ async def limits_set(request: Request) -> Response:
             raise NotFoundError(f"No project with api_key {key!r}.")
     given = body.model_fields_set
     limits = state.limits
-    for key in targets:
-        concurrent = (
-            body.concurrent_tasks if "concurrent_tasks" in given else limits.concurrency.get(key)
-        )
-        balance = body.balance if "balance" in given else limits.balances.get(key)
-        limits.set(key, concurrent, balance)
-    await state.control_changed()
+    async with state.store.changing_control():
+        for key in targets:
+            concurrent = (
+                body.concurrent_tasks
+                if "concurrent_tasks" in given
+                else limits.concurrency.get(key)
+            )
+            balance = body.balance if "balance" in given else limits.balances.get(key)
+            limits.set(key, concurrent, balance)
     return json_response(await _limits(state))
 
 

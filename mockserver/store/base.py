@@ -19,9 +19,10 @@ constructor, socket wake-ups), and a store missing a method then fails when it i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, TypeVar
 
@@ -99,6 +100,9 @@ class Store(ABC):
         #: Called when another process changed the control state (a reset, say).
         self.on_control: list[Callable[[], None]] = []
         self._watchers: dict[str, set[asyncio.Event]] = {}
+        #: Held while the control state changes here or takes up another process's version:
+        #: a refresh applied in the middle of a local change would undo it.
+        self.control_lock = asyncio.Lock()
 
     # -- life --------------------------------------------------------------------------------
     @abstractmethod
@@ -113,10 +117,18 @@ class Store(ABC):
     async def refresh(self) -> None:
         """Apply what other processes changed in the control state (before a request)."""
 
+    @contextlib.asynccontextmanager
+    async def changing_control(self) -> AsyncIterator[None]:
+        """Around a change to the clock, faults or limits made here, published after it
+        (not when it raised): no refresh applies another version while it is being made."""
+        async with self.control_lock:
+            yield
+            await self.publish_control()
+
     @abstractmethod
     async def publish_control(self) -> None:
         """After a change to the control state here: make every process apply it, and let
-        live tasks catch up with it."""
+        live tasks catch up with it (`changing_control` calls it)."""
 
     # -- tasks -------------------------------------------------------------------------------
     @abstractmethod

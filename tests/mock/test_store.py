@@ -4,6 +4,7 @@ The contract both stores honour is `test_store_contract`."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gc
 import json
@@ -210,6 +211,51 @@ async def test_redis_files_clear_removes_the_shared_folders_copies(
     assert await store.files.folder_by_id(folder.id) is None
     assert not any((tmp_path / f.token).exists() for f in stored)
     await store.aclose()
+
+
+@pytest.mark.parametrize("store", ["redis"], indirect=True)
+async def test_a_local_change_made_while_a_refresh_reads_is_kept(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refresh that read the stored control state before a change made here must not
+    apply it after: the change (a fault rule just added) would be undone in this process
+    while every other process has it."""
+    state = _state(client)
+    store = state.store
+    assert isinstance(store, RedisStore)
+    await store.refresh()
+    reading, resume = asyncio.Event(), asyncio.Event()
+    real_call = store.batch.call
+
+    def call(*args: Any) -> asyncio.Future[Any]:
+        future = real_call(*args)
+        if store.keys.ctl not in args[1:] or reading.is_set():
+            return future
+        reading.set()  # the first read of the stored blob: held until the change was made
+
+        async def held() -> Any:
+            await resume.wait()
+            return await future
+
+        return asyncio.ensure_future(held())
+
+    monkeypatch.setattr(store.batch, "call", call)
+    state.control.version = None  # stale, as after another process's change
+    refresh = asyncio.create_task(store.refresh())
+    await reading.wait()
+
+    async def add_rule() -> None:
+        async with store.changing_control():
+            state.faults.add(FaultRule(name="late", kind="http", status=503))
+
+    change = asyncio.create_task(add_rule())
+    await asyncio.sleep(0.05)  # the change runs as far as it can while the read is held
+    resume.set()
+    await asyncio.gather(refresh, change)
+    assert [r.name for r in state.faults.rules] == ["late"]
+    state.control.version = None
+    await store.refresh()  # the stored state has it too
+    assert [r.name for r in state.faults.rules] == ["late"]
 
 
 # -- the control state blob --------------------------------------------------------------------

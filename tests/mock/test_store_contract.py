@@ -177,6 +177,23 @@ async def test_retime_gives_live_tasks_the_new_modes_due_times(state: MockState)
     assert again is not None and again.due is not None
 
 
+async def test_tasks_finishing_at_once_are_each_charged_once(state: MockState) -> None:
+    """Concurrent charges in one process: a charge refused because another was published
+    first is retried on the stored balance, never on the one it already lowered."""
+    store, limits = state.store, state.limits
+    api_key = _project(state).api_key
+    async with store.changing_control():
+        limits.set(api_key, None, 100.0)
+    tasks = await added(state, 4, tracked=True)
+    state.clock.advance(10_000.0)
+    done = await asyncio.gather(*(store.update(t, state.engine.sync) for t in tasks))
+    cost = sum(task_cost(task) for task in done)
+    assert all(task.terminal for task in done) and cost > 0
+    state.control.version = None  # take up the stored state (Redis), as another process would
+    await store.refresh()
+    assert limits.balances[api_key] == pytest.approx(100.0 - cost)
+
+
 async def test_run_due_finishes_tracked_tasks_charging_and_calling_back(state: MockState) -> None:
     store, limits = state.store, state.limits
     api_key = _project(state).api_key

@@ -76,13 +76,13 @@ async def toggle_fault(request: Request, name: str) -> bool | None:
     """Switch the rule `name` off (kept aside) or back on; its new state, None if unknown."""
     state = state_of(request)
     off = parked(request)
-    rule = next((r for r in state.faults.rules if r.name == name), None)
-    if rule is not None:
-        state.faults.remove(name)
-        off[name] = rule
-    elif name in off:
-        state.faults.add(off.pop(name))
-    else:
-        return None
-    await state.control_changed()  # other processes sharing the store apply it too
+    async with state.store.changing_control():  # other processes sharing the store apply it
+        rule = next((r for r in state.faults.rules if r.name == name), None)
+        if rule is not None:
+            state.faults.remove(name)
+            off[name] = rule
+        elif name in off:
+            state.faults.add(off.pop(name))
+        else:
+            return None
     return rule is None  # it was parked: now it is on

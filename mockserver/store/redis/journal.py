@@ -28,6 +28,7 @@ class RedisJournal:
         self.size = size
         self.enabled = size > 0
         self.listener: Callable[[], None] | None = None
+        self._pushing: set[asyncio.Future[Any]] = set()
 
     async def request(
         self, method: str, path: str, query: bytes, headers: dict[str, str], body: Any,
@@ -50,7 +51,9 @@ class RedisJournal:
     def _add(self, data: str) -> None:
         """Queue the entry for the next pipeline without waiting for Redis: it goes out in
         the same loop turn the response does, and nobody is kept waiting for a log line."""
-        self.batch.call("RPUSH", self.keys.journal, data).add_done_callback(_consume)
+        pushed = self.batch.call("RPUSH", self.keys.journal, data)
+        self._pushing.add(pushed)
+        pushed.add_done_callback(self._pushed)
         if self.listener is not None:
             self.listener()
 
@@ -62,7 +65,19 @@ class RedisJournal:
     def _keys(self) -> list[str]:
         return [self.keys.journal, self.keys.journal_trimmed]
 
+    def _pushed(self, future: asyncio.Future[Any]) -> None:
+        self._pushing.discard(future)
+        _consume(future)
+
+    async def _written(self) -> None:
+        """Until this process's entries in flight are in Redis: batches go out on several
+        connections, so a read sent after a push could otherwise overtake it (a client that
+        asks for the journal right after its request would not find that request)."""
+        if self._pushing:
+            await asyncio.wait(set(self._pushing))
+
     async def _entries(self, first: int = 0) -> list[dict[str, Any]]:
+        await self._written()
         trimmed, start, lines = await self.batch.script("journal_read", self._keys(), [first])
         out = []
         for index, line in enumerate(lines, start=int(trimmed) + int(start) + 1):
@@ -82,13 +97,16 @@ class RedisJournal:
         return [e for e in await self._entries(-limit) if e["id"] > entry_id]
 
     async def last_id(self) -> int:
+        await self._written()
         trimmed, start, lines = await self.batch.script("journal_read", self._keys(), [-1])
         return int(trimmed) + int(start) + len(lines)
 
     async def clear(self) -> None:
+        await self._written()
         await self.batch.script("journal_clear", self._keys(), [])
 
     async def count(self) -> int:
+        await self._written()
         return min(self.size, int(await self.batch.call("LLEN", self.keys.journal)))
 
 

@@ -97,24 +97,32 @@ class RedisStore(Store):
 
     # -- control state: the blob, its version, its channel -------------------------------------
     async def refresh(self) -> None:
+        """One read per request; the version moved (or is unknown) only after a change."""
         version = await self.batch.read("GET", self.keys.ctl_version)
-        if version is None:  # a fresh (or flushed) Redis: this process's state is the start
-            await self._claim_control()
-        elif int(version) != self.control.version:
-            blob = await self.batch.call("GET", self.keys.ctl)
-            if blob is None:  # reset since: the resetting process publishes the new state
-                self.control.version = int(version)
-            else:
-                self.control.restore(blob, int(version))
-            for hook in self.on_control:
-                hook()
+        if version is None or int(version) != self.control.version:
+            async with self.control_lock:
+                await self._take_stored_control()
 
-    async def _claim_control(self) -> None:
-        if await self.batch.call("SET", self.keys.ctl, self.control.snapshot(), "NX"):
-            await self.batch.call("SET", self.keys.ctl_version, b"1", "NX")
-        self.control.version = None
-        if await self.batch.call("GET", self.keys.ctl_version) is not None:
-            await self.refresh()
+    async def _take_stored_control(self) -> None:
+        """Make the stored control state this process's (under `control_lock`). Version and
+        blob are read in one command, so the blob is the one that version names."""
+        keys = self.keys
+        version, blob = await self.batch.call("MGET", keys.ctl_version, keys.ctl)
+        if version is None:  # a fresh (or flushed) Redis: this process's state is the start
+            if await self.batch.call("SET", keys.ctl, self.control.snapshot(), "NX"):
+                await self.batch.call("SET", keys.ctl_version, b"1", "NX")
+            version, blob = await self.batch.call("MGET", keys.ctl_version, keys.ctl)
+            if version is None:  # another process is claiming it: the next refresh applies it
+                self.control.version = None
+                return
+        if int(version) == self.control.version:
+            return
+        if blob is None:  # reset since: the resetting process publishes the new state
+            self.control.version = int(version)
+        else:
+            self.control.restore(blob, int(version))
+        for hook in self.on_control:
+            hook()
 
     async def publish_control(self) -> None:
         await self._publish("")
@@ -134,15 +142,18 @@ class RedisStore(Store):
 
     async def _charge(self, task: Task) -> None:
         """Charge a finished task to its project's balance: a change of the control state
-        made on its latest version, retried when another process published one first."""
+        made on its latest version, retried on the stored one when another process
+        published first (the refused charge is undone by taking that one up)."""
         amount = task_cost(task)
-        for _ in range(CAS_ATTEMPTS):
-            await self.refresh()
-            version = self.control.version
-            if not self.control.charge(task.project.api_key, amount):
-                return
-            if await self._publish("" if version is None else str(version)):
-                return
+        async with self.control_lock:
+            for _ in range(CAS_ATTEMPTS):
+                await self._take_stored_control()
+                version = self.control.version
+                if not self.control.charge(task.project.api_key, amount):
+                    return
+                if await self._publish("" if version is None else str(version)):
+                    return
+                self.control.version = None  # this process's state holds the refused charge
         raise StoreUnavailableError("The control state is being changed too often; retry.")
 
     # -- tasks ----------------------------------------------------------------------------
@@ -281,8 +292,8 @@ class RedisStore(Store):
         live = [t for t in await self.tasks() if not t.terminal]
         for task in live:
             await self.update(task, self.engine.sync)
-        change_clock()
-        await self.publish_control()
+        async with self.changing_control():
+            change_clock()
         for task in live:
             await self.update(task, self.engine.retime)
 

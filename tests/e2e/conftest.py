@@ -118,6 +118,8 @@ class Call:
     params: dict[str, Any]
     size: tuple[int, int] | None = None
     ratio: float | None = None
+    #: The image content type asked for (`outputFormat`), PNG when not asked.
+    image_type: str = "image/png"
 
 
 def _file_value(item: Input, file: Path) -> Any:
@@ -146,6 +148,7 @@ def call_for(model: Model, media: dict[str, Path], upload_url: str) -> Call:
         elif item.accepts_url and medium == "image" and item.name not in twins:
             params[item.name], image_sent = upload_url, True
     call = Call(params)
+    _ask_other_format(model, call)
     if {"width", "height"} <= names:
         params["width"], params["height"] = WH
         call.size = WH
@@ -157,10 +160,31 @@ def call_for(model: Model, media: dict[str, Path], upload_url: str) -> Call:
     return call
 
 
+#: `outputFormat` values as Wiro's docs list them -> the content type of the image asked for.
+IMAGE_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg",
+               "webp": "image/webp"}  # fmt: skip
+PILLOW_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
+
+
+def _ask_other_format(model: Model, call: Call) -> None:
+    """A model with an `outputFormat` choice is asked for the first format that is not its
+    default, so every such model proves the format is honoured, not defaulted."""
+    names = {i.name for i in model.inputs}
+    if "outputFormat" not in names:
+        return
+    item = model.input("outputFormat")
+    other = next((v for v in item.option_values if v != item.default), None)
+    chosen = other if other is not None else call.params.get("outputFormat")
+    if chosen is not None:
+        call.params["outputFormat"] = chosen
+        call.image_type = IMAGE_TYPES[str(chosen).lower()]
+
+
 def check_image(data: bytes, call: Call) -> None:
     with Image.open(io.BytesIO(data)) as image:
         image.load()
         width, height = image.size
+        assert image.format == PILLOW_FORMATS[call.image_type]
     if call.size is not None:
         assert (width, height) == call.size
     if call.ratio is not None:

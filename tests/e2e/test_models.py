@@ -3,6 +3,7 @@ and on the other mock variants (--http-errors, the Redis store)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -25,14 +26,32 @@ VIAS = ["poll", "socket"]
 
 
 def _check_outputs(model: Model, paths: list[Path], detail_outputs: list, call: Call) -> None:
+    """Each output is what the model's kind produces, as its content type says and its bytes
+    show: the image format asked for (at the size implied), an AVI, a WAV, an OBJ mesh, or
+    Wiro's LLM content object (content type `raw`)."""
     assert len(paths) == len(detail_outputs) >= 1
+    kind = model.output_kind
     for path, output in zip(paths, detail_outputs, strict=True):
         data = path.read_bytes()
         assert len(data) == output.size
-        if output.content_type.startswith("image/"):
+        if kind == "image":
+            assert output.content_type == call.image_type
             check_image(data, call)
-        elif model.output_kind == "video":
+        elif kind == "video":
+            assert output.content_type == "video/x-msvideo"
             assert data[:4] == b"RIFF" and data[8:12] == b"AVI "
+        elif kind == "audio":
+            assert output.content_type == "audio/wav"
+            assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+        elif kind == "3d":
+            assert output.content_type == "model/obj"
+            lines = data.decode("ascii").splitlines()
+            assert any(line.startswith("v ") for line in lines)
+            assert any(line.startswith("f ") for line in lines)
+        else:
+            assert (kind, output.content_type) == ("text", "raw")
+            content = json.loads(data)
+            assert content["answer"] and content["raw"].endswith(content["answer"][-1])
 
 
 def _run(client: Wiro, model: Model, via: str, media: dict[str, Path], out: Path) -> None:

@@ -3,7 +3,9 @@ markers that say which tests need a program besides Python (`tests/system.py`)."
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -43,6 +45,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             reasons[reason] = reasons.get(reason, 0) + 1
         listed = "; ".join(f"{n} x {reason}" for reason, n in sorted(reasons.items()))
         terminalreporter.write_line(f"SKIPPED {len(skipped)} (expected 0): {listed}")
+
+
+@pytest.fixture(scope="session")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `run_mypy` calls find a cache to start from (tests/typecheck.py): one folder
+    for the whole run, every xdist worker's included (their temp folders share a parent)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder = root / "mypy-seeds"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")

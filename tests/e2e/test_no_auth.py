@@ -21,7 +21,7 @@ def test_a_no_auth_mock_takes_the_client_without_a_key(monkeypatch: pytest.Monke
     try:
         with Wiro(base_url=open_mock.base_url) as client:
             task = client.wiro.cartoonify.run(input_image_url=IMAGE)
-            assert task.wait().status == "task_postprocess_end"
+            assert task.wait(poll_interval=0.01).status == "task_postprocess_end"
         (entry,) = open_mock.requests(path="/v1/Run/*")
         assert not {"x-api-key", "x-nonce", "x-signature"} & set(entry["headers"])
     finally:

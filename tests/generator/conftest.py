@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from codegen.schema import Model
 from tests.generator.hostile import hostile_models
 from tests.generator.hostile_docs import hostile_doc_models
 from tests.paths import ROOT, SPECS
+from tests.typecheck import run_mypy
 
 VENV_BIN = ROOT / ".venv" / "bin"
 TAG = uuid.uuid4().hex[:8]
@@ -161,24 +161,16 @@ def snippets(trees_root: Path, real_tree: Tree) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def mypy_run(
-    trees_root: Path, real_tree: Tree, hostile_tree: Tree, snippets: dict[str, Path]
+    trees_root: Path,
+    real_tree: Tree,
+    hostile_tree: Tree,
+    snippets: dict[str, Path],
+    mypy_cache: Path,
 ) -> MypyResult:
     """One mypy --strict run over both trees and both snippets (mypy is slow)."""
-    targets = [
-        str(real_tree.out / real_tree.package),
-        str(hostile_tree.out / hostile_tree.package),
-        str(snippets["good"]),
-        str(snippets["bad"]),
-    ]
-    proc = subprocess.run(
-        [str(VENV_BIN / "mypy"), "--strict", "--no-error-summary", "--show-absolute-path",
-         "--cache-dir", str(trees_root / ".mypy_cache"), *targets],
-        cwd=trees_root,
-        env={"MYPYPATH": f"{real_tree.out}:{hostile_tree.out}", "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )  # fmt: skip
+    targets = [real_tree.out / real_tree.package, hostile_tree.out / hostile_tree.package,
+               snippets["good"], snippets["bad"]]  # fmt: skip
+    proc = run_mypy(targets, mypy_cache, cwd=trees_root, mypypath=[real_tree.out, hostile_tree.out])
     return MypyResult(proc.returncode, proc.stdout + proc.stderr)
 
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.typecheck import run_mypy
+
 from .conftest import PKG, RUNTIME_SRC
 
 BIN = Path(sys.executable).parent
@@ -31,14 +33,8 @@ def test_ruff_check_and_format() -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_strict_on_the_copied_package(rt_root: Path, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [tool("mypy"), "--strict", "--cache-dir", str(tmp_path / "cache"), "-p", PKG],
-        capture_output=True,
-        text=True,
-        cwd=rt_root,
-        check=False,
-    )
+def test_mypy_strict_on_the_copied_package(rt_root: Path, mypy_cache: Path) -> None:
+    result = run_mypy([rt_root / PKG], mypy_cache, cwd=rt_root)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -9,9 +9,9 @@ change output, only skip work; anything unreadable in it counts as a miss.
 
 Entries live in one *pack* per kind (``parse.pack``, ``render.pack``) rather
 than a file per entry: writing 1,000 small files atomically costs more than a
-cold run's parse would save. A pack is rewritten (atomically) only when a run
-added entries, and keeps just the entries that run used, so it never grows
-beyond one catalogue's worth.
+cold run's parse would save. A run that added a few entries appends them to the
+pack's log; one that added more rewrites the pack (atomically) with just the
+entries it used, so a pack never grows much beyond one catalogue's worth.
 
 Where: ``<specs folder's parent>/.wirogen-cache/``, or ``$WIROGEN_CACHE_DIR``; the folder
 carries its own ``.gitignore`` (``*``), so it never shows up in a user's repository;
@@ -26,6 +26,7 @@ import hashlib
 import importlib.metadata
 import os
 import pickle
+import struct
 import sys
 import threading
 from collections.abc import Iterable
@@ -59,15 +60,26 @@ def code_version(patterns: tuple[str, ...], libraries: tuple[str, ...]) -> str:
     """
     digest = hashlib.sha256(sys.version.encode())
     for name in libraries:
-        try:
-            version = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            version = "?"
-        digest.update(f"\0{name}=={version}".encode())
+        digest.update(f"\0{name}=={_library_version(name)}".encode())
     for path in sorted({p for pattern in patterns for p in _CODEGEN.glob(pattern)}):
         digest.update(path.relative_to(_CODEGEN).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(_source_digest(path))
     return digest.hexdigest()
+
+
+@cache
+def _library_version(name: str) -> str:
+    """A distribution's version, read once per process (each read parses its metadata)."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
+@cache
+def _source_digest(path: Path) -> bytes:
+    """A codegen source file's sha256, read once per process however many versions use it."""
+    return hashlib.sha256(path.read_bytes()).digest()
 
 
 def key(parts: Iterable[str | bytes | None]) -> str:
@@ -84,15 +96,27 @@ def key(parts: Iterable[str | bytes | None]) -> str:
 
 
 class Pack:
-    """One kind of entries ``{key: bytes}``: loaded whole, saved whole, atomically.
+    """One kind of entries ``{key: bytes}``: a whole file saved atomically, plus a log.
+
+    A run that added a few entries appends them to the pack's log (``<kind>.log``)
+    instead of rewriting the whole pack: a one-spec run used to spend more time
+    writing three packs than regenerating that spec. When the log would outgrow a
+    quarter of the pack, the pack is rewritten with the entries that run used and the
+    log goes. Each log record carries the sha256 of its bytes: reading stops at the
+    first one that does not match (a torn or corrupted append), which only costs
+    misses. Keys name their values' inputs, so a record outliving its pack is never
+    wrong, only unused.
 
     ``Pack(None)`` is a cache that is off: every lookup misses, nothing is saved.
     """
 
     def __init__(self, folder: Path | None, kind: str) -> None:
         self.path = folder / f"{kind}.pack" if folder is not None else None
-        self._old = _load(self.path) if self.path is not None else {}
+        self.log = folder / f"{kind}.log" if folder is not None else None
+        self._old, self._size = _load(self.path) if self.path is not None else ({}, 0)
+        self._log_size = _read_log(self.log, self._old) if self.log is not None else 0
         self._used: dict[str, bytes] = {}
+        self._new: dict[str, bytes] = {}
         self._added = False
 
     def get(self, entry: str) -> bytes | None:
@@ -103,28 +127,83 @@ class Pack:
 
     def put(self, entry: str, value: bytes) -> None:
         self._used[entry] = value
+        self._new[entry] = value
         self._added = True
 
     def discard(self, entry: str) -> None:
         """Forget an entry whose value turned out unreadable (it will be recomputed)."""
         self._used.pop(entry, None)
         self._old.pop(entry, None)
+        self._new.pop(entry, None)
         self._added = True
 
     def save(self) -> None:
-        """Write the entries this run used, if it added any; failure to write is ignored."""
-        if self.path is None or not self._added:
+        """Keep the entries this run added (see the class); failure to write is ignored."""
+        if self.path is None or self.log is None or not self._added:
             return
+        records = b"".join(_record(k, v) for k, v in self._new.items())
+        if self._size and (self._log_size + len(records)) * 4 <= self._size:
+            try:
+                with self.log.open("ab") as file:
+                    file.write(records)
+            except OSError:
+                return
+            self._log_size += len(records)
+        else:
+            self._rewrite()
+        self._new.clear()
+        self._added = False
+
+    def _rewrite(self) -> None:
+        assert self.path is not None and self.log is not None
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
             make_folder(self.path.parent)
-            tmp.write_bytes(pickle.dumps((_FORMAT, self._used), pickle.HIGHEST_PROTOCOL))
+            data = pickle.dumps((_FORMAT, self._used), pickle.HIGHEST_PROTOCOL)
+            tmp.write_bytes(data)
             os.replace(tmp, self.path)
+            self.log.unlink(missing_ok=True)
         except OSError:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
             return
-        self._added = False
+        self._size, self._log_size = len(data), 0
+
+
+_RECORD_HEAD = struct.Struct(">II")
+
+
+def _record(entry: str, value: bytes) -> bytes:
+    """One log record: both lengths, the sha256 of lengths, key and value, then both."""
+    name = entry.encode()
+    head = _RECORD_HEAD.pack(len(name), len(value))
+    return head + hashlib.sha256(head + name + value).digest() + name + value
+
+
+def _read_log(path: Path, into: dict[str, bytes]) -> int:
+    """Add the log's records to `into`, up to the first bad one; the log's size (0: none)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return 0
+    at, fixed = 0, _RECORD_HEAD.size + 32
+    while at + fixed <= len(data):
+        head = data[at : at + _RECORD_HEAD.size]
+        size, length = _RECORD_HEAD.unpack(head)
+        start = at + fixed
+        name, value = data[start : start + size], data[start + size : start + size + length]
+        if (
+            len(value) != length
+            or hashlib.sha256(head + name + value).digest()
+            != (data[at + _RECORD_HEAD.size : start])
+        ):
+            break
+        try:
+            into[name.decode()] = value
+        except UnicodeDecodeError:
+            break
+        at = start + size + length
+    return len(data)
 
 
 def make_folder(folder: Path) -> None:
@@ -135,19 +214,20 @@ def make_folder(folder: Path) -> None:
         ignore.write_text("# wirogen's cache: safe to delete, never to commit\n*\n")
 
 
-def _load(path: Path) -> dict[str, bytes]:
-    """A pack's entries; an absent, foreign or corrupted pack is an empty one."""
+def _load(path: Path) -> tuple[dict[str, bytes], int]:
+    """A pack's entries and its size; an absent, foreign or corrupted pack is empty (0)."""
     try:
         data = path.read_bytes()
     except OSError:
-        return {}
+        return {}, 0
     try:
         tag, entries = pickle.loads(data)
     except Exception:  # any corruption means "no cache", never an error
-        return {}
+        return {}, 0
     if tag != _FORMAT or not isinstance(entries, dict):
-        return {}
-    return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, bytes)}
+        return {}, 0
+    kept = {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, bytes)}
+    return kept, len(data)
 
 
 def loads(pack: Pack, entry: str, data: bytes, expected: type[object]) -> object | None:

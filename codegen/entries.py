@@ -10,6 +10,7 @@ which one model changed serializes one model.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
@@ -40,6 +41,8 @@ class Entry:
     lock: str
     #: Its line in catalogue.json, no trailing comma.
     line: str
+    #: The model's `content` its entry was found by (the render cache keys on it too).
+    content: bytes = b""
 
 
 def content(model: Model) -> bytes:
@@ -53,7 +56,8 @@ def model_entries(models: Sequence[Model], folder: Path | None) -> list[Entry]:
     version = code_version(_CODE, _LIBRARIES) if pack.path is not None else ""
     entries: list[Entry] = []
     for model in models:
-        entry = key((version, content(model))) if pack.path is not None else None
+        exact = content(model) if pack.path is not None else b""
+        entry = key((version, exact)) if pack.path is not None else None
         data = pack.get(entry) if entry is not None else None
         made = _decode(model.slug, data) if data is not None else None
         if made is None:
@@ -61,7 +65,7 @@ def model_entries(models: Sequence[Model], folder: Path | None) -> list[Entry]:
             if entry is not None:
                 payload = made.lock.encode() + _SEPARATOR + made.line.encode()
                 pack.put(entry, hashlib.sha256(payload).digest() + payload)
-        entries.append(made)
+        entries.append(dataclasses.replace(made, content=exact) if exact else made)
     pack.save()
     return entries
 

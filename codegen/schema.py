@@ -83,6 +83,12 @@ TERMINAL_STATUSES = frozenset({Status.POSTPROCESS_END, Status.CANCEL, Status.ERR
 OutputKind = Literal["image", "video", "audio", "text", "3d", "file"]
 
 
+#: The warning code of a model whose doc Wiro no longer serves: `wirogen sync` left a
+#: `.gone` marker beside its spec. The model is kept, and deprecated in the generated
+#: client and the CHANGELOG (`Model.gone_upstream`).
+GONE_UPSTREAM = "gone_upstream"
+
+
 class Warning(Frozen):
     """Something the doc lacked, or a value the parser had to guess."""
 
@@ -174,6 +180,12 @@ class Model(Frozen):
             if item.name == name:
                 return item
         raise KeyError(name)
+
+    @property
+    def gone_upstream(self) -> bool:
+        """Whether Wiro no longer serves this model's doc (a `.gone` marker beside its spec):
+        the model is deprecated."""
+        return any(w.code == GONE_UPSTREAM for w in self.warnings)
 
     @property
     def output_kind(self) -> OutputKind:

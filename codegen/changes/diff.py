@@ -4,7 +4,9 @@ The diff compares normalized schemas, never text, so reflowed prose or a doc
 that moved from page text to llms.txt shows no change, while a removed select
 option does. Each change is classed `breaking` when an existing call may now
 fail or behave differently (removed input or option, new required input,
-narrower range, changed kind) and `compatible` otherwise.
+narrower range, changed kind) and `compatible` otherwise. A model whose doc Wiro
+stopped serving (`Model.gone_upstream`) is deprecated, a compatible change, and
+one whose doc came back is no longer deprecated.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ from dataclasses import asdict, dataclass
 from pydantic import BaseModel
 
 from codegen.schema import Default, Input, Model
+
+#: The change of a model whose doc Wiro no longer serves (a `.gone` marker appeared).
+DEPRECATED = "deprecated: Wiro no longer serves its doc"
+#: The change of a model whose doc Wiro serves again (its `.gone` marker went).
+UNDEPRECATED = "no longer deprecated"
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,11 @@ class Change:
     def severity(self) -> str:
         return "breaking" if self.breaking else "compatible"
 
+    @property
+    def deprecates(self) -> bool:
+        """Whether this change deprecates its model (its doc is gone upstream)."""
+        return self.change == DEPRECATED
+
 
 def diff(old: Mapping[str, Model], new: Mapping[str, Model]) -> list[Change]:
     """Every change from `old` to `new` (both keyed by slug), in slug then input order."""
@@ -40,6 +52,8 @@ def diff(old: Mapping[str, Model], new: Mapping[str, Model]) -> list[Change]:
             changes.append(Change(slug, None, "model removed", old[slug].display_name, None, True))
         elif slug not in old:
             changes.append(Change(slug, None, "model added", None, new[slug].display_name, False))
+            if new[slug].gone_upstream:
+                changes.append(Change(slug, None, DEPRECATED, None, None, False))
         else:
             changes.extend(_model_changes(old[slug], new[slug]))
     return changes
@@ -50,6 +64,10 @@ def has_breaking(changes: list[Change]) -> bool:
 
 
 def _model_changes(old: Model, new: Model) -> Iterator[Change]:
+    if new.gone_upstream != old.gone_upstream:
+        yield Change(
+            new.slug, None, DEPRECATED if new.gone_upstream else UNDEPRECATED, None, None, False
+        )
     before = {i.name: i for i in old.inputs}
     after = {i.name: i for i in new.inputs}
     removed = [before[n] for n in before if n not in after]
@@ -169,7 +187,10 @@ def as_table(changes: list[Change]) -> str:
     rows = [
         (c.severity, c.model, c.input or "", c.change, c.old or "", c.new or "") for c in changes
     ]
-    widths = [min(40, max(len(r[i]) for r in [header, *rows])) for i in range(len(header))]
+    # Spec text (model, input, values) is clipped; the change column is ours, always whole.
+    caps = (40, 40, 40, None, 40, 40)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    widths = [w if cap is None else min(cap, w) for w, cap in zip(widths, caps, strict=True)]
 
     def line(cells: tuple[str, ...]) -> str:
         return "  ".join(

@@ -89,18 +89,26 @@ def bump(version: str, changes: list[diff.Change]) -> str:
 
 
 def _entry(version: str, changes: list[diff.Change], *, first: bool = False) -> str:
+    """One version's entry: its breaking changes, the models it deprecates (their doc is
+    gone upstream), then its other compatible changes. A first generation lists its models
+    instead, then which of them are deprecated."""
+    deprecated = [c for c in changes if c.deprecates]
     lines = [f"\n## {version}\n\n"]
     if first:
-        lines.append(
-            f"First generation: {sum(c.change == 'model added' for c in changes)} models.\n"
-        )
-    for severity in ("breaking", "compatible"):
-        picked = [c for c in changes if c.severity == severity and not first]
+        added = [c for c in changes if c.change == "model added"]
+        lines.append(f"First generation: {len(added)} models.\n")
+        lines.append("\n" + "".join(f"- `{c.model}`\n" for c in added))
+        sections = [("Deprecated", deprecated)]
+    else:
+        sections = [
+            ("Breaking", [c for c in changes if c.breaking]),
+            ("Deprecated", deprecated),
+            ("Compatible", [c for c in changes if not c.breaking and not c.deprecates]),
+        ]
+    for title, picked in sections:
         if picked:
-            lines.append(f"\n### {severity.capitalize()}\n\n")
+            lines.append(f"\n### {title}\n\n")
             lines.extend(f"- {_describe(c)}\n" for c in picked)
-    if first:
-        lines.append("\n" + "".join(f"- `{c.model}`\n" for c in changes))
     return "".join(lines)
 
 

@@ -12,7 +12,7 @@ import codecs
 import hashlib
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from codegen.cache import cache_dir
@@ -24,7 +24,7 @@ from codegen.parser.openapi_doc import parse_openapi
 from codegen.parser.override import apply_override, load_override, override_path, spec_stem
 from codegen.parser.page import parse_page
 from codegen.parser.raw import RawDoc
-from codegen.schema import Catalogue, Model, OverrideSource
+from codegen.schema import GONE_UPSTREAM, Catalogue, Model, OverrideSource
 
 SPEC_SUFFIXES = (".md", ".txt", ".json")
 #: The largest doc (or override file) read: 50 times Wiro's largest real doc (an 83 KB
@@ -114,7 +114,7 @@ def _parse_doc(data: bytes, path: Path, locator: Locator, shown: str) -> Model:
         apply_override(doc, load_override(Path(extra_shown), extra_data), extra_shown)
         overrides = (OverrideSource(path=extra_shown, sha256=_sha256(extra_data)),)
     if gone_path(path).exists():
-        doc.warn("gone_upstream", "Wiro answered 404 for this model's doc at the last sync")
+        doc.warn(GONE_UPSTREAM, "Wiro answered 404 for this model's doc at the last sync")
     return normalize(doc, sha256=_sha256(data), overrides=overrides)
 
 
@@ -170,16 +170,19 @@ def parse_many(
     *,
     cache_dir: Path | None = None,
     jobs: int | None = None,
+    files: Mapping[Path, tuple[str, int]] | None = None,
 ) -> tuple[list[Model], list[SpecError]]:
     """Every doc's Model (sorted by slug) and every failure (in path order).
 
     `cache_dir` enables the incremental cache (:mod:`codegen.cache`); `jobs`
     caps the worker processes (None: one per CPU, 1: parse in this process).
-    Neither changes the result, only how fast it comes.
+    `files` are the (sha256, size) of the files around the docs, by path, as just read
+    (see `codegen.render.stamp`): the cache keys are made from them. None of these
+    changes the result, only how fast it comes.
     """
     from codegen.parser.many import parse_all  # here: it imports this module
 
-    results = parse_all(list(paths), Locator(root), cache_dir, jobs)
+    results = parse_all(list(paths), Locator(root), cache_dir, jobs, files)
     models: list[Model] = []
     errors: list[SpecError] = []
     owners: dict[str, str] = {}
@@ -201,10 +204,16 @@ def parse_many(
     return sorted(models, key=lambda m: m.slug), errors
 
 
-def load_catalogue(specs: str | Path) -> Catalogue:
-    """Every model in a specs folder; raises CatalogueError listing every bad doc."""
+def load_catalogue(
+    specs: str | Path, files: Mapping[Path, tuple[str, int]] | None = None
+) -> Catalogue:
+    """Every model in a specs folder; raises CatalogueError listing every bad doc.
+
+    `files`: every file of the folder as just read, by path (see `parse_many`).
+    """
     specs = Path(specs)
-    models, errors = parse_many(discover([specs]), root=specs.parent, cache_dir=cache_dir(specs))
+    paths = discover([specs])
+    models, errors = parse_many(paths, root=specs.parent, cache_dir=cache_dir(specs), files=files)
     if errors:
         raise CatalogueError(errors)
     return Catalogue(models=tuple(models))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,11 +29,19 @@ Result = Model | SpecError
 
 
 def parse_all(
-    paths: Sequence[Path], locator: Locator, cache_dir: Path | None, jobs: int | None
+    paths: Sequence[Path],
+    locator: Locator,
+    cache_dir: Path | None,
+    jobs: int | None,
+    files: Mapping[Path, tuple[str, int]] | None = None,
 ) -> list[Result]:
-    """Each path's Model or SpecError, in order: cached ones loaded, the rest parsed."""
+    """Each path's Model or SpecError, in order: cached ones loaded, the rest parsed.
+
+    `files`, when given, are every file around the docs as just read: (sha256, size)
+    by path, the cache keys' hashes (a path missing from it is read here).
+    """
     pack = Pack(cache_dir, "parse")
-    inputs = [_inputs(path, locator) for path in paths] if pack.path is not None else []
+    inputs = [_inputs(path, locator, files) for path in paths] if pack.path is not None else []
     results: list[Result | None] = [None] * len(paths)
     for index, read in enumerate(inputs):
         data = pack.get(read.key) if read is not None else None
@@ -67,28 +75,38 @@ class _Inputs:
         The parse reads the files again: one edited in between must not be
         stored under the key of its earlier content.
         """
-        gone = any(w.code == "gone_upstream" for w in model.warnings)
         overrides = tuple(o.sha256 for o in model.source.overrides)
-        return (model.source.sha256, overrides, gone) == self.fingerprint
+        return (model.source.sha256, overrides, model.gone_upstream) == self.fingerprint
 
 
-def _inputs(path: Path, locator: Locator) -> _Inputs | None:
+def _inputs(
+    path: Path, locator: Locator, files: Mapping[Path, tuple[str, int]] | None = None
+) -> _Inputs | None:
     """The cache key: the hashes of everything `parse_located` reads, the paths it
     shows, and the parser's code version. None when something cannot be read:
     that doc is then parsed, which reports why.
     """
     extra = override_path(path)
-    try:
-        if path.stat().st_size > MAX_DOC_BYTES:  # refused by the parse: not read whole here
+    known = files.get(path) if files is not None else None
+    if files is not None and known is not None:
+        if known[1] > MAX_DOC_BYTES:
             return None
-        data = path.read_bytes()
-        extra_data = extra.read_bytes() if extra.exists() else None
-        gone = gone_path(path).exists()
-    except OSError:
-        return None
-    data_hash = hashlib.sha256(data).hexdigest()
-    extra_hash = (hashlib.sha256(extra_data).hexdigest(),) if extra_data is not None else ()
-    extra_shown = locator.shown(extra) if extra_data is not None else None
+        data_hash = known[0]
+        extra_known = files.get(extra)
+        extra_hash = (extra_known[0],) if extra_known is not None else ()
+        gone = gone_path(path) in files
+    else:
+        try:
+            if path.stat().st_size > MAX_DOC_BYTES:  # refused by the parse: not read whole here
+                return None
+            data = path.read_bytes()
+            extra_data = extra.read_bytes() if extra.exists() else None
+            gone = gone_path(path).exists()
+        except OSError:
+            return None
+        data_hash = hashlib.sha256(data).hexdigest()
+        extra_hash = (hashlib.sha256(extra_data).hexdigest(),) if extra_data is not None else ()
+    extra_shown = locator.shown(extra) if extra_hash else None
     fingerprint = (data_hash, extra_hash, gone)
     entry = key(
         (

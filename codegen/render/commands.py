@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,14 +21,17 @@ if TYPE_CHECKING:
 DEFAULT_PACKAGE = "wiro_client"
 
 
-def load_models(specs: Path) -> Sequence[Model]:
-    """Parse every doc in ``specs`` (the lead's parser; imported lazily)."""
+def load_models(specs: Path, stamp: Stamp | None = None) -> Sequence[Model]:
+    """Parse every doc in ``specs`` (the lead's parser; imported lazily); `stamp`'s
+    reading of the specs, if given, spares the parse cache reading them again."""
     from codegen.parser import load_catalogue
 
-    return load_catalogue(specs).models
+    return load_catalogue(specs, stamp.files if stamp is not None else None).models
 
 
-def build(specs: Path, out: Path, package: str) -> tuple[dict[str, bytes], Release, int]:
+def build(
+    specs: Path, out: Path, package: str, stamp: Stamp | None = None
+) -> tuple[dict[str, bytes], Release, int]:
     """The whole tree, with the version, lock and CHANGELOG that `out`'s history implies.
 
     The parser, the renderer and their libraries are imported here, not at the top:
@@ -37,13 +42,32 @@ def build(specs: Path, out: Path, package: str) -> tuple[dict[str, bytes], Relea
     from codegen.entries import model_entries
     from codegen.render.engine import render_tree
 
-    models = load_models(Path(specs))
-    entries = model_entries(models, cache_dir(Path(specs)))
-    result = release(models, Path(out), entries)
-    tree = render_tree(models, package, Path(specs), result.version, entries)
+    with _no_cycle_collection():
+        models = load_models(Path(specs), stamp)
+        entries = model_entries(models, cache_dir(Path(specs)))
+        result = release(models, Path(out), entries)
+        tree = render_tree(models, package, Path(specs), result.version, entries)
     tree[LOCK] = result.lock
     tree[CHANGELOG] = result.changelog
     return dict(sorted(tree.items())), result, len(models)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off while a build makes its objects, on again after.
+
+    A build only adds objects (1,000 models and views loaded from the cache, or made)
+    until it returns, and each full collection walks all of them again: a fifth of a
+    one-spec run went there. What a build leaves as cyclic garbage is a few MB at
+    1,000 models (peak memory measured with and without), collected once it is on again.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def generate(specs: Path, out: Path, package: str = DEFAULT_PACKAGE) -> Report:
@@ -52,7 +76,7 @@ def generate(specs: Path, out: Path, package: str = DEFAULT_PACKAGE) -> Report:
     done = stamp.current(Path(out), package) if stamp is not None else None
     if done is not None:
         return done
-    tree, result, count = build(specs, out, package)
+    tree, result, count = build(specs, out, package, stamp)
     report = write_tree(tree, Path(out), package)
     if stamp is not None:
         stamp.record(tree, count, result.version)
@@ -71,7 +95,7 @@ def check(specs: Path, out: Path, package: str = DEFAULT_PACKAGE) -> list[str]:
     stamp = Stamp.of(Path(specs), Path(out), package)
     if stamp is not None and stamp.current(Path(out), package) is not None:
         return []
-    tree, _, _ = build(specs, out, package)
+    tree, _, _ = build(specs, out, package, stamp)
     return diff_tree(tree, Path(out), package)
 
 

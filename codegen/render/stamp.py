@@ -21,7 +21,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from codegen.cache import cache_dir, code_version, key, make_folder
@@ -38,17 +38,22 @@ class Stamp:
 
     path: Path
     inputs: str
+    #: Each file of the specs folder as read for the hash: (sha256, size) by its path
+    #: under the specs folder as given. The parse's cache keys reuse them (see
+    #: `codegen.parser.many`) instead of reading every doc a second time.
+    files: Mapping[Path, tuple[str, int]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, specs: Path, out: Path, package: str) -> Stamp | None:
         """None when the cache is off or the specs cannot be hashed plainly."""
         folder = cache_dir(specs)
-        files = _spec_files(specs)
+        files = _spec_files(specs) if folder is not None else None
         if folder is None or files is None:
             return None
         place = key((package, out.resolve().as_posix(), specs.resolve().as_posix()))
-        inputs = key((code_version(_CODE, _LIBRARIES), place, *files))
-        return cls(folder / f"stamp-{place[:16]}.json", inputs)
+        listed = sorted(f"{p.relative_to(specs).as_posix()}:{h}" for p, (h, _) in files.items())
+        inputs = key((code_version(_CODE, _LIBRARIES), place, *listed))
+        return cls(folder / f"stamp-{place[:16]}.json", inputs, files)
 
     def current(self, out: Path, package: str) -> Report | None:
         """The report of a run with nothing to do, or None when there may be work."""
@@ -81,22 +86,30 @@ class Stamp:
                 tmp.unlink(missing_ok=True)
 
 
-def _spec_files(specs: Path) -> list[str] | None:
-    """Each file of the specs folder as `path:sha256`, sorted; None if any is a symlink
+def _spec_files(specs: Path) -> dict[Path, tuple[str, int]] | None:
+    """Each file of the specs folder: (sha256, size) by path; None if any is a symlink
     (what discovery makes of one is not plain bytes) or cannot be read."""
-    found: list[str] = []
+    found: dict[Path, tuple[str, int]] = {}
+    if not specs.is_dir():
+        return None
+    folders = [specs]
     try:
-        for dirpath, dirnames, filenames in os.walk(specs):
-            folder = Path(dirpath)
-            if any((folder / name).is_symlink() for name in (*dirnames, *filenames)):
-                return None
-            for name in filenames:
-                path = folder / name
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                found.append(f"{path.relative_to(specs).as_posix()}:{digest}")
+        while folders:
+            folder = folders.pop()
+            with os.scandir(folder) as listing:
+                items = list(listing)
+            for item in items:  # `DirEntry` knows its type without another system call
+                if item.is_symlink():
+                    return None
+                if item.is_dir():
+                    folders.append(folder / item.name)
+                    continue
+                with open(item.path, "rb") as file:
+                    data = file.read()
+                found[folder / item.name] = (hashlib.sha256(data).hexdigest(), len(data))
     except OSError:
         return None
-    return sorted(found) if specs.is_dir() else None
+    return found
 
 
 def _digest(path: Path) -> str | None:

@@ -45,23 +45,26 @@ def _ignored(rel_parts: tuple[str, ...]) -> bool:
 
 def managed_files(out: Path, package: str) -> Iterator[str]:
     """Files under ``out/package`` that the generator owns (caches excluded)."""
-    root = out / package
-    if not root.is_dir():
+    root = os.path.join(out, package)
+    if not os.path.isdir(root):
         return
+    # Plain strings, not Path objects: this runs for every file of a 1,000-model tree.
+    start = len(os.path.join(out, ""))
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not _ignored((d,)))
-        base = Path(dirpath)
+        rel = dirpath[start:].replace(os.sep, "/")
         for name in sorted(filenames):
             if _ignored((name,)):
                 continue
-            yield (base / name).relative_to(out).as_posix()
+            yield f"{rel}/{name}"
 
 
-def _same(path: Path, data: bytes) -> bool:
+def _same(path: str, data: bytes) -> bool:
     try:
-        if path.stat().st_size != len(data):
+        if os.stat(path).st_size != len(data):
             return False
-        return path.read_bytes() == data
+        with open(path, "rb") as file:
+            return file.read() == data
     except (FileNotFoundError, NotADirectoryError):
         return False
 
@@ -71,10 +74,10 @@ def write_tree(tree: Mapping[str, bytes], out: Path, package: str) -> Report:
     written: list[str] = []
     unchanged = 0
     for rel, data in tree.items():
-        path = out / rel
-        if _same(path, data):
+        if _same(os.path.join(out, rel), data):
             unchanged += 1
             continue
+        path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + _TMP_SUFFIX)
         tmp.write_bytes(data)
@@ -111,7 +114,7 @@ def diff_tree(tree: Mapping[str, bytes], out: Path, package: str) -> list[str]:
         path = out / rel
         if not path.is_file():
             problems.append(f"missing: {rel}")
-        elif not _same(path, data):
+        elif not _same(os.path.join(out, rel), data):
             problems.append(f"differs: {rel}")
     for rel in sorted(set(managed_files(out, package)) - tree.keys()):
         problems.append(f"extra: {rel}")

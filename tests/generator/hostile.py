@@ -20,7 +20,16 @@ import tempfile
 
 from codegen.parser import parse_text
 from codegen.parser.normalize import normalize
-from codegen.schema import FileConstraints, Input, InputKind, Model, Option, Source
+from codegen.schema import (
+    GONE_UPSTREAM,
+    FileConstraints,
+    Input,
+    InputKind,
+    Model,
+    Option,
+    Source,
+)
+from codegen.schema import Warning as SpecWarning
 
 SENTINEL = os.path.join(tempfile.gettempdir(), "wirogen-hostile-sentinel")
 
@@ -289,6 +298,13 @@ def hostile_models() -> list[Model]:
                 format="llms",
                 sha256="0" * 64 + "\n" + _SYSTEM,
             ),
+        ),
+        # Gone upstream: run() warns, the hostile slug quoted into the warning's message.
+        _model(
+            f"gone/{SEGMENTS[0]}",
+            [_text("x")],
+            warnings=(SpecWarning(code=GONE_UPSTREAM, message=p[0]),),
+            display_name=f"gone/{p[2]}",
         ),
         *hostile_openapi_models(),
     ]  # fmt: skip

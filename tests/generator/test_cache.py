@@ -6,6 +6,7 @@ one process and in several.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -20,6 +21,7 @@ from codegen.errors import GenerateError
 from codegen.parser import load_catalogue
 from codegen.render.commands import build, check, generate
 from codegen.render.engine import render_tree
+from codegen.render.tree import Report
 from codegen.schema import InputKind
 from tests.forking import in_fresh_process
 from tests.generator.hostile import hostile_models
@@ -100,6 +102,92 @@ def test_one_changed_spec_regenerates_to_the_cold_bytes(
     assert _files(warm) == _files(cold)
 
 
+#: Edits to one doc, each moving that model's own lines of a file every model shares:
+#: its README row and section and owner package (description: the summary), its
+#: `_registry.py` entry, overloads and README heading (display name: the class), its
+#: README input table and module (an input's name).
+_SHARED_EDITS = (
+    ("Model description: Turn your photos", "Model description: Now turn your photos"),
+    ("Model name: wiro/cartoonify", "Model name: wiro/Cartoonify"),
+    ("name: seed", "name: seedValue"),
+)
+
+
+@pytest.mark.parametrize("edit", range(len(_SHARED_EDITS)))
+def test_shared_files_join_cached_lines_to_the_cold_bytes(
+    project: Path, monkeypatch: pytest.MonkeyPatch, edit: int
+) -> None:
+    """README, `_registry.py`, `_client.py` and owner packages are joined from each
+    model's cached lines (and owner packages cached whole): after one spec changed
+    they are still exactly what a cold run writes, as is a model added and one removed."""
+    warm, cold = project / "warm", project / "cold"
+    generate(project / "specs", warm, "pkg")
+    shutil.copytree(warm, cold)
+
+    def both() -> Report:
+        report = generate(project / "specs", warm, "pkg")
+        with monkeypatch.context() as patch:
+            patch.setenv("WIROGEN_NO_CACHE", "1")
+            generate(project / "specs", cold, "pkg")
+        assert _files(warm) == _files(cold)
+        return report
+
+    doc = project / "specs" / "wiro__cartoonify.llms.md"
+    old, new = _SHARED_EDITS[edit]
+    assert old in doc.read_text()
+    doc.write_text(doc.read_text().replace(old, new, 1))
+    shared = {"README.md", "pkg/_registry.py", "pkg/models/wiro/__init__.py"}
+    assert shared & set(both().written)
+    two = project / "specs" / "wiro__cartoonify-two.llms.md"
+    two.write_text(doc.read_text().replace("wiro/cartoonify", "wiro/cartoonify-two"))
+    next(p for p in sorted((project / "specs").glob("*.openapi.json"))).unlink()
+    assert shared <= set(both().written)
+
+
+def test_templates_are_compiled_once_and_a_corrupted_one_again(project: Path) -> None:
+    """Compiled templates are cached (a fresh process skips compiling them); a cached
+    one that is corrupted, or of another jinja2, is compiled again, never loaded."""
+    in_fresh_process(__name__, "check_template_cache", project)
+
+
+def check_template_cache(project: Path) -> None:
+    import jinja2
+
+    from codegen.render import engine
+
+    os.environ.pop("WIROGEN_NO_CACHE", None)
+    folder = project / ".wirogen-cache"
+    cold = _tree(project)
+    tag, entries = pickle.loads((folder / "templates.pack").read_bytes())
+    assert len(entries) >= 3
+    for index, entry in enumerate(entries):
+        value = entries[entry]
+        # a flipped byte, a valid digest over bytes jinja2 rejects, a truncated value
+        entries[entry] = (
+            value[:40] + bytes([value[40] ^ 1]) + value[41:],
+            hashlib.sha256(b"junk").digest() + b"junk",
+            value[:10],
+        )[index % 3]
+    (folder / "templates.pack").write_bytes(pickle.dumps((tag, entries)))
+    compiled: list[str] = []
+    real = jinja2.Environment.compile
+
+    def counting(
+        self: jinja2.Environment, source: str, name: str | None = None, *a: object, **k: object
+    ) -> object:
+        compiled.append(name or "")
+        return real(self, source, name, *a, **k)  # type: ignore[arg-type]
+
+    jinja2.Environment.compile = counting  # type: ignore[assignment,method-assign]
+    engine.environment.cache_clear()
+    assert _tree(project) == cold
+    assert compiled  # the corrupted ones
+    compiled.clear()
+    engine.environment.cache_clear()
+    assert _tree(project) == cold
+    assert compiled == []  # all from the cache, written back after the corruption
+
+
 def test_nothing_changed_writes_nothing_and_drift_is_still_seen(project: Path) -> None:
     out = project / "generated"
     first = generate(project / "specs", out, "pkg")
@@ -152,6 +240,36 @@ def test_corrupted_cache_is_recomputed(project: Path, monkeypatch: pytest.Monkey
     for pack in packs:
         pack.write_bytes(b"not a pack at all")
     assert _tree(project) == off
+
+
+def test_a_few_new_entries_go_to_a_log_that_survives_corruption(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One changed spec appends to each pack's log instead of rewriting the pack; a torn
+    or corrupted log costs misses, never wrong bytes, and a long log is compacted."""
+    folder = project / ".wirogen-cache"
+    _tree(project)
+    packs = {p.name: p.read_bytes() for p in folder.glob("*.pack")}
+    doc = project / "specs" / "wiro__cartoonify.llms.md"
+    doc.write_text(doc.read_text().replace("name: seed", "name: seedValue"))
+    off = _uncached(project, monkeypatch)
+    assert _tree(project) == off
+    logs = sorted(p.name for p in folder.glob("*.log"))
+    assert logs == ["entries.log", "parse.log", "render.log"]
+    assert {p.name: p.read_bytes() for p in folder.glob("*.pack")} == packs  # not rewritten
+    assert _tree(project) == off  # the logged entries are read back
+    for log in folder.glob("*.log"):
+        data = log.read_bytes()
+        log.write_bytes(data[:-7] if log.name == "parse.log" else data[:50] + b"x" + data[51:])
+    assert _tree(project) == off
+    assert _tree(project) == off
+    for index in range(12):  # enough appended entries to compact the smallest pack
+        doc.write_text(doc.read_text().replace("name: seed", f"name: seed{index}"))
+        _tree(project)
+    assert not (folder / "parse.log").exists() or len(
+        (folder / "parse.log").read_bytes()
+    ) * 4 <= len((folder / "parse.pack").read_bytes())
+    assert _tree(project) == _uncached(project, monkeypatch)
 
 
 def test_unwritable_cache_dir_is_not_fatal(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,6 +21,24 @@ _TYPED_EXAMPLES = frozenset(
 )
 
 
+def deprecation_message(model: Model) -> str | None:
+    """The DeprecationWarning a gone model's run() emits (None for any other model); the
+    docstrings and the README say the same in :func:`deprecation_doc`."""
+    if not model.gone_upstream:
+        return None
+    return f"{model.slug} is deprecated: Wiro no longer serves its doc"
+
+
+def deprecation_doc(model: Model) -> str | None:
+    """The "Deprecated: ..." paragraph of a gone model's docstrings (None for any other)."""
+    if not model.gone_upstream:
+        return None
+    return (
+        "Deprecated: Wiro no longer serves this model's doc (`wirogen sync` found it gone), "
+        "so the model may be withdrawn; run() warns with a DeprecationWarning."
+    )
+
+
 def _title(model: Model) -> str:
     return doc_text(f"{model.display_name}: {model.description}".strip(" :"))
 
@@ -41,6 +59,8 @@ def _examples_doc(model: Model, indent: int) -> list[str]:
 def run_doc(model: Model, fields: list[FieldView]) -> list[str]:
     """run()'s docstring: the endpoint, what leaving an input out means, one line per arg."""
     paras = [doc_text(f"Start a {model.display_name} task (POST {model.run_path}).")]
+    if (deprecated := deprecation_doc(model)) is not None:
+        paras.append(doc_text(deprecated))
     lines = doc_lines(paras, 2)
     lines += [
         "",
@@ -68,7 +88,8 @@ def run_doc(model: Model, fields: list[FieldView]) -> list[str]:
 
 def resource_doc(model: Model) -> list[str]:
     """The resource class's docstring: the title, then up to three of the doc's examples."""
-    lines = doc_lines([_title(model)], 1)
+    deprecated = deprecation_doc(model)
+    lines = doc_lines([_title(model), *([doc_text(deprecated)] if deprecated else [])], 1)
     examples = _examples_doc(model, 1)
     return [*lines, "", *examples] if examples else lines
 

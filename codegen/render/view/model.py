@@ -16,6 +16,8 @@ from codegen.render.format import Group, Item, def_header, fence, render, return
 from codegen.render.names import Namer, pascal
 from codegen.render.quote import clean_text, doc_lines, doc_text, py, truncate
 from codegen.render.view.docs import (
+    deprecation_doc,
+    deprecation_message,
     example_call,
     example_complete,
     model_doc,
@@ -70,6 +72,11 @@ class ModelView:
     example_fence: str
     #: Whether example_call sets every required input (else it shows `...` placeholders).
     example_complete: bool
+    #: run()'s first statement for a model Wiro no longer serves (`Model.gone_upstream`):
+    #: a `warnings.warn(..., DeprecationWarning)` call; empty for any other model.
+    deprecation: str = ""
+    #: The README's Markdown note for such a model; empty for any other.
+    readme_note: str = ""
 
 
 def split_slug(model: Model) -> tuple[str, str]:
@@ -128,8 +135,23 @@ def _call(fields: list[FieldView], is_async: bool) -> str:
     return render(Group(head, items, ")", magic=True), 2)
 
 
-def _imports(package: str, has_files: bool) -> list[str]:
-    lines = ["import typing", "", "import pydantic", ""]
+def _deprecation(model: Model) -> str:
+    """`warnings.warn(...)` for a gone model's run(), laid out at run()'s body indent."""
+    message = deprecation_message(model)
+    if message is None:
+        return ""
+    args = (py(message), "DeprecationWarning", "stacklevel=2")
+    return render(Group("warnings.warn(", args, ")", magic=True), 2)
+
+
+def _imports(package: str, has_files: bool, deprecated: bool) -> list[str]:
+    lines = [
+        "import typing",
+        *(["import warnings"] if deprecated else []),
+        "",
+        "import pydantic",
+        "",
+    ]
     lines.append(f"from {package}._base import AsyncRawMethod, AsyncResource, RawMethod, Resource")
     if has_files:
         lines.append(f"from {package}._runtime._files import FileInput, FileValue")
@@ -187,9 +209,15 @@ def model_view(
         call=_call(fields, False),
         async_call=_call(fields, True),
         spec=_spec_code(model, input_class),
-        imports=_imports(package, has_files),
+        imports=_imports(package, has_files, model.gone_upstream),
         summary=truncate(desc, 120),
-        summary_doc=doc_lines([doc_text(f"{model.display_name}: {truncate(desc, 200)}")], 2),
+        summary_doc=doc_lines(
+            [
+                doc_text(f"{model.display_name}: {truncate(desc, 200)}"),
+                *([doc_text(deprecated)] if (deprecated := deprecation_doc(model)) else []),
+            ],
+            2,
+        ),
         prop_def=def_header(module, ("self",), f"_{module}.{class_name}", 1),
         async_prop_def=def_header(module, ("self",), f"_{module}.{async_class}", 1),
         prop_return=return_call(f"_{module}.{class_name}", ("self._client",), 2),
@@ -198,4 +226,13 @@ def model_view(
         example_call=(call := example_call(model, fields, f"client.{owner_attr}.{module}")),
         example_fence=fence(call),
         example_complete=example_complete(model, fields),
+        deprecation=_deprecation(model),
+        readme_note=_README_NOTE if model.gone_upstream else "",
     )
+
+
+#: The README's note on a model whose doc Wiro no longer serves (our text, not the spec's).
+_README_NOTE = (
+    "**Deprecated**: Wiro no longer serves this model's doc (`wirogen sync` found it gone), "
+    "so the model may be withdrawn; `run()` emits a `DeprecationWarning`."
+)

@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from codegen.render.format import INDENT, Group, Item, def_header, import_from, natural_key, render
+from codegen.render.format import (
+    INDENT,
+    Group,
+    Item,
+    def_header,
+    import_from,
+    lines,
+    natural_key,
+)
 from codegen.render.quote import LINE_LENGTH, doc_lines, doc_text, py
 from codegen.render.view.catalogue import CatalogueView, OwnerView
 from codegen.render.view.model import ModelView
@@ -41,27 +49,54 @@ class RegistryView:
     owner_body_imports: dict[str, tuple[str, str]]
 
 
-def registry_view(cat: CatalogueView) -> RegistryView:
+@dataclass(frozen=True)
+class ModelLines:
+    """One model's own lines in ``_registry.py`` (README rows are the engine's).
+
+    They depend on the model and its names alone, so the engine makes them with the
+    model's module and caches them with it: a run in which one model changed lays
+    out that model's lines and joins the others'.
+    """
+
+    #: Its import for type checkers, indented under ``if typing.TYPE_CHECKING:``.
+    type_import: str
+    #: Its ``_MODELS`` item, laid out one level deep with its trailing comma.
+    entry: str
+    sync_overload: str
+    async_overload: str
+
+
+def model_lines(m: ModelView, package: str, display_name: str) -> ModelLines:
+    """``m``'s lines; `display_name` is the spec's own (see :func:`_entry`)."""
+    return ModelLines(
+        type_import=import_from(
+            f"{package}.models.{m.owner_attr}", [f"{m.module} as {m.registry_alias}"], 1
+        ),
+        entry="\n".join(lines(_entry(m, display_name), 1, ",")),
+        sync_overload=_overload(m, m.class_name),
+        async_overload=_overload(m, m.async_class_name),
+    )
+
+
+def registry_view(cat: CatalogueView, made: Sequence[ModelLines]) -> RegistryView:
     """``_registry.py`` and ``_client.py``: a line or a few per model or owner, no hash.
 
     Each model is data (one entry line), a type-checking import and an overload
     per client; sorted by slug or module, so two branches adding different
-    models touch different lines.
+    models touch different lines. `made` are ``cat.models``' lines, in order.
     """
     models = cat.models
-    ordered = sorted(models, key=lambda m: (natural_key(m.owner_attr), natural_key(m.module)))
+    order = sorted(
+        range(len(models)),
+        key=lambda n: (natural_key(models[n].owner_attr), natural_key(models[n].module)),
+    )
     owners = sorted(cat.owners, key=lambda o: natural_key(o.package))
     return RegistryView(
         base_import=import_from(f"{cat.package}._base", _REGISTRY_BASE_NAMES),
-        type_imports=[
-            import_from(
-                f"{cat.package}.models.{m.owner_attr}", [f"{m.module} as {m.registry_alias}"], 1
-            )
-            for m in ordered
-        ],
-        entries=_entries(models, {m.slug: m.display_name for o in cat.owners for m in o.sources}),
-        sync_overloads=_overloads(models, "class_name", "Resource"),
-        async_overloads=_overloads(models, "async_class_name", "AsyncResource"),
+        type_imports=[made[n].type_import for n in order],
+        entries=_entries([m.entry for m in made]),
+        sync_overloads=_overloads([m.sync_overload for m in made], "Resource"),
+        async_overloads=_overloads([m.async_overload for m in made], "AsyncResource"),
         owner_imports=[_owner_import(o, [o.async_class_name, o.class_name], 1) for o in owners],
         owner_body_imports={
             o.attr: (
@@ -73,37 +108,39 @@ def registry_view(cat: CatalogueView) -> RegistryView:
     )
 
 
-def _overloads(models: Sequence[ModelView], attr: str, fallback: str) -> list[str]:
-    """``__getitem__`` overloads: one per model (its slug's literal), then any slug."""
-    if not models:
+def _overload(m: ModelView, class_name: str) -> str:
+    """``__getitem__``'s overload for one model: its slug's literal."""
+    params = ("self", f"slug: typing.Literal[{py(m.slug)}]")
+    return def_header("__getitem__", params, f"{m.registry_alias}.{class_name}", 1, " ...")
+
+
+def _overloads(made: Sequence[str], fallback: str) -> list[str]:
+    """``__getitem__`` overloads: one per model, then any slug."""
+    if not made:
         return []
-    out = []
-    for m in models:
-        params = ("self", f"slug: typing.Literal[{py(m.slug)}]")
-        returns = f"{m.registry_alias}.{getattr(m, attr)}"
-        out.append(def_header("__getitem__", params, returns, 1, " ..."))
-    out.append(def_header("__getitem__", ("self", "slug: str"), fallback, 1, " ..."))
-    return out
+    any_slug = def_header("__getitem__", ("self", "slug: str"), fallback, 1, " ...")
+    return [*made, any_slug]
 
 
-def _entries(models: Sequence[ModelView], display_names: dict[str, str]) -> str:
-    """``_MODELS``: one ``slug: (module, class, async class, display name)`` line per model.
+def _entry(m: ModelView, display: str) -> Item:
+    """``slug: (module, class, async class, display name)``.
 
     The display name is the spec's own (``SPEC.display_name``), not the cleaned
     text of the view, so resolving one matches exactly what the spec says.
     """
-    if not models:
+    names = (f"{m.owner_attr}.{m.module}", m.class_name, m.async_class_name, display)
+    values = tuple(py(name) for name in names)
+    line = f"{py(m.slug)}: ({', '.join(values)})"
+    # A tuple that does not fit is split one value per line, as ruff does.
+    fits = len(INDENT) + len(line) + 1 <= LINE_LENGTH
+    return line if fits else Group(f"{py(m.slug)}: (", values, ")", magic=True)
+
+
+def _entries(items: Sequence[str]) -> str:
+    """``_MODELS``: one ``slug: (...)`` item per model, as `render` lays out its magic group."""
+    if not items:
         return "_MODELS: dict[str, Entry] = {}"
-    items: list[Item] = []
-    for m in models:
-        display = display_names[m.slug]
-        names = (f"{m.owner_attr}.{m.module}", m.class_name, m.async_class_name, display)
-        values = tuple(py(name) for name in names)
-        line = f"{py(m.slug)}: ({', '.join(values)})"
-        # A tuple that does not fit is split one value per line, as ruff does.
-        fits = len(INDENT) + len(line) + 1 <= LINE_LENGTH
-        items.append(line if fits else Group(f"{py(m.slug)}: (", values, ")", magic=True))
-    return render(Group("_MODELS: dict[str, Entry] = {", tuple(items), "}", magic=True))
+    return "\n".join(["_MODELS: dict[str, Entry] = {", *items, "}"])
 
 
 def _owner_import(owner: OwnerView, names: Sequence[str], indent: int) -> str:

@@ -87,14 +87,15 @@ def _inputs(
     that doc is then parsed, which reports why.
     """
     extra = override_path(path)
-    known = files.get(path) if files is not None else None
-    if files is not None and known is not None:
+    listed = files or {}
+    known = listed.get(path)
+    if known is not None:
         if known[1] > MAX_DOC_BYTES:
             return None
         data_hash = known[0]
-        extra_known = files.get(extra)
+        extra_known = listed.get(extra)
         extra_hash = (extra_known[0],) if extra_known is not None else ()
-        gone = gone_path(path) in files
+        gone = gone_path(path) in listed
     else:
         try:
             if path.stat().st_size > MAX_DOC_BYTES:  # refused by the parse: not read whole here

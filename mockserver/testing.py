@@ -47,8 +47,12 @@ class WiroMock:
         self._server = uvicorn.Server(config_)
         self._thread = threading.Thread(target=self._serve, name="wiro-mock", daemon=True)
         token = state.config.admin.token
+        # Plain HTTP to loopback only: no TLS, so no CA bundle to load (~40 ms a mock).
         self._admin = httpx.Client(
-            timeout=10, trust_env=False, headers={"x-mock-admin-token": token} if token else None
+            timeout=10,
+            trust_env=False,
+            verify=False,
+            headers={"x-mock-admin-token": token} if token else None,
         )
 
     def _serve(self) -> None:

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import copy as _copy
 import dataclasses
+import functools
 import logging
 import os
 import platform
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import ExitStack
@@ -86,6 +88,18 @@ def derive_socket_url(base_url: str) -> str:
 
 def _env(value: str | None, name: str) -> str | None:
     return value if value else (os.environ.get(name) or None)
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings every client this process builds without an ``http_client`` shares.
+
+    httpx builds one per client, and loading the CA bundle is most of what building a
+    client costs (about 40 ms): a program, or a test suite, that builds many clients pays
+    it once. Built on first use, so ``SSL_CERT_FILE``/``SSL_CERT_DIR`` set before then
+    apply.
+    """
+    return httpx.create_ssl_context()
 
 
 class _ClientConfig:
@@ -288,7 +302,7 @@ class BaseWiro(_ClientConfig):
             own_timeout=http_client is None,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self.timeout)
+        self._http = http_client or httpx.Client(timeout=self.timeout, verify=tls_context())
         self._sleep = sleep or time.sleep
 
     @property
@@ -433,7 +447,7 @@ class BaseAsyncWiro(_ClientConfig):
         self._owns_http = http_client is None
         import asyncio  # here, not at import: most programs never build an async client
 
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout)
+        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, verify=tls_context())
         self._sleep = sleep or asyncio.sleep
 
     @property

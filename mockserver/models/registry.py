@@ -37,6 +37,7 @@ LOOKUP_MEMO = 1024
 #: Bound of the parsed-doc memo (a key per doc version; cleared when full).
 PARSE_MEMO = 4096
 _MEMO: dict[tuple[str, str, bytes, bytes | None], Model] = {}
+_VALIDATORS: dict[tuple[int, int, str, bool], tuple[Model, ModelValidator]] = {}
 #: Loaded catalogue.json files, by path, mtime and size (a test session builds many apps).
 _PACKAGED: dict[tuple[str, int, int], tuple[Model, ...]] = {}
 _UNSEEN = object()
@@ -180,16 +181,11 @@ class Registry:
         limits = self.config.limits
         for model in self.by_path.values():
             models[model.slug] = model
-            old = self.validators.get(model.slug)
-            validators[model.slug] = (
-                old
-                if old is not None and old.model == model
-                else ModelValidator(
-                    model,
-                    limits.upload_max_bytes,
-                    self.config.validation.unknown_fields,
-                    self.config.validation.strict_constraints,
-                )
+            validators[model.slug] = _validator(
+                model,
+                limits.upload_max_bytes,
+                self.config.validation.unknown_fields,
+                self.config.validation.strict_constraints,
             )
             for key in slug_keys(model):
                 index[key] = model.slug
@@ -303,6 +299,23 @@ def _parsed(path: Path, root: Path | None) -> Model:
             _MEMO.clear()
         _MEMO[key] = model
     return model
+
+
+def _validator(
+    model: Model, upload_max_bytes: int, unknown_fields: str, strict_constraints: bool
+) -> ModelValidator:
+    """A model's compiled checks, memoized like `_parsed`: a validator is read-only once
+    built, and every app of a process that parses a doc gets the same `Model` object, so
+    it compiles each model's checks once, not once per app."""
+    key = (id(model), upload_max_bytes, unknown_fields, strict_constraints)
+    hit = _VALIDATORS.get(key)
+    if hit is not None and hit[0] is model:  # the entry holds its model: no reused id
+        return hit[1]
+    if len(_VALIDATORS) >= PARSE_MEMO:
+        _VALIDATORS.clear()
+    validator = ModelValidator(model, upload_max_bytes, unknown_fields, strict_constraints)
+    _VALIDATORS[key] = (model, validator)
+    return validator
 
 
 def _digest(data: bytes) -> bytes:

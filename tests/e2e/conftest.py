@@ -51,15 +51,29 @@ WH = (512, 384)  # explicit width/height for models that take them
 DOCUMENTED_END = [s.value for s in LIFECYCLE[-4:]]
 
 
-@pytest.fixture(scope="session", params=VARIANTS)
-def mock(request: pytest.FixtureRequest) -> Iterator[WiroMock]:
-    config: dict[str, Any] = {"http_errors": request.param.endswith("http-errors")}
-    if request.param == "redis":
-        url = request.getfixturevalue("redis_server").url()
-        config["store"] = {"url": url, "prefix": f"e2e-{uuid.uuid4().hex[:8]}"}
-    server = WiroMock(SPECS, clock={"mode": "step"}, seed=3, **config).start()
-    yield server
-    server.stop()
+@pytest.fixture(scope="session")
+def _mocks(request: pytest.FixtureRequest) -> Iterator[dict[str, WiroMock]]:
+    """The session's mocks, one per variant, started when a test first asks for it.
+
+    Not a parametrized session fixture: pytest keeps one instance of those per parameter
+    *position*, so with a `(mock, model)` parameter per model it started (and stopped) a
+    mock for every test."""
+    started: dict[str, WiroMock] = {}
+    yield started
+    for server in started.values():
+        server.stop()
+
+
+@pytest.fixture(params=VARIANTS)
+def mock(request: pytest.FixtureRequest, _mocks: dict[str, WiroMock]) -> WiroMock:
+    variant: str = request.param
+    if variant not in _mocks:
+        config: dict[str, Any] = {"http_errors": variant.endswith("http-errors")}
+        if variant == "redis":
+            url = request.getfixturevalue("redis_server").url()
+            config["store"] = {"url": url, "prefix": f"e2e-{uuid.uuid4().hex[:8]}"}
+        _mocks[variant] = WiroMock(SPECS, clock={"mode": "step"}, seed=3, **config).start()
+    return _mocks[variant]
 
 
 def refusal_status(mock: WiroMock, http_status: int) -> int:

@@ -154,3 +154,14 @@ async def test_async_client_retries_and_maps_errors(
             await client.run_model(edit_spec, prompt="p")
     assert clock.sleeps == [0.25]
     assert fake.paths() == ["/v1/Task/Detail"] * 2 + ["/v1/Run/reve/edit"]
+
+
+async def test_clients_built_without_an_http_client_share_one_tls_context(rt: ModuleType) -> None:
+    """Loading the CA bundle is most of what building a client costs (httpx loads one per
+    client): every client of a process shares one context, sync and async alike."""
+    clients = [rt.BaseWiro(api_key="k"), rt.BaseWiro(api_key="k"), rt.BaseAsyncWiro(api_key="k")]
+    contexts = {id(client._http._transport._pool._ssl_context) for client in clients}
+    assert len(contexts) == 1
+    clients[0].close()
+    clients[1].close()
+    await clients[2].close()

@@ -21,6 +21,7 @@ before any test runs, and only when a collected test uses one of these fixtures.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,6 +129,14 @@ def pytest_collection_modifyitems(
         session.shouldstop = str(exc)
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Wait for the mocks the fixtures stopped without waiting (none unless one ran: the
+    mock is imported only when a fixture is used)."""
+    testing = sys.modules.get("mockserver.testing")
+    if testing is not None:
+        testing.join_stopping()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "wiro_mock(**config): configuration of the wiro_mock fixture for this test"
@@ -146,7 +155,7 @@ def wiro_mock_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., 
 
     yield factory
     for mock in started:
-        mock.stop()
+        mock.stop(wait=False)
 
 
 @pytest.fixture
@@ -155,7 +164,7 @@ def wiro_mock(request: pytest.FixtureRequest) -> Iterator[WiroMock]:
     marker = request.node.get_closest_marker("wiro_mock")
     mock = _start(request.config, dict(marker.kwargs) if marker else {})
     yield mock
-    mock.stop()
+    mock.stop(wait=False)
 
 
 @pytest.fixture(scope="session")

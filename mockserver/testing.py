@@ -72,10 +72,18 @@ class WiroMock:
         self._admin.base_url = httpx.URL(f"{self.root_url}{ADMIN_PREFIX}")
         return self
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool = True) -> None:
+        """Stop serving. uvicorn's shutdown takes about 0.2 s (two 0.1 s sleeps); with
+        `wait=False` it runs on in the mock's thread while the caller goes on (the per-test
+        fixtures do this, so a suite does not wait for each mock in turn), and
+        `join_stopping` waits for every such mock (the pytest plugin calls it at the end
+        of the session)."""
         self._server.should_exit = True
-        self._thread.join(10)
         self._admin.close()
+        if wait:
+            self._thread.join(10)
+        else:
+            _STOPPING.append(self._thread)
 
     # -- credentials ------------------------------------------------------------------------
     def headers(self, nonce: int | None = None) -> dict[str, str]:
@@ -154,3 +162,14 @@ class WiroMock:
 
     def reset(self) -> None:
         self._call("POST", "/reset")
+
+
+#: Threads of mocks stopped without waiting, until `join_stopping` joins them.
+_STOPPING: list[threading.Thread] = []
+
+
+def join_stopping(timeout: float = 10.0) -> None:
+    """Wait for the mocks stopped with `stop(wait=False)` to finish shutting down."""
+    deadline = time.monotonic() + timeout
+    while _STOPPING:
+        _STOPPING.pop().join(max(0.0, deadline - time.monotonic()))

@@ -23,6 +23,7 @@ import websockets
 from PIL import Image
 
 from codegen.parser import load_catalogue
+from mockserver import testing
 from mockserver.auth import fingerprint
 from mockserver.testing import WiroMock
 from tests.mock.conftest import ROOT, SPECS
@@ -244,6 +245,20 @@ def test_plugin_fixture_surface(wiro_mock: WiroMock) -> None:
     assert len(wiro_mock.tasks()) == 1
     wiro_mock.reset()
     assert wiro_mock.tasks() == [] and wiro_mock.journal() == []
+
+
+@pytest.mark.no_store
+def test_a_mock_stopped_without_waiting_is_joined_later() -> None:
+    """`stop(wait=False)` (the per-test fixtures' teardown) returns while uvicorn shuts
+    down; `join_stopping` waits for it, after which the port no longer answers."""
+    mock = WiroMock(SPECS).start()
+    thread = mock._thread
+    mock.stop(wait=False)
+    assert thread in testing._STOPPING
+    testing.join_stopping()
+    assert not thread.is_alive() and testing._STOPPING == []
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{mock.root_url}/__mock__/models")
 
 
 @pytest.mark.no_store

@@ -40,8 +40,10 @@ lint: $(STAMP)
 
 # One worker per CPU (`PYTEST_WORKERS=0` runs serially): each worker starts its own mocks
 # and Redis servers on free loopback ports, so tests never share state across workers.
+# `worksteal`: a worker that runs out of tests takes queued ones from the other, so a file of
+# long tests at the end of one worker's share does not leave a CPU idle.
 PYTEST_WORKERS ?= auto
-PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS)
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 # The whole suite, as CI runs it (.ci/run is `make test`): the programs it drives are
 # installed first (or it stops, naming them), then every phase is announced and timed.

@@ -287,3 +287,19 @@ def test_the_control_state_refuses_another_format() -> None:
     with pytest.raises(StoreFormatError, match="format 2"):
         target.restore(json.dumps({"v": 2}).encode(), 4)
     assert target.version == 3  # nothing applied
+
+
+@pytest.mark.parametrize("store", ["redis"], indirect=True)
+async def test_redis_store_sends_queued_commands_before_closing(redis_server: RedisServer) -> None:
+    """A command nobody awaits (the journal's pushes) issued just before shutdown reaches
+    Redis: closing flushes the queue and waits for the batches in flight."""
+    prefix = f"close-{uuid.uuid4().hex[:12]}"
+    first = create_app(SPECS, store={"url": redis_server.url(), "prefix": prefix})
+    store = first.state.mock.store
+    assert isinstance(store, RedisStore)
+    pending = store.batch.call("SET", f"{prefix}:late", "kept")
+    await store.aclose()
+    assert pending.done()
+    second = create_app(SPECS, store={"url": redis_server.url(), "prefix": prefix})
+    assert await second.state.mock.store.batch.call("GET", f"{prefix}:late") == b"kept"
+    await second.state.mock.store.aclose()

@@ -80,6 +80,8 @@ class Batcher:
                 return found
 
     def _flush(self) -> None:
+        if not self._queue:  # `aclose` sent it already
+            return
         batch, self._queue = self._queue, []
         self._reads = {}
         job = asyncio.get_running_loop().create_task(self._send(batch))
@@ -139,6 +141,12 @@ class Batcher:
         return self.client.connection_pool.make_connection()  # type: ignore[no-untyped-call]
 
     async def aclose(self) -> None:
+        """Send what is queued, wait for the batches in flight (each bounded by
+        `BATCH_TIMEOUT`), then close the connections: a command issued without waiting
+        for its answer (a journal entry) just before shutdown still reaches Redis."""
+        self._flush()
+        if self._jobs:
+            await asyncio.gather(*self._jobs, return_exceptions=True)
         while self._idle:
             with contextlib.suppress(Exception):
                 await self._idle.pop().disconnect()
